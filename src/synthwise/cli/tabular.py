@@ -1,0 +1,191 @@
+"""Commands for tables: schema, generators, fit, sample, generate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from synthwise.cli._app import app, console, console_err
+from synthwise.cli._progress import status
+
+DataArg = Annotated[Path, typer.Argument(help="A real table: .csv, .tsv or .parquet.")]
+SchemaOpt = Annotated[
+    Path | None, typer.Option("--schema", help="A schema file (JSON / YAML) to use instead of inference.")
+]
+GeneratorOpt = Annotated[str, typer.Option("--generator", "-g", help="Generator name (see 'synthwise generators').")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed: same data, generator and seed give the same bytes.")]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", help="Generator hyperparameter KEY=VALUE (repeatable), e.g. -p max_depth=8."),
+]
+
+
+def _load_schema(data, schema_path, entity=None, sequence_index=None):  # type: ignore[no-untyped-def]
+    from synthwise.schema import Schema, infer_schema
+
+    if schema_path is None:
+        return infer_schema(data, entity=entity, sequence_index=sequence_index)
+    override = Schema.from_file(schema_path)
+    return infer_schema(data, overrides=override, entity=entity or override.entity,
+                        sequence_index=sequence_index or override.sequence_index)
+
+
+def parse_params(items: list[str] | None) -> dict[str, object]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``: values parsed as JSON where possible."""
+    from synthwise.errors import InvalidParameterError
+
+    out: dict[str, object] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidParameterError(f"--param {item!r} is not KEY=VALUE. Fix: write e.g. -p max_depth=8.")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+@app.command("schema")
+def schema_cmd(
+    data: DataArg,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON to this file.")] = None,
+    schema: SchemaOpt = None,
+) -> None:
+    """Infer and print each column's kind, dtype, missing rate and domain.
+
+    Example: [bold]synthwise schema data.csv --json schema.json[/]
+    """
+    from synthwise.io import read_table
+
+    df = read_table(data)
+    sch = _load_schema(df, schema)
+    table = Table(title=f"{data.name}: {len(df):,} rows, {len(sch)} columns")
+    for col_name in ("column", "kind", "dtype", "missing", "unique", "details"):
+        table.add_column(col_name)
+    for c in sch.columns:
+        if c.kind == "numeric":
+            details = f"[{c.min:g}, {c.max:g}]" + (" int" if c.integer else f" {c.decimals} dec" if c.decimals is not None else "")
+        elif c.kind in ("categorical", "boolean", "constant"):
+            shown = ", ".join(map(str, c.categories[:6])) + (" …" if len(c.categories) > 6 else "")
+            details = f"{len(c.categories)} levels: {shown}"
+        elif c.kind == "datetime":
+            details = f"format {c.datetime_format or 'datetime64'}, tz {c.timezone or 'none'}, per {c.resolution}"
+        elif c.kind == "identifier":
+            details = f"regenerated as {c.id_template}"
+        else:
+            details = "word-bigram text model"
+        table.add_row(c.name, c.kind, c.dtype, f"{c.missing_rate:.1%}", f"{c.n_unique:,}", details)
+    console.print(table)
+    if json_out is not None:
+        sch.to_json(json_out)
+        console_err.print(f"Schema written to {json_out}")
+
+
+@app.command("generators")
+def generators_cmd() -> None:
+    """List the registered generators, one line each.
+
+    Example: [bold]synthwise generators[/]
+    """
+    from synthwise.generators import list_generators
+
+    table = Table(title="synthwise generators")
+    for c in ("name", "conditions", "needs", "what it does"):
+        table.add_column(c)
+    for g in list_generators():
+        needs = f"synthwise[{g.extra}]" if g.extra else "-"
+        what = g.summary if g.available else f"[dim]not installed: pip install \"synthwise[{g.extra}]\"[/]"
+        table.add_row(g.name, g.conditions or "-", needs, what)
+    console.print(table)
+
+
+def _fit(data_path: Path, generator: str, seed: int | None, params: list[str] | None, schema: Path | None,
+         entity: str | None = None, sequence_index: str | None = None):  # type: ignore[no-untyped-def]
+    from synthwise.generators import create
+    from synthwise.io import read_table
+
+    df = read_table(data_path)
+    sch = _load_schema(df, schema, entity, sequence_index)
+    for c in sch.columns:
+        if c.kind == "constant":
+            value = c.categories[0] if c.categories else None
+            console_err.print(
+                f"[yellow]note:[/] Column {c.name!r}: every value is {value!r} "
+                "(constant); it is reproduced as a constant. Drop it if it carries no information."
+            )
+    gen = create(generator, seed=seed, **parse_params(params))
+    with status(f"Fitting {generator} on {len(df):,} rows"):
+        gen.fit(df, sch)
+    if not gen.capabilities.differential_privacy:
+        console_err.print(
+            f"[dim]{generator}: no formal privacy guarantee (not differentially private); "
+            "measure the risk with 'synthwise evaluate --holdout'.[/]"
+        )
+    return gen
+
+
+@app.command("fit")
+def fit_cmd(
+    data: DataArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write (.synthwise).")],
+    generator: GeneratorOpt = "cart",
+    seed: SeedOpt = 0,
+    param: ParamOpt = None,
+    schema: SchemaOpt = None,
+) -> None:
+    """Fit a generator and save it as a safe model file (no pickle).
+
+    Example: [bold]synthwise fit data.csv --generator cart -o model.synthwise[/]
+    """
+    gen = _fit(data, generator, seed, param, schema)
+    gen.save(str(output))
+    console.print(f"Fitted {generator} in {gen.fit_seconds_:.1f} s; model written to {output}")
+
+
+@app.command("sample")
+def sample_cmd(
+    model: Annotated[Path, typer.Argument(help="A model file written by 'synthwise fit'.")],
+    n: Annotated[int, typer.Option("-n", "--rows", help="Number of rows to generate.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output table (.csv / .parquet).")],
+    seed: SeedOpt = 0,
+) -> None:
+    """Sample rows from a saved model.
+
+    Example: [bold]synthwise sample model.synthwise -n 1000 -o synthetic.csv --seed 1[/]
+    """
+    from synthwise.generators import load_generator
+    from synthwise.io import write_table
+
+    gen = load_generator(str(model))
+    with status(f"Sampling {n:,} rows"):
+        out = gen.sample(n, seed=seed)
+    write_table(out, output)
+    console.print(f"Wrote {len(out):,} rows to {output}")
+
+
+@app.command("generate")
+def generate_cmd(
+    data: DataArg,
+    n: Annotated[int, typer.Option("-n", "--rows", help="Number of rows to generate.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output table (.csv / .parquet).")],
+    generator: GeneratorOpt = "cart",
+    seed: SeedOpt = 0,
+    param: ParamOpt = None,
+    schema: SchemaOpt = None,
+) -> None:
+    """Fit a generator on DATA and write N synthetic rows (fit + sample in one step).
+
+    Example: [bold]synthwise generate data.csv -n 5000 -o synthetic.csv --generator cart --seed 0[/]
+    """
+    from synthwise.io import write_table
+
+    gen = _fit(data, generator, seed, param, schema)
+    with status(f"Sampling {n:,} rows"):
+        out = gen.sample(n, seed=seed)
+    write_table(out, output)
+    console.print(f"Fitted {generator} in {gen.fit_seconds_:.1f} s; wrote {len(out):,} rows to {output}")

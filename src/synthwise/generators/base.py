@@ -1,0 +1,268 @@
+"""The generator contract: one thin base class that does the shared plumbing, and nothing deeper.
+
+Subclasses implement three hooks on the *code* level (see :mod:`synthwise.transforms`):
+
+* ``_fit(codes)``: learn from a frame of float codes (NaN = missing), one column per encoded column;
+* ``_sample(n, rng, conditions)``: return ``n`` rows of codes; ``conditions`` is a frame of codes
+  (one row per wanted row, NaN where free) or None; only generators with ``native`` conditions get it;
+* ``_state()`` / ``_set_state(meta, arrays)``: fitted state as JSON plus numpy arrays (model files).
+
+The base handles validation, schema inference, encoding, decoding, seeding, conditions by rejection,
+and safe model files. ``__init__`` only stores its keyword arguments.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self
+
+import numpy as np
+import pandas as pd
+
+from synthwise._types import Conditions, Seed
+from synthwise.errors import InvalidParameterError, NotFittedError, SamplingError
+from synthwise.random import make_rng
+from synthwise.schema import Schema, infer_schema, validate_data
+from synthwise.transforms import TableTransformer
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a generator can do; the conformance suite reads this to choose its checks."""
+
+    missing_values: bool = True
+    conditions: Literal["native", "rejection"] = "rejection"
+    data: Literal["tabular", "sequential"] = "tabular"
+    extra: str | None = None  # the optional extra it needs, e.g. "deep"
+    copies_rows: bool = False  # emits real rows as they are (bootstrap): no privacy at all
+    differential_privacy: bool = False
+    deterministic: bool = True  # same seed, same bytes
+
+
+class Generator:
+    """Base of every tabular generator. See the module docstring for the hooks."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, *, seed: Seed = None) -> None:
+        self.seed = seed
+
+    # -- parameters (scikit-learn style, read from the __init__ signature) ----------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind == p.KEYWORD_ONLY]
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Self:
+        valid = set(self._param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise InvalidParameterError(
+                    f"{type(self).__name__} has no parameter {key!r}. Fix: use one of {sorted(valid)}."
+                )
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    # -- the public contract --------------------------------------------------------------------------
+    def fit(self, data: pd.DataFrame, schema: Schema | None = None) -> Self:
+        """Learn from ``data`` (never modified). Infers the schema when none is given."""
+        self._validate_params()
+        schema = infer_schema(data) if schema is None else schema
+        validate_data(data, schema)
+        self.schema_ = schema
+        self.columns_ = list(data.columns)
+        self.transformer_ = TableTransformer(schema).fit(data)
+        codes = self.transformer_.to_codes(data)
+        self._fit_rng = make_rng(self.seed)
+        started = time.perf_counter()
+        self._fit(codes)
+        self.fit_seconds_ = time.perf_counter() - started
+        self.n_rows_ = len(data)
+        self._id_counter = 0
+        return self
+
+    def sample(self, n: int, *, conditions: Conditions = None, seed: Seed = None) -> pd.DataFrame:
+        """``n`` synthetic rows with the real table's columns, order and dtypes.
+
+        ``conditions`` fixes values: a dict ``{column: value}`` applied to every row, or a frame of
+        partial rows (one synthetic row per row; NaN = free). ``seed`` defaults to the generator's seed.
+        """
+        self._check_fitted()
+        cond = self._condition_codes(n, conditions)
+        if cond is not None:
+            n = len(cond)
+        if not isinstance(n, int | np.integer) or n < 0:
+            raise InvalidParameterError.expected("n", type(self).__name__, "an int >= 0", n)
+        rng = make_rng(self.seed if seed is None else seed)
+        if n == 0:
+            codes = self.transformer_.to_codes(pd.DataFrame({c: [] for c in self.columns_}).astype(object))
+        elif cond is None or self.capabilities.conditions == "native":
+            codes = self._sample(int(n), rng, cond)
+        else:
+            codes = sample_by_rejection(self._sample, cond, rng)
+        if cond is not None:
+            codes = _apply_conditions(codes, cond)
+        out = self.transformer_.from_codes(codes.reset_index(drop=True), rng=rng, id_start=0)
+        return out[self.columns_]
+
+    # -- hooks ----------------------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        """Check hyperparameters; raise InvalidParameterError with the expected range."""
+
+    def _fit(self, codes: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+    # -- persistence ----------------------------------------------------------------------------------
+    def save(self, path: str) -> str:
+        """Write a model file: a zip of manifest.json and arrays.npz; never a pickle."""
+        from synthwise.generators.modelfile import save_generator
+
+        return save_generator(self, path)
+
+    @classmethod
+    def load(cls, path: str) -> Generator:
+        from synthwise.generators.modelfile import load_generator
+
+        gen = load_generator(path)
+        if not isinstance(gen, cls):
+            from synthwise.errors import ModelFileError
+
+            raise ModelFileError(
+                f"Model file {path!r} holds a {type(gen).__name__}, not a {cls.__name__}. "
+                "Fix: load it with synthwise.load_generator()."
+            )
+        return gen
+
+    # -- helpers --------------------------------------------------------------------------------------
+    @property
+    def is_fitted(self) -> bool:
+        return hasattr(self, "schema_")
+
+    def _check_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet. Fix: call fit(data) first.")
+
+    def _condition_codes(self, n: int, conditions: Conditions) -> pd.DataFrame | None:
+        if conditions is None:
+            return None
+        if isinstance(conditions, dict):
+            frame = pd.DataFrame({k: [v] * int(n) for k, v in conditions.items()})
+        elif isinstance(conditions, pd.DataFrame):
+            frame = conditions.reset_index(drop=True)
+        else:
+            raise InvalidParameterError.expected(
+                "conditions", "sample", "a dict of column values or a DataFrame of partial rows", conditions
+            )
+        return condition_codes(self.transformer_, frame)
+
+
+def condition_codes(transformer: TableTransformer, frame: pd.DataFrame) -> pd.DataFrame:
+    """Conditions in real values to a frame of codes (NaN = free) with every encoded column."""
+    schema = transformer.schema
+    unknown = [c for c in frame.columns if c not in schema]
+    if unknown:
+        raise SamplingError(
+            f"Conditions name unknown columns {unknown}. Fix: condition only on {schema.names}."
+        )
+    bad = [c for c in frame.columns if schema[c].kind in ("identifier", "text")]
+    if bad:
+        raise SamplingError(f"Cannot condition on identifier or text columns {bad}. Fix: drop them.")
+    from synthwise.transforms import encode_column
+
+    out = pd.DataFrame(np.nan, index=pd.RangeIndex(len(frame)), columns=[c.name for c in transformer.encoded])
+    for name in frame.columns:
+        col = schema[name]
+        try:
+            out[name] = encode_column(frame[name], col, unseen="error")
+        except Exception as exc:
+            raise SamplingError(f"Condition on {name!r} cannot be met: {exc}") from exc
+    return out
+
+
+def condition_groups(cond: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Group condition rows by their pattern: ``[(pattern with NaN = free, row indices), ...]``."""
+    if len(cond) == 0:
+        return []
+    keyed = np.where(np.isnan(cond), np.inf, cond)
+    patterns, inverse = np.unique(keyed, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return [
+        (np.where(np.isinf(p), np.nan, p), np.flatnonzero(inverse == i)) for i, p in enumerate(patterns)
+    ]
+
+
+def _apply_conditions(codes: pd.DataFrame, cond: pd.DataFrame) -> pd.DataFrame:
+    codes = codes.reset_index(drop=True).copy()
+    for name in cond.columns:
+        fixed = cond[name].to_numpy()
+        mask = ~np.isnan(fixed)
+        if mask.any():
+            col = codes[name].to_numpy(copy=True)
+            col[mask] = fixed[mask]
+            codes[name] = col
+    return codes
+
+
+def sample_by_rejection(
+    sample_fn: Any,
+    cond: pd.DataFrame,
+    rng: np.random.Generator,
+    *,
+    max_time_s: float = 30.0,
+    max_rounds: int = 200,
+) -> pd.DataFrame:
+    """Draw unconditional batches and keep, for each condition row, a row that matches its fixed codes.
+
+    Raises :class:`SamplingError` naming a condition not reached within ``max_time_s``: it is impossible
+    or too rare for the generator.
+    """
+    names = list(cond.columns)
+    arr = cond.to_numpy(dtype=np.float64)
+    groups = [(p, rows) for p, rows in condition_groups(arr)]
+    if all(np.isnan(p).all() for p, _ in groups):
+        return sample_fn(len(cond), rng, None)
+    chosen: dict[int, np.ndarray] = {}
+    started = time.perf_counter()
+    batch = max(256, 4 * len(cond))
+    for _ in range(max_rounds):
+        groups = [(p, rows) for p, rows in groups if len(rows)]
+        if not groups or time.perf_counter() - started > max_time_s:
+            break
+        draw = sample_fn(batch, rng, None)[names].to_numpy(dtype=np.float64)
+        for i, (pattern, rows) in enumerate(groups):
+            fixed = ~np.isnan(pattern)
+            match = np.flatnonzero(np.all(np.isclose(draw[:, fixed], pattern[fixed]), axis=1))[: len(rows)]
+            for target, src in zip(rows[: len(match)], match, strict=False):
+                chosen[int(target)] = draw[src]
+            groups[i] = (pattern, rows[len(match):])
+        batch = min(batch * 2, 200_000)
+    left = [(p, rows) for p, rows in groups if len(rows)]
+    if left:
+        pattern = left[0][0]
+        desc = ", ".join(f"{names[j]} (code {pattern[j]:g})" for j in np.flatnonzero(~np.isnan(pattern)))
+        raise SamplingError(
+            f"The condition on {desc} was not reached after {time.perf_counter() - started:.0f} s of "
+            "rejection sampling: it is impossible or too rare for this generator. Fix: use a generator "
+            "with native conditioning (cart, bayesian_network, gaussian_copula) or relax the condition."
+        )
+    return pd.DataFrame(np.vstack([chosen[i] for i in range(len(cond))]), columns=names)

@@ -1,0 +1,117 @@
+"""Reading and writing tables: format by extension, atomic writes, inputs never modified."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from synthwise.errors import DataError
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".tsv")
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError(
+            f"File {str(path)!r}: unknown table format {suffix or '(no extension)'!r}. "
+            f"Fix: use one of {', '.join(TABLE_SUFFIXES)}."
+        )
+    return suffix
+
+
+def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV / TSV / Parquet file into a DataFrame with clear errors for unusable files."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"File {str(p)!r} does not exist. Fix: check the path.")
+    if p.is_dir():
+        raise DataError(f"{str(p)!r} is a folder, not a table file. Fix: point at a .csv or .parquet file.")
+    suffix = _suffix(p)
+    if p.stat().st_size == 0:
+        raise DataError(f"File {str(p)!r} is empty. Fix: give a table with a header row and data rows.")
+    try:
+        if suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(p)
+        else:
+            df = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", low_memory=False)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"File {str(p)!r} has no columns. Fix: give a table with a header row.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        raise DataError(f"File {str(p)!r} cannot be read as {suffix}: {exc}. Fix: check the file.") from exc
+    dupes = _duplicate_header(p, suffix)
+    if dupes:
+        raise DataError(
+            f"File {str(p)!r}: duplicate column names {dupes}. Fix: give every column a unique name."
+        )
+    return df
+
+
+def _duplicate_header(path: Path, suffix: str) -> list[str]:
+    """pandas silently renames duplicate CSV headers (``a``, ``a.1``); detect that from the raw header."""
+    if suffix in (".parquet", ".pq"):
+        return []
+    import csv
+
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        header = next(csv.reader(fh, delimiter="\t" if suffix == ".tsv" else ","), [])
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for name in header:
+        if name in seen and name not in dupes:
+            dupes.append(name)
+        seen.add(name)
+    return dupes
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success move it into place with ``os.replace``.
+
+    After an error or an interrupt the temporary file is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``df`` atomically as CSV / TSV / Parquet, chosen by the file extension."""
+    target = Path(path)
+    suffix = _suffix(target)
+    with atomic_path(target) as tmp:
+        if suffix in (".parquet", ".pq"):
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",", lineterminator="\n")
+    return target
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write text atomically (UTF-8)."""
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write bytes atomically."""
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return target

@@ -1,0 +1,403 @@
+"""Infer a :class:`Schema` from a DataFrame and validate data against one.
+
+Inference looks at the values, not only the dtype: numbers stored as text, datetimes stored as strings
+(their exact format is kept so output is written the same way), unique keys (identifiers, regenerated
+and never copied), free text and constant columns. Every problem found is gathered and raised at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise.errors import ColumnError, ColumnProblem, DataError
+from synthwise.schema.model import ColumnSchema, Schema
+
+MIN_ROWS = 2
+DEFAULT_MAX_CATEGORIES = 1000
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^id[_\s.-]|[a-z]Id$", re.IGNORECASE)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_PREFIXED_ID = re.compile(r"^([A-Za-z_-]*?)(\d+)$")
+_DATETIME_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%Y%m%d",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%Y-%m",
+)
+
+
+def infer_schema(
+    df: pd.DataFrame,
+    *,
+    overrides: Schema | Mapping[str, Mapping[str, Any]] | None = None,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    entity: str | None = None,
+    sequence_index: str | None = None,
+) -> Schema:
+    """Infer each column's kind and facts from ``df``.
+
+    ``overrides`` may be a full :class:`Schema` (used for the columns it names) or a mapping
+    ``{column: {"kind": "categorical", ...}}`` whose entries replace the inferred fields.
+    Raises :class:`ColumnError` listing every unusable column.
+    """
+    check_table(df)
+    problems: list[ColumnProblem] = []
+    cols: list[ColumnSchema] = []
+    override_map = _override_map(overrides)
+    for name in df.columns:
+        ov = override_map.get(str(name), {})
+        try:
+            col = _infer_column(str(name), df[name], max_categories=max_categories, forced_kind=ov.get("kind"))
+        except ColumnError as exc:
+            problems.extend(exc.problems)
+            continue
+        if ov:
+            col = ColumnSchema.from_dict({**col.to_dict(), **ov, "name": str(name)})
+        cols.append(col)
+    if problems:
+        raise ColumnError(problems)
+    if entity is not None or sequence_index is not None:
+        from dataclasses import replace
+
+        cols = [replace(c, role="entity") if c.name == entity else c for c in cols]
+        cols = [replace(c, role="sequence_index") if c.name == sequence_index else c for c in cols]
+    return Schema(columns=tuple(cols), n_rows=len(df), entity=entity, sequence_index=sequence_index)
+
+
+def check_table(df: pd.DataFrame, *, min_rows: int = MIN_ROWS) -> None:
+    """Table-level checks: a DataFrame, unique string column names, enough rows."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"Expected a pandas DataFrame, got {type(df).__name__}. Fix: pass a DataFrame.")
+    if df.shape[1] == 0:
+        raise DataError("The table has no columns. Fix: give a table with a header row and data.")
+    names = [str(c) for c in df.columns]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise DataError(f"Duplicate column names {dupes}. Fix: give every column a unique name.")
+    if len(df) == 0:
+        raise DataError("The table has a header but no rows. Fix: give at least 2 data rows.")
+    if len(df) < min_rows:
+        raise DataError(
+            f"The table has {len(df)} row(s); at least {min_rows} are needed to learn anything. "
+            "Fix: give more rows."
+        )
+
+
+def _override_map(overrides: Schema | Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    if overrides is None:
+        return {}
+    if isinstance(overrides, Schema):
+        return {c.name: c.to_dict() for c in overrides.columns}
+    return {str(k): dict(v) for k, v in overrides.items()}
+
+
+def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: str | None) -> ColumnSchema:
+    n = len(s)
+    nonnull = s.dropna()
+    missing_rate = float(1.0 - len(nonnull) / n) if n else 0.0
+    dtype = str(s.dtype)
+    base: dict[str, Any] = {"name": name, "dtype": dtype, "missing_rate": missing_rate}
+    if len(nonnull) == 0:
+        if forced_kind == "constant":
+            return ColumnSchema(kind="constant", **base)
+        raise ColumnError.single(
+            name,
+            f"all {n:,} values are null",
+            'drop the column, or mark it kind="constant" in the schema',
+        )
+    n_unique = int(nonnull.nunique())
+    base["n_unique"] = n_unique
+    kind = forced_kind
+
+    if kind in (None, "constant") and n_unique == 1:
+        return ColumnSchema(kind="constant", categories=(_py(nonnull.iloc[0]),), **base)
+    if kind in (None, "boolean") and (pd.api.types.is_bool_dtype(s.dtype) or _all_bool(nonnull)):
+        return ColumnSchema(kind="boolean", categories=(False, True), **base)
+    if kind in (None, "datetime") and isinstance(s.dtype, pd.DatetimeTZDtype | np.dtypes.DateTime64DType):
+        tz = str(s.dt.tz) if s.dt.tz is not None else None
+        return ColumnSchema(
+            kind="datetime",
+            timezone=tz,
+            resolution=datetime_resolution(nonnull),
+            min=_ts(nonnull.min()),
+            max=_ts(nonnull.max()),
+            **base,
+        )
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return _numeric_or_id(name, s, nonnull, base, kind, max_categories)
+
+    # text-like (object / str / category)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = tuple(_py(c) for c in s.cat.categories)
+        if kind in (None, "categorical"):
+            return ColumnSchema(kind="categorical", categories=cats, **base)
+    values = nonnull.astype(str) if not _all_strings(nonnull) else nonnull
+    if kind is None:
+        _check_mixed(name, nonnull)
+    if kind in (None, "datetime"):
+        fmt = _datetime_format(values)
+        if fmt is not None:
+            parsed = pd.to_datetime(values, format=fmt, utc="%z" in fmt or fmt.endswith("Z"))
+            tz = "UTC" if ("%z" in fmt or fmt.endswith("Z")) else None
+            return ColumnSchema(
+                kind="datetime",
+                datetime_format=fmt,
+                timezone=tz,
+                resolution=datetime_resolution(parsed),
+                min=_ts(parsed.min()),
+                max=_ts(parsed.max()),
+                **base,
+            )
+        if kind == "datetime":
+            raise ColumnError.single(
+                name, "marked datetime but its values match no known date format", "convert it first"
+            )
+    if kind in (None, "identifier") and (kind == "identifier" or _looks_like_id(name, values, n_unique)):
+        template = _id_template(values)
+        digits = pd.to_numeric(values.astype(str).str.extract(_PREFIXED_ID)[1], errors="coerce")
+        top = float(digits.max()) if "{" in template and digits.notna().all() else None
+        return ColumnSchema(kind="identifier", id_template=template, max=top, **base)
+    if kind in (None, "text") and (kind == "text" or _looks_like_text(values, n_unique)):
+        return ColumnSchema(kind="text", **base)
+    if kind == "numeric":
+        num = pd.to_numeric(nonnull, errors="coerce")
+        if num.isna().any():
+            bad = nonnull[num.isna()].iloc[0]
+            raise ColumnError.single(name, f"marked numeric but holds text such as {bad!r}", "clean it first")
+        return _numeric_or_id(name, s, num, base, "numeric", max_categories)
+    if n_unique > max_categories and kind is None:
+        raise ColumnError.single(
+            name,
+            f"{n_unique:,} distinct values in {len(nonnull):,} rows, too many for a categorical "
+            f"(limit {max_categories:,})",
+            'mark it kind="identifier" (regenerated) or kind="text" in the schema, raise max_categories, '
+            "or drop the column",
+        )
+    cats = tuple(sorted((_py(v) for v in nonnull.unique()), key=_sort_key))
+    return ColumnSchema(kind="categorical", categories=cats, **base)
+
+
+def _numeric_or_id(
+    name: str,
+    s: pd.Series,
+    nonnull: pd.Series,
+    base: dict[str, Any],
+    kind: str | None,
+    max_categories: int,
+) -> ColumnSchema:
+    values = nonnull.astype(float).to_numpy()
+    if not np.isfinite(values).all():
+        raise ColumnError.single(name, "holds infinite values", "replace inf / -inf with a number or null")
+    integral = bool(np.all(np.mod(values, 1) == 0))
+    n_unique = base["n_unique"]
+    if kind == "identifier" or (
+        kind is None and integral and n_unique == len(values) and len(values) >= 20 and _ID_NAME.search(name)
+    ):
+        return ColumnSchema(
+            kind="identifier", id_template="int", integer=True, min=float(values.min()), max=float(values.max()),
+            **base,
+        )
+    if kind == "categorical":
+        cats = tuple(sorted(_py(v) for v in nonnull.unique()))
+        return ColumnSchema(kind="categorical", categories=cats, **base)
+    return ColumnSchema(
+        kind="numeric",
+        integer=integral,
+        min=float(values.min()),
+        max=float(values.max()),
+        decimals=_decimals(values),
+        **base,
+    )
+
+
+def _decimals(values: np.ndarray, max_decimals: int = 10) -> int | None:
+    """Smallest number of decimals that represents every value exactly; None when there is none."""
+    sample = values[: 5000]
+    for d in range(max_decimals + 1):
+        if np.allclose(np.round(sample, d), sample, rtol=0, atol=10.0 ** (-(d + 3))):
+            return d
+    return None
+
+
+def _all_bool(values: pd.Series) -> bool:
+    return values.map(lambda v: isinstance(v, bool | np.bool_)).all()
+
+
+def _all_strings(values: pd.Series) -> bool:
+    return bool(values.map(lambda v: isinstance(v, str)).all())
+
+
+def _check_mixed(name: str, values: pd.Series) -> None:
+    """Numbers with a few stray strings (or Python objects of several types) in one column."""
+    types = values.map(lambda v: "number" if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+                       else type(v).__name__)
+    if types.nunique() > 1:
+        counts = types.value_counts()
+        desc = ", ".join(f"{c:,} {t}" for t, c in counts.items())
+        raise ColumnError.single(
+            name, f"mixed types in one column ({desc})", "convert the column to one type before synthesis"
+        )
+    if not _all_strings(values):
+        return
+    num = pd.to_numeric(values, errors="coerce")
+    share = float(num.notna().mean())
+    if 0.9 <= share < 1.0:
+        bad = values[num.isna()]
+        raise ColumnError.single(
+            name,
+            f"{share:.1%} of values are numbers but {len(bad):,} are text (e.g. {bad.iloc[0]!r})",
+            "replace the stray text with a number or null, or mark the column "
+            'kind="categorical" in the schema',
+        )
+
+
+def _datetime_format(values: pd.Series) -> str | None:
+    sample = values.iloc[:: max(1, len(values) // 500)].astype(str)
+    if not sample.str.contains(r"\d", regex=True).all() or sample.str.len().max() > 40:
+        return None
+    if sample.str.fullmatch(r"[+-]?\d+(\.\d*)?").all() and not sample.str.fullmatch(r"\d{8}").all():
+        return None
+    for fmt in _DATETIME_FORMATS:
+        parsed = pd.to_datetime(sample, format=fmt, errors="coerce", utc="%z" in fmt)
+        if parsed.isna().any():
+            continue
+        full = pd.to_datetime(values.astype(str), format=fmt, errors="coerce", utc="%z" in fmt)
+        if full.isna().any():
+            continue
+        if _render(full, fmt).equals(values.astype(str).reset_index(drop=True)):
+            return fmt
+    return None
+
+
+def _render(parsed: pd.Series, fmt: str) -> pd.Series:
+    from synthwise.transforms.datetime import format_datetimes
+
+    return format_datetimes(parsed.reset_index(drop=True), fmt)
+
+
+def _looks_like_id(name: str, values: pd.Series, n_unique: int) -> bool:
+    if n_unique != len(values) or len(values) < 20:
+        return False
+    sample = values.iloc[:1000].astype(str)
+    if sample.map(lambda v: bool(_UUID.match(v))).all():
+        return True
+    if sample.str.contains(r"\s").any() or sample.str.len().max() > 40:
+        return False
+    return bool(_ID_NAME.search(name)) or bool(sample.str.match(_PREFIXED_ID).all())
+
+
+def _id_template(values: pd.Series) -> str:
+    sample = values.iloc[:1000].astype(str)
+    if sample.map(lambda v: bool(_UUID.match(v))).all():
+        return "uuid"
+    m = sample.str.extract(_PREFIXED_ID)
+    if m.notna().all().all():
+        prefixes = m[0].unique()
+        widths = m[1].str.len()
+        if len(prefixes) == 1:
+            width = int(widths.max()) if widths.nunique() == 1 else 0
+            return f"{prefixes[0]}{{:0{width}d}}" if width else f"{prefixes[0]}{{:d}}"
+    return "token"
+
+
+def _looks_like_text(values: pd.Series, n_unique: int) -> bool:
+    sample = values.iloc[:2000].astype(str)
+    words = sample.str.split().str.len().mean()
+    return bool(n_unique > 0.5 * len(values) and (words >= 3 or sample.str.len().mean() > 40))
+
+
+def _py(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def datetime_resolution(values: pd.Series) -> str:
+    """The coarsest unit that every timestamp is a whole multiple of."""
+    v = values.dropna()
+    if v.dt.tz is not None:
+        v = v.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = v.astype("datetime64[ns]").astype("int64").to_numpy()
+    for unit, size in (("D", 86_400 * 10**9), ("s", 10**9), ("ms", 10**6), ("us", 10**3)):
+        if np.all(ns % size == 0):
+            return unit
+    return "ns"
+
+
+def _ts(value: Any) -> float:
+    """A timestamp as float seconds since the epoch (UTC)."""
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return float((ts - pd.Timestamp(0)) / pd.Timedelta(seconds=1))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, bool | np.bool_):
+        return (0, int(value))
+    if isinstance(value, int | float | np.number):
+        return (1, float(value))
+    return (2, str(value))
+
+
+def validate_data(df: pd.DataFrame, schema: Schema, *, check_domains: bool = False) -> None:
+    """Check that ``df`` has the schema's columns with compatible values; gather all problems."""
+    check_table(df)
+    problems: list[ColumnProblem] = []
+    missing = [c for c in schema.names if c not in df.columns]
+    extra = [str(c) for c in df.columns if c not in schema]
+    for name in missing:
+        problems.append(ColumnProblem(name, "is in the schema but not in the data", "add it or regenerate the schema"))
+    for name in extra:
+        problems.append(ColumnProblem(name, "is in the data but not in the schema", "add it to the schema or drop it"))
+    for col in schema.columns:
+        if col.name not in df.columns:
+            continue
+        s = df[col.name]
+        nonnull = s.dropna()
+        if col.kind == "numeric" and not pd.api.types.is_numeric_dtype(s.dtype):
+            num = pd.to_numeric(nonnull, errors="coerce")
+            if num.isna().any():
+                problems.append(ColumnProblem(
+                    col.name, f"is numeric in the schema but holds text such as {nonnull[num.isna()].iloc[0]!r}",
+                    "clean the column or change its kind in the schema"))
+        if col.kind == "constant" and len(nonnull) == 0 and col.categories:
+            continue
+        if check_domains and col.kind == "categorical":
+            unseen = set(map(str, nonnull.unique())) - set(map(str, col.categories))
+            if unseen:
+                ex = sorted(unseen)[:3]
+                problems.append(ColumnProblem(
+                    col.name, f"holds {len(unseen):,} categories not in the schema (e.g. {ex})",
+                    "add them to the schema's categories or refit"))
+        if col.kind not in ("constant",) and len(nonnull) == 0 and col.missing_rate < 1.0:
+            problems.append(ColumnProblem(
+                col.name, f"all {len(s):,} values are null",
+                'drop the column, or mark it kind="constant" in the schema'))
+    if problems:
+        raise ColumnError(problems)
+
+
+def column_names(schema: Schema, kinds: Iterable[str]) -> list[str]:
+    kinds = set(kinds)
+    return [c.name for c in schema.columns if c.kind in kinds]

@@ -1,0 +1,69 @@
+"""Datetime columns: float seconds since the epoch (UTC); decoding restores resolution, zone and format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthwise.schema import ColumnSchema
+
+_UNIT_SECONDS = {"D": 86_400.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+
+
+def to_timestamps(s: pd.Series, col: ColumnSchema) -> pd.Series:
+    """Parse ``s`` as datetimes the way the column was read (string format or datetime dtype)."""
+    if col.datetime_format is not None:
+        fmt = col.datetime_format
+        return pd.to_datetime(s, format=fmt, errors="coerce", utc=col.timezone is not None)
+    return pd.to_datetime(s, errors="coerce")
+
+
+def encode_datetime(s: pd.Series, col: ColumnSchema) -> np.ndarray:
+    ts = to_timestamps(s, col)
+    if ts.dt.tz is not None:
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = ts.astype("datetime64[ns]")
+    out = (ns - pd.Timestamp(0)).dt.total_seconds().to_numpy(dtype="float64", na_value=np.nan)
+    return out
+
+
+def decode_datetime(seconds: np.ndarray, col: ColumnSchema, *, clip: bool = True) -> pd.Series:
+    v = np.asarray(seconds, dtype="float64").copy()
+    missing = np.isnan(v)
+    if clip and col.min is not None and col.max is not None:
+        v = np.clip(v, col.min, col.max)
+    unit = _UNIT_SECONDS.get(col.resolution or "ns", 1e-9)
+    if unit >= 1:
+        v = np.round(v / unit) * unit
+        ns = (v.astype(np.float64) * 1e9)
+        ints = np.where(missing, 0, np.round(ns)).astype(np.int64)
+    else:
+        whole = np.floor(np.nan_to_num(v))
+        frac = np.round((np.nan_to_num(v) - whole) / unit) * unit
+        ints = whole.astype(np.int64) * 10**9 + np.round(frac * 1e9).astype(np.int64)
+    ts = pd.Series(pd.to_datetime(ints, unit="ns"), name=col.name)
+    ts[missing] = pd.NaT
+    if col.timezone is not None:
+        ts = ts.dt.tz_localize("UTC").dt.tz_convert(col.timezone)
+    if col.datetime_format is not None:
+        out = format_datetimes(ts, col.datetime_format)
+        out[missing] = np.nan
+        return _as_text_dtype(out, col.dtype)
+    try:
+        return ts.astype(col.dtype)
+    except (TypeError, ValueError):
+        return ts
+
+
+def format_datetimes(ts: pd.Series, fmt: str) -> pd.Series:
+    """``strftime`` that keeps NaT as missing."""
+    return ts.dt.strftime(fmt)
+
+
+def _as_text_dtype(s: pd.Series, dtype: str) -> pd.Series:
+    if dtype in ("object",):
+        return s.astype(object).where(s.notna(), np.nan)
+    try:
+        return s.astype(dtype)
+    except (TypeError, ValueError):
+        return s

@@ -1,0 +1,198 @@
+"""TableTransformer: a whole table to per-column numeric codes and a numeric matrix, and back.
+
+Two levels:
+
+* ``to_codes`` / ``from_codes``: one float column per encoded column (numeric value, category code,
+  0/1, seconds since the epoch), NaN where missing. Statistical generators work here.
+* ``encode`` / ``decode``: a dense matrix without NaN: values (missing filled with the column mean) plus
+  a missing indicator per column that has missing values, categoricals as codes or one-hot. Deep models
+  and embeddings work here.
+
+Identifier columns are not encoded: decoding generates fresh keys. Text columns are not encoded either:
+decoding draws new text from a word-bigram model fitted on the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise.errors import NotFittedError
+from synthwise.schema import ColumnSchema, Schema
+from synthwise.transforms.categorical import decode_categorical, encode_categorical
+from synthwise.transforms.datetime import decode_datetime, encode_datetime
+from synthwise.transforms.identifier import generate_identifiers
+from synthwise.transforms.numeric import decode_numeric, encode_numeric
+from synthwise.transforms.text import TextModel
+
+ENCODED_KINDS = ("numeric", "categorical", "boolean", "datetime", "constant")
+DISCRETE_KINDS = ("categorical", "boolean", "constant")
+
+
+def encode_column(s: pd.Series, col: ColumnSchema, *, unseen: str = "error") -> np.ndarray:
+    """One column to float codes (NaN for missing)."""
+    if col.kind == "numeric":
+        return encode_numeric(s, col)
+    if col.kind == "datetime":
+        return encode_datetime(s, col)
+    if col.kind in DISCRETE_KINDS:
+        return encode_categorical(s, col, unseen=unseen)
+    raise ValueError(f"column {col.name!r} of kind {col.kind!r} has no numeric encoding")
+
+
+def decode_column(codes: np.ndarray, col: ColumnSchema, *, clip: bool = True) -> pd.Series:
+    """Float codes back to a column with the original dtype."""
+    if col.kind == "numeric":
+        return decode_numeric(codes, col, clip=clip)
+    if col.kind == "datetime":
+        return decode_datetime(codes, col, clip=clip)
+    if col.kind in DISCRETE_KINDS:
+        return decode_categorical(codes, col)
+    raise ValueError(f"column {col.name!r} of kind {col.kind!r} has no numeric encoding")
+
+
+@dataclass
+class MatrixLayout:
+    """Where each column sits in the encoded matrix."""
+
+    names: list[str] = field(default_factory=list)  # feature names, one per matrix column
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # value block of each column
+    missing: dict[str, int] = field(default_factory=dict)  # missing-indicator position
+    onehot: bool = False
+
+
+class TableTransformer:
+    """Reversible encoding of a table described by a :class:`Schema`."""
+
+    def __init__(self, schema: Schema, *, clip: bool = True) -> None:
+        self.schema = schema
+        self.clip = clip
+        self.text_models_: dict[str, TextModel] = {}
+        self.fill_: dict[str, float] = {}
+        self.fitted_ = False
+
+    @property
+    def encoded(self) -> list[ColumnSchema]:
+        return [c for c in self.schema.columns if c.kind in ENCODED_KINDS]
+
+    def fit(self, df: pd.DataFrame) -> TableTransformer:
+        self.text_models_ = {c.name: TextModel.fit(df[c.name]) for c in self.schema.of_kind("text")}
+        codes = self.to_codes(df)
+        self.fill_ = {name: _fill_value(codes[name].to_numpy()) for name in codes.columns}
+        self.fitted_ = True
+        return self
+
+    # -- codes ----------------------------------------------------------------------------------------
+    def to_codes(self, df: pd.DataFrame, *, unseen: str = "error") -> pd.DataFrame:
+        data = {c.name: encode_column(df[c.name], c, unseen=unseen) for c in self.encoded}
+        return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
+
+    def from_codes(self, codes: pd.DataFrame, *, rng: np.random.Generator, id_start: int = 0) -> pd.DataFrame:
+        """Codes back to a full table in schema order; identifiers and text are generated fresh."""
+        self._check_fitted()
+        n = len(codes)
+        out: dict[str, pd.Series] = {}
+        for col in self.schema.columns:
+            if col.kind in ENCODED_KINDS:
+                series = decode_column(codes[col.name].to_numpy(), col, clip=self.clip)
+            elif col.kind == "identifier":
+                series = generate_identifiers(col, n, rng, start=id_start)
+            else:
+                series = self._text(col, n, rng)
+            out[col.name] = series.reset_index(drop=True)
+        return pd.DataFrame(out)
+
+    def _text(self, col: ColumnSchema, n: int, rng: np.random.Generator) -> pd.Series:
+        model = self.text_models_[col.name]
+        values = pd.Series(model.sample(n, rng), name=col.name, dtype=object)
+        if col.missing_rate > 0:
+            values[rng.random(n) < col.missing_rate] = np.nan
+        return values if col.dtype == "object" else values.astype(col.dtype)
+
+    # -- matrix ---------------------------------------------------------------------------------------
+    def layout(self, *, onehot: bool = False) -> MatrixLayout:
+        lay = MatrixLayout(onehot=onehot)
+        for col in self.encoded:
+            start = len(lay.names)
+            if onehot and col.kind in DISCRETE_KINDS:
+                lay.names.extend(f"{col.name}={c}" for c in col.categories)
+            else:
+                lay.names.append(col.name)
+            lay.spans[col.name] = (start, len(lay.names))
+            if col.missing_rate > 0:
+                lay.missing[col.name] = len(lay.names)
+                lay.names.append(f"{col.name}__missing")
+        return lay
+
+    def encode(self, df: pd.DataFrame, *, onehot: bool = False, unseen: str = "nan") -> np.ndarray:
+        self._check_fitted()
+        codes = self.to_codes(df, unseen=unseen)
+        return self.codes_to_matrix(codes, onehot=onehot)
+
+    def codes_to_matrix(self, codes: pd.DataFrame, *, onehot: bool = False) -> np.ndarray:
+        lay = self.layout(onehot=onehot)
+        m = np.zeros((len(codes), len(lay.names)), dtype=np.float64)
+        for col in self.encoded:
+            v = codes[col.name].to_numpy()
+            miss = np.isnan(v)
+            a, b = lay.spans[col.name]
+            if onehot and col.kind in DISCRETE_KINDS:
+                idx = np.nan_to_num(v).astype(np.int64)
+                rows = np.flatnonzero(~miss)
+                m[rows, a + idx[~miss]] = 1.0
+            else:
+                m[:, a] = np.where(miss, self.fill_.get(col.name, 0.0), v)
+            if col.name in lay.missing:
+                m[:, lay.missing[col.name]] = miss
+        return m
+
+    def matrix_to_codes(self, m: np.ndarray, *, onehot: bool = False) -> pd.DataFrame:
+        lay = self.layout(onehot=onehot)
+        data: dict[str, np.ndarray] = {}
+        for col in self.encoded:
+            a, b = lay.spans[col.name]
+            if onehot and col.kind in DISCRETE_KINDS:
+                v = np.argmax(m[:, a:b], axis=1).astype(np.float64)
+            elif col.kind in DISCRETE_KINDS:
+                v = np.clip(np.round(m[:, a]), 0, max(len(col.categories) - 1, 0))
+            else:
+                v = m[:, a].astype(np.float64)
+            if col.name in lay.missing:
+                v = np.where(m[:, lay.missing[col.name]] > 0.5, np.nan, v)
+            data[col.name] = v
+        return pd.DataFrame(data)
+
+    def decode(self, m: np.ndarray, *, onehot: bool = False, rng: np.random.Generator | None = None) -> pd.DataFrame:
+        return self.from_codes(self.matrix_to_codes(m, onehot=onehot), rng=rng or np.random.default_rng(0))
+
+    # -- state for model files ------------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta: dict[str, Any] = {"fill": self.fill_, "text": {}}
+        arrays: dict[str, np.ndarray] = {}
+        for i, (name, tm) in enumerate(self.text_models_.items()):
+            meta["text"][name] = {"key": f"text{i}", "vocab": list(tm.vocab)}
+            arrays[f"text{i}_starts"] = tm.starts
+            arrays[f"text{i}_pairs"] = tm.pairs
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, schema: Schema, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> TableTransformer:
+        tt = cls(schema)
+        tt.fill_ = {k: float(v) for k, v in meta.get("fill", {}).items()}
+        for name, info in meta.get("text", {}).items():
+            key = info["key"]
+            tt.text_models_[name] = TextModel(tuple(info["vocab"]), arrays[f"{key}_starts"], arrays[f"{key}_pairs"])
+        tt.fitted_ = True
+        return tt
+
+    def _check_fitted(self) -> None:
+        if not self.fitted_:
+            raise NotFittedError("This TableTransformer is not fitted yet. Fix: call fit(df) first.")
+
+
+def _fill_value(v: np.ndarray) -> float:
+    finite = v[~np.isnan(v)]
+    return float(finite.mean()) if len(finite) else 0.0
