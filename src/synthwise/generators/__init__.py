@@ -4,7 +4,13 @@
 >>> gen = generators.create("cart", seed=0)  # doctest: +SKIP
 """
 
-from synthwise.generators.base import Capabilities, Generator, condition_codes, sample_by_rejection
+from synthwise.generators.base import (
+    Capabilities,
+    Generator,
+    condition_codes,
+    condition_groups,
+    sample_by_rejection,
+)
 from synthwise.generators.modelfile import load_generator
 from synthwise.generators.registry import (
     GeneratorInfo,
@@ -25,6 +31,7 @@ __all__ = [
     "GeneratorInfo",
     "add_builtin",
     "condition_codes",
+    "condition_groups",
     "create",
     "get",
     "info",

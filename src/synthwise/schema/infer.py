@@ -230,9 +230,10 @@ def _numeric_or_id(
 
 def _decimals(values: np.ndarray, max_decimals: int = 10) -> int | None:
     """Smallest number of decimals that represents every value exactly; None when there is none."""
-    sample = values[: 5000]
+    from synthwise.transforms.numeric import round_decimals
+
     for d in range(max_decimals + 1):
-        if np.allclose(np.round(sample, d), sample, rtol=0, atol=10.0 ** (-(d + 3))):
+        if np.array_equal(round_decimals(values, d), values):
             return d
     return None
 

@@ -24,9 +24,12 @@ def encode_categorical(s: pd.Series, col: ColumnSchema, *, unseen: str = "error"
 
     ``unseen="error"`` raises a :class:`ColumnError` naming the unseen values; ``"nan"`` maps them to NaN.
     """
-    lookup = {_key(c): float(i) for i, c in enumerate(col.categories)}
     out = np.full(len(s), np.nan)
     mask = s.notna().to_numpy()
+    if col.kind == "constant":  # one value by definition: any present value is code 0
+        out[mask] = 0.0
+        return out
+    lookup = {_key(c): float(i) for i, c in enumerate(col.categories)}
     values = s.to_numpy(dtype=object)[mask]
     codes = np.array([lookup.get(_key(v), np.nan) for v in values], dtype="float64")
     if unseen == "error" and np.isnan(codes).any():
@@ -51,6 +54,10 @@ def decode_categorical(codes: np.ndarray, col: ColumnSchema) -> pd.Series:
 
 def _cast(s: pd.Series, col: ColumnSchema, missing: np.ndarray) -> pd.Series:
     dtype = col.dtype
+    if dtype.startswith("datetime64"):
+        ts = pd.to_datetime(s, utc=" " in dtype or "," in dtype)
+        tz = dtype.split(",", 1)[1].strip(" ]") if "," in dtype else None
+        return (ts.dt.tz_convert(tz) if tz else ts).astype(dtype)
     if dtype == "category":
         return s.astype(pd.CategoricalDtype(categories=list(col.categories)))
     if col.kind == "boolean" and dtype == "bool" and missing.any():

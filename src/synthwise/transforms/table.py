@@ -72,6 +72,7 @@ class TableTransformer:
         self.clip = clip
         self.text_models_: dict[str, TextModel] = {}
         self.fill_: dict[str, float] = {}
+        self.none_columns_: list[str] = []  # object columns whose missing values are None, not NaN
         self.fitted_ = False
 
     @property
@@ -82,6 +83,7 @@ class TableTransformer:
         self.text_models_ = {c.name: TextModel.fit(df[c.name]) for c in self.schema.of_kind("text")}
         codes = self.to_codes(df)
         self.fill_ = {name: _fill_value(codes[name].to_numpy()) for name in codes.columns}
+        self.none_columns_ = [str(c) for c in df.columns if _missing_is_none(df[c])]
         self.fitted_ = True
         return self
 
@@ -102,7 +104,10 @@ class TableTransformer:
                 series = generate_identifiers(col, n, rng, start=id_start)
             else:
                 series = self._text(col, n, rng)
-            out[col.name] = series.reset_index(drop=True)
+            series = series.reset_index(drop=True)
+            if col.name in self.none_columns_ and series.dtype == object:
+                series = series.astype(object).where(series.notna(), None)
+            out[col.name] = series
         return pd.DataFrame(out)
 
     def _text(self, col: ColumnSchema, n: int, rng: np.random.Generator) -> pd.Series:
@@ -170,7 +175,7 @@ class TableTransformer:
 
     # -- state for model files ------------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        meta: dict[str, Any] = {"fill": self.fill_, "text": {}}
+        meta: dict[str, Any] = {"fill": self.fill_, "none_columns": self.none_columns_, "text": {}}
         arrays: dict[str, np.ndarray] = {}
         for i, (name, tm) in enumerate(self.text_models_.items()):
             meta["text"][name] = {"key": f"text{i}", "vocab": list(tm.vocab)}
@@ -182,6 +187,7 @@ class TableTransformer:
     def from_state(cls, schema: Schema, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> TableTransformer:
         tt = cls(schema)
         tt.fill_ = {k: float(v) for k, v in meta.get("fill", {}).items()}
+        tt.none_columns_ = list(meta.get("none_columns", []))
         for name, info in meta.get("text", {}).items():
             key = info["key"]
             tt.text_models_[name] = TextModel(tuple(info["vocab"]), arrays[f"{key}_starts"], arrays[f"{key}_pairs"])
@@ -191,6 +197,13 @@ class TableTransformer:
     def _check_fitted(self) -> None:
         if not self.fitted_:
             raise NotFittedError("This TableTransformer is not fitted yet. Fix: call fit(df) first.")
+
+
+def _missing_is_none(s: pd.Series) -> bool:
+    if s.dtype != object:
+        return False
+    missing = s[s.isna()]
+    return len(missing) > 0 and missing.iloc[0] is None
 
 
 def _fill_value(v: np.ndarray) -> float:

@@ -1,0 +1,183 @@
+"""Conformance checks for generators, plus Hypothesis strategies for tables.
+
+``check_generator(name)`` runs the contract every registered generator must keep: output has the real
+columns, order and dtypes; categories come from the real domain; numerics stay in range; missing rates
+are kept; identifiers are fresh; the same seed gives the same bytes; save/load gives the same samples;
+the input frame is never modified; ``__init__`` only stores. ``tests/test_conformance.py`` runs it over
+every registered generator; a new generator gets these checks by being registered.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise.generators import create, get, load_generator
+
+# ---------------------------------------------------------------------------------------------------
+# fixtures
+
+
+def mixed_table(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    """A small mixed table with every column kind the transforms support, missing values included."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["a", "b", "c"], size=n, p=[0.6, 0.3, 0.1])
+    x = rng.normal(10, 2, size=n) + (group == "b") * 3
+    df = pd.DataFrame(
+        {
+            "id": np.arange(1000, 1000 + n),
+            "group": group,
+            "x": np.round(x, 2),
+            "count": rng.poisson(3, size=n).astype("int64"),
+            "flag": rng.random(n) < 0.3,
+            "when": pd.Timestamp("2024-01-01", tz="Europe/Berlin")
+            + pd.to_timedelta(rng.integers(0, 365 * 24, size=n), unit="h"),
+            "day": (pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 300, size=n), unit="D"))
+            .strftime("%Y-%m-%d"),
+            "maybe": np.where(rng.random(n) < 0.2, np.nan, np.round(rng.gamma(2, 3, size=n), 1)),
+            "cat_missing": pd.Series(np.where(rng.random(n) < 0.15, None, rng.choice(["u", "v"], size=n)),
+                                     dtype=object),
+        }
+    )
+    return df
+
+
+# ---------------------------------------------------------------------------------------------------
+# checks
+
+
+def _fast_params(name: str) -> dict[str, Any]:
+    """Small settings so the conformance suite stays fast for slow (deep) generators."""
+    cls = get(name)
+    params: dict[str, Any] = {}
+    names = cls._param_names()
+    for key, value in (("max_epochs", 2), ("max_time_s", 20.0), ("verbose", False), ("n_steps", 20)):
+        if key in names:
+            params[key] = value
+    return params
+
+
+def check_generator(name: str, data: pd.DataFrame | None = None, *, n: int = 200) -> None:
+    """Assert the generator contract for the registered generator ``name``."""
+    df = mixed_table() if data is None else data
+    before = df.copy(deep=True)
+    params = _fast_params(name)
+    gen = create(name, seed=0, **params)
+    # __init__ only stores
+    for key, value in params.items():
+        assert getattr(gen, key) == value, f"{name}: __init__ must store {key!r} unchanged"
+    assert not gen.is_fitted
+    fitted = gen.fit(df)
+    assert fitted is gen, f"{name}: fit must return self"
+    pd.testing.assert_frame_equal(df, before, obj=f"{name}: the input frame was modified by fit")
+
+    out = gen.sample(n, seed=1)
+    check_faithful(df, out, gen.schema_, name=name)
+
+    again = gen.sample(n, seed=1)
+    if gen.capabilities.deterministic:
+        pd.testing.assert_frame_equal(out, again, obj=f"{name}: same seed must give the same rows")
+        other = gen.sample(n, seed=2)
+        assert not out.equals(other), f"{name}: another seed should give other rows"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.synthwise"
+        gen.save(str(path))
+        loaded = load_generator(str(path))
+        assert type(loaded) is type(gen)
+        if gen.capabilities.deterministic:
+            pd.testing.assert_frame_equal(
+                loaded.sample(n, seed=1), out, obj=f"{name}: a loaded model must sample the same rows"
+            )
+    pd.testing.assert_frame_equal(df, before, obj=f"{name}: the input frame was modified by sampling")
+    assert len(gen.sample(0)) == 0
+
+
+def check_faithful(real: pd.DataFrame, synth: pd.DataFrame, schema: Any, *, name: str = "generator",
+                   missing_tolerance: float = 0.15) -> None:
+    """Columns, order, dtypes, domains, ranges, missing rates and fresh identifiers."""
+    assert list(synth.columns) == list(real.columns), f"{name}: columns or their order differ"
+    for col in schema.columns:
+        r, s = real[col.name], synth[col.name]
+        assert str(s.dtype) == str(r.dtype) or (r.isna().any() or s.isna().any()), (
+            f"{name}: column {col.name!r} has dtype {s.dtype}, the real data {r.dtype}"
+        )
+        if col.kind in ("categorical", "boolean", "constant"):
+            allowed = {str(v) for v in col.categories}
+            seen = {str(v) for v in s.dropna().unique()}
+            assert seen <= allowed, f"{name}: column {col.name!r} has values outside the domain: {seen - allowed}"
+        if col.kind == "numeric" and s.notna().any():
+            v = pd.to_numeric(s.dropna())
+            assert v.min() >= col.min - 1e-9 and v.max() <= col.max + 1e-9, (
+                f"{name}: column {col.name!r} leaves the real range [{col.min}, {col.max}]"
+            )
+            if col.integer:
+                assert np.all(np.mod(v.to_numpy(dtype=float), 1) == 0), f"{name}: {col.name!r} must stay integral"
+        if col.kind == "identifier":
+            assert s.is_unique, f"{name}: identifier {col.name!r} must be unique"
+            assert not set(map(str, s)) & set(map(str, r)), f"{name}: identifier {col.name!r} copies real keys"
+        if col.kind not in ("identifier",):
+            gap = abs(float(s.isna().mean()) - float(r.isna().mean()))
+            assert gap <= missing_tolerance, (
+                f"{name}: column {col.name!r} missing rate {s.isna().mean():.2f} vs real {r.isna().mean():.2f}"
+            )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Hypothesis strategies
+
+
+def table_strategy(min_rows: int = 2, max_rows: int = 40) -> Any:
+    """A Hypothesis strategy of mixed DataFrames (numeric, categorical, boolean, datetime, NaN, tz)."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def tables(draw: Any) -> pd.DataFrame:
+        n = draw(st.integers(min_rows, max_rows))
+        cols: dict[str, Any] = {}
+        n_cols = draw(st.integers(1, 5))
+        for i in range(n_cols):
+            kind = draw(st.sampled_from(["float", "int", "cat", "bool", "dt", "dt_tz", "dt_str"]))
+            nullable = draw(st.booleans())
+
+            def maybe_null(values: list[Any], nullable: bool = nullable) -> list[Any]:
+                if not nullable:
+                    return values
+                mask = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+                if all(mask):
+                    mask[0] = False
+                return [None if m else v for v, m in zip(values, mask, strict=True)]
+
+            if kind == "float":
+                vals = draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=64), min_size=n, max_size=n))
+                cols[f"f{i}"] = pd.Series(maybe_null(vals), dtype="float64")
+            elif kind == "int":
+                vals = draw(st.lists(st.integers(-10**9, 10**9), min_size=n, max_size=n))
+                cols[f"i{i}"] = pd.Series(vals, dtype="int64")
+            elif kind == "cat":
+                alphabet = st.text(min_size=1, max_size=6).filter(lambda s: s.strip() == s and s != "")
+                levels = draw(st.lists(alphabet, min_size=1, max_size=5, unique=True))
+                vals = draw(st.lists(st.sampled_from(levels), min_size=n, max_size=n))
+                cols[f"c{i}"] = pd.Series(maybe_null(vals), dtype=object)
+            elif kind == "bool":
+                cols[f"b{i}"] = pd.Series(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+            else:
+                secs = draw(st.lists(st.integers(0, 2_000_000_000), min_size=n, max_size=n))
+                ts = pd.to_datetime(pd.Series(secs, dtype="int64"), unit="s")
+                if kind == "dt_tz":
+                    ts = ts.dt.tz_localize("UTC").dt.tz_convert("America/New_York")
+                if kind == "dt_str":
+                    ts = ts.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object)
+                    cols[f"s{i}"] = pd.Series(maybe_null(list(ts)), dtype=object)
+                else:
+                    s = pd.Series(ts)
+                    if nullable:
+                        s = s.where(pd.Series(maybe_null([1] * n)).notna())
+                    cols[f"d{i}"] = s
+        return pd.DataFrame(cols)
+
+    return tables()

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from synthwise.errors import DataError
+from synthwise.io import atomic_path, read_table, write_table
+
+
+def test_round_trip_csv_and_parquet(tmp_path) -> None:
+    df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    for name in ("t.csv", "t.parquet", "t.tsv"):
+        write_table(df, tmp_path / name)
+        pd.testing.assert_frame_equal(read_table(tmp_path / name), df, check_dtype=False)
+
+
+def test_atomic_write_leaves_nothing_after_error(tmp_path) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+    assert target.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["out.csv"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("", "is empty"), ("a,b\n", None), ("a,a\n1,2\n", "duplicate column names")],
+)
+def test_bad_files(tmp_path, content: str, message: str | None) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    if message is None:
+        assert len(read_table(path)) == 0
+    else:
+        with pytest.raises(DataError, match=message):
+            read_table(path)
+
+
+def test_missing_file_and_unknown_extension(tmp_path) -> None:
+    with pytest.raises(DataError, match="does not exist"):
+        read_table(tmp_path / "nope.csv")
+    (tmp_path / "x.xlsx").write_text("a")
+    with pytest.raises(DataError, match="unknown table format"):
+        read_table(tmp_path / "x.xlsx")
