@@ -129,7 +129,9 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
 
     if kind in (None, "constant") and n_unique == 1:
         return ColumnSchema(kind="constant", categories=(_py(nonnull.iloc[0]),), **base)
-    if kind in (None, "boolean") and (pd.api.types.is_bool_dtype(s.dtype) or _all_bool(nonnull)):
+    if kind in (None, "boolean") and (
+        pd.api.types.is_bool_dtype(s.dtype) or (s.dtype == object and _all_bool(nonnull))
+    ):
         return ColumnSchema(kind="boolean", categories=(False, True), **base)
     if kind in (None, "datetime") and isinstance(s.dtype, pd.DatetimeTZDtype | np.dtypes.DateTime64DType):
         tz = str(s.dt.tz) if s.dt.tz is not None else None
@@ -239,24 +241,29 @@ def _decimals(values: np.ndarray, max_decimals: int = 10) -> int | None:
 
 
 def _all_bool(values: pd.Series) -> bool:
-    return values.map(lambda v: isinstance(v, bool | np.bool_)).all()
+    return pd.api.types.infer_dtype(values, skipna=True) == "boolean"
 
 
 def _all_strings(values: pd.Series) -> bool:
-    return bool(values.map(lambda v: isinstance(v, str)).all())
+    return pd.api.types.infer_dtype(values, skipna=True) == "string"
 
 
 def _check_mixed(name: str, values: pd.Series) -> None:
     """Numbers with a few stray strings (or Python objects of several types) in one column."""
-    types = values.map(lambda v: "number" if isinstance(v, int | float | np.number) and not isinstance(v, bool)
-                       else type(v).__name__)
-    if types.nunique() > 1:
-        counts = types.value_counts()
-        desc = ", ".join(f"{c:,} {t}" for t, c in counts.items())
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred.startswith("mixed"):
+        types = values.map(
+            lambda v: "number" if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+            else type(v).__name__
+        )
+        desc = ", ".join(f"{c:,} {t}" for t, c in types.value_counts().items())
         raise ColumnError.single(
             name, f"mixed types in one column ({desc})", "convert the column to one type before synthesis"
         )
-    if not _all_strings(values):
+    if inferred != "string":
+        return
+    sample = values.iloc[:: max(1, len(values) // 1000)]
+    if pd.to_numeric(sample, errors="coerce").notna().mean() < 0.5:
         return
     num = pd.to_numeric(values, errors="coerce")
     share = float(num.notna().mean())

@@ -29,9 +29,14 @@ def encode_categorical(s: pd.Series, col: ColumnSchema, *, unseen: str = "error"
     if col.kind == "constant":  # one value by definition: any present value is code 0
         out[mask] = 0.0
         return out
-    lookup = {_key(c): float(i) for i, c in enumerate(col.categories)}
     values = s.to_numpy(dtype=object)[mask]
-    codes = np.array([lookup.get(_key(v), np.nan) for v in values], dtype="float64")
+    if all(isinstance(c, str) for c in col.categories):  # fast path: the common string domain
+        idx = pd.Index(list(col.categories), dtype=object).get_indexer(values)
+        is_str = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+        codes = np.where((idx >= 0) & is_str, idx, np.nan).astype("float64")
+    else:
+        lookup = {_key(c): float(i) for i, c in enumerate(col.categories)}
+        codes = np.array([lookup.get(_key(v), np.nan) for v in values], dtype="float64")
     if unseen == "error" and np.isnan(codes).any():
         bad = sorted({str(v) for v, c in zip(values, codes, strict=True) if np.isnan(c)})
         raise ColumnError.single(
