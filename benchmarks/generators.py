@@ -56,11 +56,19 @@ def available_generators() -> list[str]:
     return out
 
 
-def run_one(name: str, dataset: str, *, rate_rows: int = 0, params: dict | None = None,
-            timeout: int = 900) -> dict:
+def run_one(
+    name: str, dataset: str, *, rate_rows: int = 0, params: dict | None = None, timeout: int = 900
+) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    cmd = [sys.executable, "-c", _CHILD, name, str(BENCH / f"{dataset}.train.csv"), str(rate_rows),
-           json.dumps(params or {})]
+    cmd = [
+        sys.executable,
+        "-c",
+        _CHILD,
+        name,
+        str(BENCH / f"{dataset}.train.csv"),
+        str(rate_rows),
+        json.dumps(params or {}),
+    ]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if proc.returncode != 0:
@@ -74,14 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-g", "--generator", action="append", help="generator name (repeatable)")
     ap.add_argument("-d", "--dataset", action="append", choices=DATASETS)
-    ap.add_argument("--rate", action="store_true", help="measure gaussian_copula sampling rows/s at 200k rows")
+    ap.add_argument(
+        "--rate", action="store_true", help="measure gaussian_copula sampling rows/s at 200k rows"
+    )
     ap.add_argument("--out", type=Path, default=HERE / "results" / "generators.json")
     ns = ap.parse_args(argv)
     gens = ns.generator or available_generators()
     sets = ns.dataset or list(DATASETS)
     rows = []
-    print(f"{'generator':<18} {'dataset':<9} {'rows':>7} {'fit s':>8} {'sample s':>9} {'fit+sample':>10} "
-          f"{'peak MB':>8}")
+    print(
+        f"{'generator':<18} {'dataset':<9} {'rows':>7} {'fit s':>8} {'sample s':>9} {'fit+sample':>10} "
+        f"{'peak MB':>8}"
+    )
     for name in gens:
         for ds in sets:
             rate_rows = 200_000 if ns.rate and name == "gaussian_copula" and ds == "diamonds" else 0
@@ -90,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             if "error" in r:
                 print(f"{name:<18} {ds:<9} ERROR {r['error']}")
                 continue
-            print(f"{name:<18} {ds:<9} {r['rows']:>7,} {r['fit_s']:>8.2f} {r['sample_s']:>9.2f} "
-                  f"{r['fit_s'] + r['sample_s']:>10.2f} {r['peak_rss_mb']:>8.0f}"
-                  + (f"   sampling {r['rows_per_s']:,.0f} rows/s" if r.get("rows_per_s") else ""))
+            print(
+                f"{name:<18} {ds:<9} {r['rows']:>7,} {r['fit_s']:>8.2f} {r['sample_s']:>9.2f} "
+                f"{r['fit_s'] + r['sample_s']:>10.2f} {r['peak_rss_mb']:>8.0f}"
+                + (f"   sampling {r['rows_per_s']:,.0f} rows/s" if r.get("rows_per_s") else "")
+            )
     ns.out.parent.mkdir(parents=True, exist_ok=True)
     ns.out.write_text(json.dumps({"machine": {"cores": os.cpu_count()}, "results": rows}, indent=2) + "\n")
     print(f"written {ns.out}")

@@ -24,7 +24,9 @@ class DatasetInfo:
 
 
 DATASETS: dict[str, DatasetInfo] = {
-    "default": DatasetInfo("default", "ISLR", "Default", "default", description="credit card default, 3.3% positives"),
+    "default": DatasetInfo(
+        "default", "ISLR", "Default", "default", description="credit card default, 3.3% positives"
+    ),
     "cps1988": DatasetInfo("cps1988", "AER", "CPS1988", "parttime", description="US wages, 1988"),
     "covid": DatasetInfo("covid", "medicaldata", "covid_testing", "result", description="COVID-19 tests"),
     "diamonds": DatasetInfo("diamonds", "ggplot2", "diamonds", "cut", description="diamond prices"),
@@ -54,7 +56,7 @@ def load(name: str, *, holdout: float = 0.2, seed: int = 0) -> tuple[pd.DataFram
         raise InvalidParameterError.expected("holdout", "datasets.load", "a float in (0, 1)", holdout)
     df = load_frame(name)
     order = np.random.default_rng(seed).permutation(len(df))
-    cut = int(round(len(df) * (1 - holdout)))
+    cut = round(len(df) * (1 - holdout))
     train = df.iloc[order[:cut]].reset_index(drop=True)
     test = df.iloc[order[cut:]].reset_index(drop=True)
     return train, test

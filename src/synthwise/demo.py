@@ -26,12 +26,37 @@ def run(out: Path, rows: int, generator: str, dataset: str, seed: int) -> int:
     holdout_path = write_table(holdout, out / f"{dataset}.holdout.csv")
     synth_path = out / "synthetic.csv"
     print(f"[demo] {dataset}: {len(train):,} train rows, {len(holdout):,} holdout rows -> {out}/")
-    code = cli(["generate", str(train_path), "-n", str(rows), "-o", str(synth_path), "-g", generator,
-                "--seed", str(seed)])
+    code = cli(
+        [
+            "generate",
+            str(train_path),
+            "-n",
+            str(rows),
+            "-o",
+            str(synth_path),
+            "-g",
+            generator,
+            "--seed",
+            str(seed),
+        ]
+    )
     if code:
         return code
-    args = ["evaluate", "--real", str(train_path), "--synthetic", str(synth_path), "--holdout", str(holdout_path),
-            "--html", str(out / "report.html"), "--json", str(out / "report.json"), "--seed", str(seed)]
+    args = [
+        "evaluate",
+        "--real",
+        str(train_path),
+        "--synthetic",
+        str(synth_path),
+        "--holdout",
+        str(holdout_path),
+        "--html",
+        str(out / "report.html"),
+        "--json",
+        str(out / "report.json"),
+        "--seed",
+        str(seed),
+    ]
     target = datasets.target(dataset)
     if target:
         args += ["--target", target]

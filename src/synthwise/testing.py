@@ -36,11 +36,17 @@ def mixed_table(n: int = 300, seed: int = 0) -> pd.DataFrame:
             "flag": rng.random(n) < 0.3,
             "when": pd.Timestamp("2024-01-01", tz="Europe/Berlin")
             + pd.to_timedelta(rng.integers(0, 365 * 24, size=n), unit="h"),
-            "day": (pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 300, size=n), unit="D"))
-            .strftime("%Y-%m-%d"),
+            "day": (
+                pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 300, size=n), unit="D")
+            ).strftime("%Y-%m-%d"),
             "maybe": np.where(rng.random(n) < 0.2, np.nan, np.round(rng.gamma(2, 3, size=n), 1)),
-            "cat_missing": pd.Series(np.where(rng.random(n) < 0.15, None, rng.choice(["u", "v"], size=n)),
-                                     dtype=object),
+            "cat_missing": pd.Series(
+                [
+                    None if m else v
+                    for m, v in zip(rng.random(n) < 0.15, rng.choice(["u", "v"], size=n), strict=True)
+                ],
+                dtype=object,
+            ),
         }
     )
     return df
@@ -97,8 +103,14 @@ def check_generator(name: str, data: pd.DataFrame | None = None, *, n: int = 200
     assert len(gen.sample(0)) == 0
 
 
-def check_faithful(real: pd.DataFrame, synth: pd.DataFrame, schema: Any, *, name: str = "generator",
-                   missing_tolerance: float = 0.15) -> None:
+def check_faithful(
+    real: pd.DataFrame,
+    synth: pd.DataFrame,
+    schema: Any,
+    *,
+    name: str = "generator",
+    missing_tolerance: float = 0.15,
+) -> None:
     """Columns, order, dtypes, domains, ranges, missing rates and fresh identifiers."""
     assert list(synth.columns) == list(real.columns), f"{name}: columns or their order differ"
     for col in schema.columns:
@@ -109,21 +121,28 @@ def check_faithful(real: pd.DataFrame, synth: pd.DataFrame, schema: Any, *, name
         if col.kind in ("categorical", "boolean", "constant"):
             allowed = {str(v) for v in col.categories}
             seen = {str(v) for v in s.dropna().unique()}
-            assert seen <= allowed, f"{name}: column {col.name!r} has values outside the domain: {seen - allowed}"
+            assert seen <= allowed, (
+                f"{name}: column {col.name!r} has values outside the domain: {seen - allowed}"
+            )
         if col.kind == "numeric" and s.notna().any():
             v = pd.to_numeric(s.dropna())
             assert v.min() >= col.min - 1e-9 and v.max() <= col.max + 1e-9, (
                 f"{name}: column {col.name!r} leaves the real range [{col.min}, {col.max}]"
             )
             if col.integer:
-                assert np.all(np.mod(v.to_numpy(dtype=float), 1) == 0), f"{name}: {col.name!r} must stay integral"
+                assert np.all(np.mod(v.to_numpy(dtype=float), 1) == 0), (
+                    f"{name}: {col.name!r} must stay integral"
+                )
         if col.kind == "identifier":
             assert s.is_unique, f"{name}: identifier {col.name!r} must be unique"
-            assert not set(map(str, s)) & set(map(str, r)), f"{name}: identifier {col.name!r} copies real keys"
+            assert not set(map(str, s)) & set(map(str, r)), (
+                f"{name}: identifier {col.name!r} copies real keys"
+            )
         if col.kind not in ("identifier",):
             gap = abs(float(s.isna().mean()) - float(r.isna().mean()))
             assert gap <= missing_tolerance, (
-                f"{name}: column {col.name!r} missing rate {s.isna().mean():.2f} vs real {r.isna().mean():.2f}"
+                f"{name}: column {col.name!r} missing rate {s.isna().mean():.2f} "
+                f"vs real {r.isna().mean():.2f}"
             )
 
 
@@ -156,7 +175,7 @@ def table_strategy(min_rows: int = 2, max_rows: int = 40) -> Any:
                 vals = draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=64), min_size=n, max_size=n))
                 cols[f"f{i}"] = pd.Series(maybe_null(vals), dtype="float64")
             elif kind == "int":
-                vals = draw(st.lists(st.integers(-10**9, 10**9), min_size=n, max_size=n))
+                vals = draw(st.lists(st.integers(-(10**9), 10**9), min_size=n, max_size=n))
                 cols[f"i{i}"] = pd.Series(vals, dtype="int64")
             elif kind == "cat":
                 alphabet = st.text(min_size=1, max_size=6).filter(lambda s: s.strip() == s and s != "")

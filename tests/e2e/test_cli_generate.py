@@ -30,8 +30,10 @@ def test_generate_twice_gives_identical_files(tmp_path: Path, default_csv: Path,
     outs = []
     for i in range(2):
         out = tmp_path / f"s{i}.csv"
-        code, text = run(["generate", str(default_csv), "-n", "300", "-o", str(out), "-g", "bootstrap",
-                          "--seed", "0"], capsys)
+        code, text = run(
+            ["generate", str(default_csv), "-n", "300", "-o", str(out), "-g", "bootstrap", "--seed", "0"],
+            capsys,
+        )
         assert code == 0, text
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
@@ -101,7 +103,9 @@ def test_categorical_with_100k_levels(tmp_path: Path, capsys) -> None:
     pd.DataFrame({"code": [f"v{i % 100_000}" for i in range(150_000)], "x": np.arange(150_000)}).to_csv(
         src, index=False
     )
-    code, text = run(["generate", str(src), "-n", "10", "-o", str(tmp_path / "o.csv"), "-g", "bootstrap"], capsys)
+    code, text = run(
+        ["generate", str(src), "-n", "10", "-o", str(tmp_path / "o.csv"), "-g", "bootstrap"], capsys
+    )
     assert code == 2
     assert "Column 'code'" in text and "100,000 distinct values" in text and "Fix:" in text
 

@@ -24,8 +24,9 @@ def test_infer_datetime_keeps_format_and_timezone() -> None:
     df = pd.DataFrame(
         {
             "day": ["2024-01-05", "2024-02-10", None, "2023-12-31"],
-            "ts": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 11:30", "2024-03-01 00:00", "2024-05-05 05:05"])
-            .tz_localize("Europe/Berlin"),
+            "ts": pd.to_datetime(
+                ["2024-01-01 10:00", "2024-01-02 11:30", "2024-03-01 00:00", "2024-05-05 05:05"]
+            ).tz_localize("Europe/Berlin"),
         }
     )
     schema = infer_schema(df)
@@ -41,7 +42,9 @@ def test_infer_identifier_constant_boolean_text() -> None:
             "customer_id": [f"C-{i:05d}" for i in range(n)],
             "const": ["same"] * n,
             "flag": [i % 2 == 0 for i in range(n)],
-            "note": [f"the patient number {i} reported pain in the left knee after walking" for i in range(n)],
+            "note": [
+                f"the patient number {i} reported pain in the left knee after walking" for i in range(n)
+            ],
         }
     )
     schema = infer_schema(df)
@@ -61,7 +64,7 @@ def test_all_null_and_mixed_columns_are_reported_together() -> None:
 
 def test_too_many_categories_names_the_column() -> None:
     df = pd.DataFrame({"code": [f"x{i % 2000}" for i in range(4000)]})
-    with pytest.raises(ColumnError, match="'code'.*too many for a categorical"):
+    with pytest.raises(ColumnError, match=r"'code'.*too many for a categorical"):
         infer_schema(df, max_categories=1000)
 
 

@@ -14,6 +14,7 @@ from synthwise.cli._app import app, console_err
 
 _COMMAND_MODULES = [
     "synthwise.cli.tabular",
+    "synthwise.cli.privacy",
 ]
 
 

@@ -6,32 +6,48 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from synthwise.cli._app import app, console, console_err
 from synthwise.cli._progress import status
+from synthwise.generators.base import Generator
+from synthwise.schema import Schema, infer_schema
 
 DataArg = Annotated[Path, typer.Argument(help="A real table: .csv, .tsv or .parquet.")]
 SchemaOpt = Annotated[
     Path | None, typer.Option("--schema", help="A schema file (JSON / YAML) to use instead of inference.")
 ]
-GeneratorOpt = Annotated[str, typer.Option("--generator", "-g", help="Generator name (see 'synthwise generators').")]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed: same data, generator and seed give the same bytes.")]
+GeneratorOpt = Annotated[
+    str, typer.Option("--generator", "-g", help="Generator name (see 'synthwise generators').")
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Seed: same data, generator and seed give the same bytes.")
+]
 ParamOpt = Annotated[
     list[str] | None,
-    typer.Option("--param", "-p", help="Generator hyperparameter KEY=VALUE (repeatable), e.g. -p max_depth=8."),
+    typer.Option(
+        "--param", "-p", help="Generator hyperparameter KEY=VALUE (repeatable), e.g. -p max_depth=8."
+    ),
 ]
 
 
-def _load_schema(data, schema_path, entity=None, sequence_index=None):  # type: ignore[no-untyped-def]
-    from synthwise.schema import Schema, infer_schema
-
+def _load_schema(
+    data: pd.DataFrame,
+    schema_path: Path | None,
+    entity: str | None = None,
+    sequence_index: str | None = None,
+) -> Schema:
     if schema_path is None:
         return infer_schema(data, entity=entity, sequence_index=sequence_index)
     override = Schema.from_file(schema_path)
-    return infer_schema(data, overrides=override, entity=entity or override.entity,
-                        sequence_index=sequence_index or override.sequence_index)
+    return infer_schema(
+        data,
+        overrides=override,
+        entity=entity or override.entity,
+        sequence_index=sequence_index or override.sequence_index,
+    )
 
 
 def parse_params(items: list[str] | None) -> dict[str, object]:
@@ -53,7 +69,9 @@ def parse_params(items: list[str] | None) -> dict[str, object]:
 @app.command("schema")
 def schema_cmd(
     data: DataArg,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON to this file.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the schema as JSON to this file.")
+    ] = None,
     schema: SchemaOpt = None,
 ) -> None:
     """Infer and print each column's kind, dtype, missing rate and domain.
@@ -69,12 +87,16 @@ def schema_cmd(
         table.add_column(col_name)
     for c in sch.columns:
         if c.kind == "numeric":
-            details = f"[{c.min:g}, {c.max:g}]" + (" int" if c.integer else f" {c.decimals} dec" if c.decimals is not None else "")
+            details = f"[{c.min:g}, {c.max:g}]" + (
+                " int" if c.integer else f" {c.decimals} dec" if c.decimals is not None else ""
+            )
         elif c.kind in ("categorical", "boolean", "constant"):
             shown = ", ".join(map(str, c.categories[:6])) + (" …" if len(c.categories) > 6 else "")
             details = f"{len(c.categories)} levels: {shown}"
         elif c.kind == "datetime":
-            details = f"format {c.datetime_format or 'datetime64'}, tz {c.timezone or 'none'}, per {c.resolution}"
+            details = (
+                f"format {c.datetime_format or 'datetime64'}, tz {c.timezone or 'none'}, per {c.resolution}"
+            )
         elif c.kind == "identifier":
             details = f"regenerated as {c.id_template}"
         else:
@@ -99,13 +121,20 @@ def generators_cmd() -> None:
         table.add_column(c)
     for g in list_generators():
         needs = f"synthwise[{g.extra}]" if g.extra else "-"
-        what = g.summary if g.available else f"[dim]not installed: pip install \"synthwise[{g.extra}]\"[/]"
+        what = g.summary if g.available else f'[dim]not installed: pip install "synthwise[{g.extra}]"[/]'
         table.add_row(g.name, g.conditions or "-", needs, what)
     console.print(table)
 
 
-def _fit(data_path: Path, generator: str, seed: int | None, params: list[str] | None, schema: Path | None,
-         entity: str | None = None, sequence_index: str | None = None):  # type: ignore[no-untyped-def]
+def _fit(
+    data_path: Path,
+    generator: str,
+    seed: int | None,
+    params: list[str] | None,
+    schema: Path | None,
+    entity: str | None = None,
+    sequence_index: str | None = None,
+) -> Generator:
     from synthwise.generators import create
     from synthwise.io import read_table
 

@@ -23,7 +23,7 @@ from synthwise.generators.registry import (
     register_generator,
 )
 
-list = list_generators  # noqa: A001  (the issue's spelling: synthwise.generators.list())
+list = list_generators
 
 __all__ = [
     "Capabilities",

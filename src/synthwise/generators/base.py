@@ -206,9 +206,7 @@ def condition_groups(cond: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     keyed = np.where(np.isnan(cond), np.inf, cond)
     patterns, inverse = np.unique(keyed, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
-    return [
-        (np.where(np.isinf(p), np.nan, p), np.flatnonzero(inverse == i)) for i, p in enumerate(patterns)
-    ]
+    return [(np.where(np.isinf(p), np.nan, p), np.flatnonzero(inverse == i)) for i, p in enumerate(patterns)]
 
 
 def _apply_conditions(codes: pd.DataFrame, cond: pd.DataFrame) -> pd.DataFrame:
@@ -254,7 +252,7 @@ def sample_by_rejection(
             match = np.flatnonzero(np.all(np.isclose(draw[:, fixed], pattern[fixed]), axis=1))[: len(rows)]
             for target, src in zip(rows[: len(match)], match, strict=False):
                 chosen[int(target)] = draw[src]
-            groups[i] = (pattern, rows[len(match):])
+            groups[i] = (pattern, rows[len(match) :])
         batch = min(batch * 2, 200_000)
     left = [(p, rows) for p, rows in groups if len(rows)]
     if left:

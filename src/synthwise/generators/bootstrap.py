@@ -29,7 +29,9 @@ class Bootstrap(Generator):
 
     def _validate_params(self) -> None:
         if not isinstance(self.smoothing, int | float) or not 0 <= self.smoothing <= 1:
-            raise InvalidParameterError.expected("smoothing", "Bootstrap", "a float in [0, 1]", self.smoothing)
+            raise InvalidParameterError.expected(
+                "smoothing", "Bootstrap", "a float in [0, 1]", self.smoothing
+            )
 
     def _fit(self, codes: pd.DataFrame) -> None:
         self.codes_ = codes.to_numpy(dtype=np.float64)
@@ -64,7 +66,11 @@ class Bootstrap(Generator):
         return idx
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return {"names": self.names_}, {"codes": self.codes_, "continuous": self.continuous_, "scale": self.scale_}
+        return {"names": self.names_}, {
+            "codes": self.codes_,
+            "continuous": self.continuous_,
+            "scale": self.scale_,
+        }
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.names_ = list(meta["names"])

@@ -96,9 +96,13 @@ def read_manifest(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
             "Fix: refit and save the model again."
         ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise ModelFileError(f"Model file {p!r} is corrupt ({exc}). Fix: refit and save the model again.") from exc
+        raise ModelFileError(
+            f"Model file {p!r} is corrupt ({exc}). Fix: refit and save the model again."
+        ) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ModelFileError(f"Model file {p!r} is not a synthwise model. Fix: pass a file written by synthwise.")
+        raise ModelFileError(
+            f"Model file {p!r} is not a synthwise model. Fix: pass a file written by synthwise."
+        )
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(

@@ -65,7 +65,9 @@ def infer_schema(
     for name in df.columns:
         ov = override_map.get(str(name), {})
         try:
-            col = _infer_column(str(name), df[name], max_categories=max_categories, forced_kind=ov.get("kind"))
+            col = _infer_column(
+                str(name), df[name], max_categories=max_categories, forced_kind=ov.get("kind")
+            )
         except ColumnError as exc:
             problems.extend(exc.problems)
             continue
@@ -214,7 +216,11 @@ def _numeric_or_id(
         kind is None and integral and n_unique == len(values) and len(values) >= 20 and _ID_NAME.search(name)
     ):
         return ColumnSchema(
-            kind="identifier", id_template="int", integer=True, min=float(values.min()), max=float(values.max()),
+            kind="identifier",
+            id_template="int",
+            integer=True,
+            min=float(values.min()),
+            max=float(values.max()),
             **base,
         )
     if kind == "categorical":
@@ -253,8 +259,11 @@ def _check_mixed(name: str, values: pd.Series) -> None:
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred.startswith("mixed"):
         types = values.map(
-            lambda v: "number" if isinstance(v, int | float | np.number) and not isinstance(v, bool)
-            else type(v).__name__
+            lambda v: (
+                "number"
+                if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+                else type(v).__name__
+            )
         )
         desc = ", ".join(f"{c:,} {t}" for t, c in types.value_counts().items())
         raise ColumnError.single(
@@ -375,9 +384,13 @@ def validate_data(df: pd.DataFrame, schema: Schema, *, check_domains: bool = Fal
     missing = [c for c in schema.names if c not in df.columns]
     extra = [str(c) for c in df.columns if c not in schema]
     for name in missing:
-        problems.append(ColumnProblem(name, "is in the schema but not in the data", "add it or regenerate the schema"))
+        problems.append(
+            ColumnProblem(name, "is in the schema but not in the data", "add it or regenerate the schema")
+        )
     for name in extra:
-        problems.append(ColumnProblem(name, "is in the data but not in the schema", "add it to the schema or drop it"))
+        problems.append(
+            ColumnProblem(name, "is in the data but not in the schema", "add it to the schema or drop it")
+        )
     for col in schema.columns:
         if col.name not in df.columns:
             continue
@@ -386,22 +399,34 @@ def validate_data(df: pd.DataFrame, schema: Schema, *, check_domains: bool = Fal
         if col.kind == "numeric" and not pd.api.types.is_numeric_dtype(s.dtype):
             num = pd.to_numeric(nonnull, errors="coerce")
             if num.isna().any():
-                problems.append(ColumnProblem(
-                    col.name, f"is numeric in the schema but holds text such as {nonnull[num.isna()].iloc[0]!r}",
-                    "clean the column or change its kind in the schema"))
+                problems.append(
+                    ColumnProblem(
+                        col.name,
+                        f"is numeric in the schema but holds text such as {nonnull[num.isna()].iloc[0]!r}",
+                        "clean the column or change its kind in the schema",
+                    )
+                )
         if col.kind == "constant" and len(nonnull) == 0 and col.categories:
             continue
         if check_domains and col.kind == "categorical":
             unseen = set(map(str, nonnull.unique())) - set(map(str, col.categories))
             if unseen:
                 ex = sorted(unseen)[:3]
-                problems.append(ColumnProblem(
-                    col.name, f"holds {len(unseen):,} categories not in the schema (e.g. {ex})",
-                    "add them to the schema's categories or refit"))
+                problems.append(
+                    ColumnProblem(
+                        col.name,
+                        f"holds {len(unseen):,} categories not in the schema (e.g. {ex})",
+                        "add them to the schema's categories or refit",
+                    )
+                )
         if col.kind not in ("constant",) and len(nonnull) == 0 and col.missing_rate < 1.0:
-            problems.append(ColumnProblem(
-                col.name, f"all {len(s):,} values are null",
-                'drop the column, or mark it kind="constant" in the schema'))
+            problems.append(
+                ColumnProblem(
+                    col.name,
+                    f"all {len(s):,} values are null",
+                    'drop the column, or mark it kind="constant" in the schema',
+                )
+            )
     if problems:
         raise ColumnError(problems)
 

@@ -184,7 +184,9 @@ class Schema:
             else:
                 data = json.loads(text)
         except Exception as exc:
-            raise DataError(f"Schema file {str(p)!r} cannot be parsed: {exc}. Fix: check its syntax.") from exc
+            raise DataError(
+                f"Schema file {str(p)!r} cannot be parsed: {exc}. Fix: check its syntax."
+            ) from exc
         return cls.from_dict(data)
 
 

@@ -15,8 +15,11 @@ def _key(value: Any) -> Any:
     """Lookup key that makes 1 and 1.0 and "1" distinct but numpy / python scalars equal."""
     if isinstance(value, np.generic):
         value = value.item()
-    return (type(value).__name__ if not isinstance(value, bool | int | float) else "num", value) \
-        if not isinstance(value, bool) else ("bool", value)
+    return (
+        (type(value).__name__ if not isinstance(value, bool | int | float) else "num", value)
+        if not isinstance(value, bool)
+        else ("bool", value)
+    )
 
 
 def encode_categorical(s: pd.Series, col: ColumnSchema, *, unseen: str = "error") -> np.ndarray:
@@ -51,7 +54,7 @@ def encode_categorical(s: pd.Series, col: ColumnSchema, *, unseen: str = "error"
 def decode_categorical(codes: np.ndarray, col: ColumnSchema) -> pd.Series:
     codes = np.asarray(codes, dtype="float64")
     missing = np.isnan(codes)
-    cats = np.array(list(col.categories) + [None], dtype=object)
+    cats = np.array([*col.categories, None], dtype=object)
     idx = np.where(missing, len(col.categories), np.clip(np.nan_to_num(codes), 0, len(col.categories) - 1))
     values = cats[idx.astype(np.int64)]
     return _cast(pd.Series(values, name=col.name, dtype=object), col, missing)

@@ -35,7 +35,7 @@ def decode_datetime(seconds: np.ndarray, col: ColumnSchema, *, clip: bool = True
     unit = _UNIT_SECONDS.get(col.resolution or "ns", 1e-9)
     if unit >= 1:
         v = np.round(v / unit) * unit
-        ns = (v.astype(np.float64) * 1e9)
+        ns = v.astype(np.float64) * 1e9
         ints = np.where(missing, 0, np.round(ns)).astype(np.int64)
     else:
         whole = np.floor(np.nan_to_num(v))

@@ -39,7 +39,9 @@ def cast_numeric(s: pd.Series, dtype: str, missing: np.ndarray) -> pd.Series:
     kind = pd.api.types.pandas_dtype(dtype)
     if pd.api.types.is_integer_dtype(kind):
         if missing.any():
-            return s.round().astype("Int64" if not isinstance(kind, pd.api.extensions.ExtensionDtype) else kind)
+            return s.round().astype(
+                "Int64" if not isinstance(kind, pd.api.extensions.ExtensionDtype) else kind
+            )
         return s.round().astype(kind)
     if isinstance(kind, pd.api.extensions.ExtensionDtype):
         return s.astype(kind)

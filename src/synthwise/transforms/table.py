@@ -143,7 +143,7 @@ class TableTransformer:
         for col in self.encoded:
             v = codes[col.name].to_numpy()
             miss = np.isnan(v)
-            a, b = lay.spans[col.name]
+            a, _ = lay.spans[col.name]
             if onehot and col.kind in DISCRETE_KINDS:
                 idx = np.nan_to_num(v).astype(np.int64)
                 rows = np.flatnonzero(~miss)
@@ -170,7 +170,9 @@ class TableTransformer:
             data[col.name] = v
         return pd.DataFrame(data)
 
-    def decode(self, m: np.ndarray, *, onehot: bool = False, rng: np.random.Generator | None = None) -> pd.DataFrame:
+    def decode(
+        self, m: np.ndarray, *, onehot: bool = False, rng: np.random.Generator | None = None
+    ) -> pd.DataFrame:
         return self.from_codes(self.matrix_to_codes(m, onehot=onehot), rng=rng or np.random.default_rng(0))
 
     # -- state for model files ------------------------------------------------------------------------
@@ -184,13 +186,17 @@ class TableTransformer:
         return meta, arrays
 
     @classmethod
-    def from_state(cls, schema: Schema, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> TableTransformer:
+    def from_state(
+        cls, schema: Schema, meta: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> TableTransformer:
         tt = cls(schema)
         tt.fill_ = {k: float(v) for k, v in meta.get("fill", {}).items()}
         tt.none_columns_ = list(meta.get("none_columns", []))
         for name, info in meta.get("text", {}).items():
             key = info["key"]
-            tt.text_models_[name] = TextModel(tuple(info["vocab"]), arrays[f"{key}_starts"], arrays[f"{key}_pairs"])
+            tt.text_models_[name] = TextModel(
+                tuple(info["vocab"]), arrays[f"{key}_starts"], arrays[f"{key}_pairs"]
+            )
         tt.fitted_ = True
         return tt
 

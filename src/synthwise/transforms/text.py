@@ -51,7 +51,7 @@ class TextModel:
         out = []
         for _ in range(n):
             w = int(rng.choice(len(self.vocab), p=p_start))
-            words = []
+            words: list[str] = []
             while w != _END and len(words) < max_words:
                 words.append(self.vocab[w])
                 lo, hi = bounds[w], bounds[w + 1]
