@@ -46,3 +46,10 @@ def test_missing_file_and_unknown_extension(tmp_path) -> None:
     (tmp_path / "x.xlsx").write_text("a")
     with pytest.raises(DataError, match="unknown table format"):
         read_table(tmp_path / "x.xlsx")
+
+
+def test_written_files_get_the_usual_permissions(tmp_path) -> None:
+    path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    current = os.umask(0)
+    os.umask(current)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~current)
