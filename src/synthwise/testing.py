@@ -119,8 +119,12 @@ def check_faithful(
             f"{name}: column {col.name!r} has dtype {s.dtype}, the real data {r.dtype}"
         )
         if col.kind in ("categorical", "boolean", "constant"):
-            allowed = {str(v) for v in col.categories}
-            seen = {str(v) for v in s.dropna().unique()}
+            if col.dtype.startswith("datetime64"):  # a constant timestamp: compare as timestamps
+                allowed = {str(pd.Timestamp(v)) for v in col.categories}
+                seen = {str(pd.Timestamp(v)) for v in s.dropna().unique()}
+            else:
+                allowed = {str(v) for v in col.categories}
+                seen = {str(v) for v in s.dropna().unique()}
             assert seen <= allowed, (
                 f"{name}: column {col.name!r} has values outside the domain: {seen - allowed}"
             )

@@ -1,0 +1,437 @@
+"""CART: sequential tree synthesis in the style of R's synthpop (``syn.cart``).
+
+The columns are visited in an order. The first is drawn from its marginal; each next one from a decision
+tree fitted on the columns before it: a synthetic row is routed down the tree and takes its value from a
+random DONOR, a real row of the leaf it lands in. Donors keep values realistic and keep interactions the
+tree did not model explicitly. Numeric columns can be smoothed so that real values are not copied
+verbatim: a rare donor value (shared by fewer than ``min_samples_leaf`` real rows) gets Gaussian noise
+with its leaf's Silverman bandwidth, reflected into the leaf's range; values shared by many rows (heaps
+such as a round price or 1.00 carat) are kept, since smoothing them would blur the heaps that a
+real-vs-synthetic classifier spots at once.
+
+Missing values are learned: a categorical column treats "missing" as one more class; a numeric column
+with missing values becomes two steps, a missing indicator (a classification tree) and then the value
+(a regression tree on the rows where it is present). Missing predictors are filled with a value below
+the column's range, so a tree can split them off.
+
+Conditioning is native and exact: the conditioned columns are fixed first, then every free column is
+drawn from a tree fitted on the fixed columns plus the free columns before it. Trees whose predictors
+are unchanged are reused; the others are fitted on first use and cached (deterministically, so a loaded
+model gives the same rows). Trees are stored as plain arrays: no pickle. The model file also holds the
+training codes, which new conditions need to fit their trees; like the donor pools, that is real data:
+share a cart model file only where the real table may go.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise._types import Seed
+from synthwise.errors import InvalidParameterError
+from synthwise.generators.base import Capabilities, Generator, condition_groups
+from synthwise.generators.registry import register_generator
+
+_MIN_UNIQUE_TO_SMOOTH = 20  # numeric columns with fewer distinct values are never smoothed
+_MAX_TREE_CLASSES = 64  # a categorical target with more classes is fitted on its top classes + "other"
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """A fitted tree as arrays, with the donor pool of every leaf.
+
+    ``feature`` indexes ``predictors`` (variable indices); leaves have ``left == -1``. The donors of node
+    ``k`` are ``donors[start[k]:start[k] + count[k]]``; ``bandwidth[i]`` is donor ``i``'s smoothing kernel
+    width (empty when the column is not smoothed).
+    """
+
+    predictors: tuple[int, ...]
+    left: np.ndarray
+    right: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    donors: np.ndarray
+    bandwidth: np.ndarray
+
+    def route(self, x: np.ndarray) -> np.ndarray:
+        """The leaf reached by each row of ``x`` (float32 predictors in ``predictors`` order)."""
+        node = np.zeros(len(x), dtype=np.int64)
+        active = np.flatnonzero(self.left[node] >= 0)
+        while active.size:
+            nd = node[active]
+            go_left = x[active, self.feature[nd]] <= self.threshold[nd]
+            node[active] = np.where(go_left, self.left[nd], self.right[nd])
+            active = active[self.left[node[active]] >= 0]
+        return node
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        names = ("left", "right", "feature", "threshold", "start", "count", "donors", "bandwidth")
+        return {f"{prefix}_{k}": getattr(self, k) for k in names}
+
+    @classmethod
+    def from_arrays(cls, predictors: list[int], arrays: dict[str, np.ndarray], prefix: str) -> _Tree:
+        a = {k: arrays[f"{prefix}_{k}"] for k in ("left", "right", "feature", "threshold", "start", "count")}
+        return cls(
+            tuple(int(p) for p in predictors),
+            **a,
+            donors=arrays[f"{prefix}_donors"],
+            bandwidth=arrays[f"{prefix}_bandwidth"],
+        )
+
+
+@dataclass(frozen=True)
+class _Var:
+    """One step of the chain: a column's code, or a numeric column's missing flag or value."""
+
+    column: str
+    part: str  # "code" (discrete, NaN = missing), "missing" (0/1 flag), "value" (continuous, NaN = missing)
+    smooth: bool = False
+
+    @property
+    def discrete(self) -> bool:
+        return self.part != "value"
+
+
+@register_generator("cart")
+class Cart(Generator):
+    """Sequential CART synthesis (see the module docstring).
+
+    Parameters (keyword-only):
+
+    * ``min_samples_leaf``: smallest leaf (donor pool), an int >= 1; default 10. Smaller pools follow the
+      data more closely but copy more real rows (synthpop uses 5); 10 scores a detection AUC nearest 0.5
+      on the bench sets.
+    * ``max_depth``: None (grow until the leaves are small) or an int >= 1.
+    * ``smoothing``: ``"auto"`` (default) smooths real-valued numerics and datetimes with at least 20
+      distinct values, never integers (counts, keys); ``True`` smooths every wide numeric; ``False``
+      copies donor values exactly.
+    * ``visit_order``: None for the automatic order (fewest distinct values first, so wide numerics are
+      predicted from everything else), or a list of columns visited first, the rest following in the
+      automatic order.
+    * ``max_rows_per_tree``: fit each tree on at most this many rows (None = all, or an int >= 10);
+      every row still serves as a donor. Bounds the fit time on big tables.
+    * ``seed``: randomness for fitting and the default for sampling.
+    """
+
+    summary = "Sequential CART (synthpop style): each column drawn from tree-leaf donors. Strong and fast."
+    capabilities = Capabilities(conditions="native")
+
+    def __init__(
+        self,
+        *,
+        min_samples_leaf: int = 10,
+        max_depth: int | None = None,
+        smoothing: bool | str = "auto",
+        visit_order: list[str] | None = None,
+        max_rows_per_tree: int | None = 100_000,
+        seed: Seed = None,
+    ) -> None:
+        self.min_samples_leaf = min_samples_leaf
+        self.max_depth = max_depth
+        self.smoothing = smoothing
+        self.visit_order = visit_order
+        self.max_rows_per_tree = max_rows_per_tree
+        self.seed = seed
+
+    # -- parameters -----------------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        def is_int(v: Any) -> bool:
+            return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+        if not is_int(self.min_samples_leaf) or self.min_samples_leaf < 1:
+            raise InvalidParameterError.expected(
+                "min_samples_leaf", "Cart", "an int >= 1", self.min_samples_leaf
+            )
+        if self.max_depth is not None and (not is_int(self.max_depth) or self.max_depth < 1):
+            raise InvalidParameterError.expected("max_depth", "Cart", "None or an int >= 1", self.max_depth)
+        if not (isinstance(self.smoothing, bool | np.bool_) or self.smoothing == "auto"):
+            raise InvalidParameterError.expected("smoothing", "Cart", 'True, False or "auto"', self.smoothing)
+        if self.max_rows_per_tree is not None and (
+            not is_int(self.max_rows_per_tree) or self.max_rows_per_tree < 10
+        ):
+            raise InvalidParameterError.expected(
+                "max_rows_per_tree", "Cart", "None or an int >= 10", self.max_rows_per_tree
+            )
+        order = self.visit_order
+        if order is not None and (
+            not isinstance(order, list | tuple)
+            or not all(isinstance(c, str) for c in order)
+            or len(set(order)) != len(order)
+        ):
+            raise InvalidParameterError.expected(
+                "visit_order", "Cart", "None or a list of distinct column names", order
+            )
+
+    # -- fit ------------------------------------------------------------------------------------------
+    def _fit(self, codes: pd.DataFrame) -> None:
+        order = self._column_order(codes)
+        self.vars_ = self._make_vars(codes, order)
+        self.data_ = _var_matrix(codes, self.vars_)
+        self.base_seed_ = int(self._fit_rng.integers(0, 2**31 - 1))
+        self._prepare()
+        self.trees_ = [self._tree(j, tuple(range(j))) for j in range(len(self.vars_))]
+
+    def _column_order(self, codes: pd.DataFrame) -> list[str]:
+        names = list(codes.columns)
+        given = list(self.visit_order or [])
+        unknown = [c for c in given if c not in names]
+        if unknown:
+            raise InvalidParameterError(
+                f"The 'visit_order' parameter of Cart names columns {unknown} that are not modelled. "
+                f"Fix: use only {names} (identifier and text columns are generated apart)."
+            )
+        rest = [c for c in names if c not in given]
+        # Automatic order: few distinct values first (categoricals, flags), wide numerics last, so that
+        # the wide columns are predicted from everything else.
+        rest.sort(key=lambda c: (codes[c].nunique(dropna=False), names.index(c)))
+        return given + rest
+
+    def _make_vars(self, codes: pd.DataFrame, order: list[str]) -> list[_Var]:
+        out: list[_Var] = []
+        for name in order:
+            col = self.schema_[name]
+            if col.kind in ("numeric", "datetime"):
+                if codes[name].isna().any():
+                    out.append(_Var(name, "missing"))
+                wide = codes[name].nunique() >= _MIN_UNIQUE_TO_SMOOTH
+                out.append(_Var(name, "value", wide and self._smooths(col.kind, col.integer)))
+            else:
+                out.append(_Var(name, "code"))
+        return out
+
+    def _smooths(self, kind: str, integer: bool) -> bool:
+        """``"auto"`` smooths real-valued numerics and datetimes; integers (counts, keys) stay exact."""
+        if self.smoothing == "auto":
+            return kind == "datetime" or not integer
+        return bool(self.smoothing)
+
+    def _prepare(self) -> None:
+        """Predictor matrix (float32, missing filled below the range) and the tree cache."""
+        data = self.data_
+        fill = np.full(len(self.vars_), -1.0)
+        for j, var in enumerate(self.vars_):
+            v = data[:, j]
+            finite = v[~np.isnan(v)]
+            if var.part == "value" and len(finite):
+                lo, hi = float(finite.min()), float(finite.max())
+                fill[j] = lo - max(1.0, hi - lo)
+        self.fill_ = fill
+        # flag_[j]: the index of value variable j's missing flag, -1 when it has none
+        flags = {v.column: i for i, v in enumerate(self.vars_) if v.part == "missing"}
+        self.flag_ = [flags.get(v.column, -1) if v.part == "value" else -1 for v in self.vars_]
+        self.predictors_ = _float32(np.where(np.isnan(data), fill, data))
+        self.cache_: dict[tuple[int, tuple[int, ...]], _Tree] = {}
+
+    def _tree(self, j: int, predictors: tuple[int, ...]) -> _Tree:
+        """The tree for variable ``j`` on ``predictors`` (sorted variable indices), fitted once."""
+        key = (j, predictors)
+        if key not in self.cache_:
+            self.cache_[key] = self._fit_tree(j, predictors)
+        return self.cache_[key]
+
+    def _fit_tree(self, j: int, predictors: tuple[int, ...]) -> _Tree:
+        var = self.vars_[j]
+        y_all = self.data_[:, j]
+        rows = np.arange(len(y_all))
+        if var.part == "value":
+            rows = rows[~np.isnan(y_all)]
+        y = y_all[rows]
+        x = self.predictors_[np.ix_(rows, np.asarray(predictors, dtype=np.int64))]
+        rs = np.random.SeedSequence([self.base_seed_, j, *predictors]).generate_state(1)[0] % (2**31 - 1)
+        if not predictors or len(rows) < 2 * self.min_samples_leaf or np.unique(y).size < 2:
+            left = np.array([-1], dtype=np.int64)
+            threshold = np.array([0.0])
+            feature = np.array([0], dtype=np.int64)
+            right = left.copy()
+        else:
+            left, right, feature, threshold = self._sk_tree(x, y, var, int(rs))
+        bare = _Tree(predictors, left, right, feature, threshold, *([np.zeros(0)] * 4))
+        leaves = bare.route(x)
+        return _with_donors(bare, leaves, y, smooth=var.smooth, min_shared=max(self.min_samples_leaf, 2))
+
+    def _sk_tree(
+        self, x: np.ndarray, y: np.ndarray, var: _Var, random_state: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        fit_rows = np.arange(len(y))
+        if self.max_rows_per_tree is not None and len(y) > self.max_rows_per_tree:
+            sub = np.random.default_rng(random_state)
+            fit_rows = np.sort(sub.choice(len(y), size=self.max_rows_per_tree, replace=False))
+        params: dict[str, Any] = {
+            "min_samples_leaf": self.min_samples_leaf,
+            "max_depth": self.max_depth,
+            "random_state": random_state,
+        }
+        if var.discrete:
+            target = _coarse_classes(np.where(np.isnan(y), -1.0, y)[fit_rows])
+            model: Any = DecisionTreeClassifier(**params)
+        else:
+            model, target = DecisionTreeRegressor(**params), y[fit_rows]
+        with warnings.catch_warnings():  # "more classes than half the rows" is expected for wide codes
+            warnings.simplefilter("ignore", UserWarning)
+            model.fit(x[fit_rows], target)
+        t = model.tree_
+        return (
+            t.children_left.astype(np.int64),
+            t.children_right.astype(np.int64),
+            np.maximum(t.feature, 0).astype(np.int64),
+            t.threshold.astype(np.float64),
+        )
+
+    # -- sample ---------------------------------------------------------------------------------------
+    def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
+        nv = len(self.vars_)
+        values = np.full((n, nv), np.nan)
+        if conditions is None:
+            self._fill(values, np.arange(n), (), rng)
+        else:
+            fixed = self._fixed_values(conditions)
+            values[:] = fixed
+            for pattern, rows in condition_groups(np.where(np.isnan(fixed), np.nan, 0.0)):
+                self._fill(values, rows, tuple(int(i) for i in np.flatnonzero(~np.isnan(pattern))), rng)
+        return self._to_codes(values)
+
+    def _fixed_values(self, conditions: pd.DataFrame) -> np.ndarray:
+        out = np.full((len(conditions), len(self.vars_)), np.nan)
+        for j, var in enumerate(self.vars_):
+            c = conditions[var.column].to_numpy(dtype=np.float64)
+            out[:, j] = np.where(np.isnan(c), np.nan, 0.0) if var.part == "missing" else c
+        return out
+
+    def _fill(
+        self, values: np.ndarray, rows: np.ndarray, fixed: tuple[int, ...], rng: np.random.Generator
+    ) -> None:
+        """Draw the free variables of ``rows`` in visit order, the ``fixed`` ones already set."""
+        free = [j for j in range(len(self.vars_)) if j not in fixed]
+        for j in free:
+            todo = rows if self.flag_[j] < 0 else rows[values[rows, self.flag_[j]] == 0]
+            if not todo.size:
+                continue
+            preds = tuple(sorted(set(fixed) | {i for i in free if i < j}))
+            tree = self._tree(j, preds)
+            if not tree.donors.size:  # a column never present in the real data stays missing
+                continue
+            x = values[np.ix_(todo, np.asarray(preds, dtype=np.int64))]
+            x = _float32(np.where(np.isnan(x), self.fill_[list(preds)], x))
+            values[todo, j] = _draw(tree, tree.route(x), rng)
+
+    def _to_codes(self, values: np.ndarray) -> pd.DataFrame:
+        data: dict[str, np.ndarray] = {}
+        for j, var in enumerate(self.vars_):
+            if var.part == "missing":
+                continue
+            flag = self.flag_[j]
+            v = values[:, j]
+            data[var.column] = v if flag < 0 else np.where(values[:, flag] == 1, np.nan, v)
+        return pd.DataFrame({c: data[c] for c in self.transformer_.schema.names if c in data})
+
+    # -- model files ----------------------------------------------------------------------------------
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta = {
+            "vars": [[v.column, v.part, v.smooth] for v in self.vars_],
+            "base_seed": self.base_seed_,
+        }
+        arrays: dict[str, np.ndarray] = {"data": self.data_}
+        for j, tree in enumerate(self.trees_):
+            arrays.update(tree.arrays(f"t{j}"))
+        return meta, arrays
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.vars_ = [_Var(str(c), str(p), bool(s)) for c, p, s in meta["vars"]]
+        self.base_seed_ = int(meta["base_seed"])
+        self.data_ = arrays["data"]
+        self._prepare()
+        self.trees_ = [_Tree.from_arrays(list(range(j)), arrays, f"t{j}") for j in range(len(self.vars_))]
+        for j, tree in enumerate(self.trees_):
+            self.cache_[(j, tree.predictors)] = tree
+
+
+def _float32(x: np.ndarray) -> np.ndarray:
+    """Predictors as sklearn's trees see them: float32, with huge values clipped so sums stay finite."""
+    return np.clip(x, -1e30, 1e30).astype(np.float32)
+
+
+def _var_matrix(codes: pd.DataFrame, variables: list[_Var]) -> np.ndarray:
+    out = np.empty((len(codes), len(variables)))
+    for j, var in enumerate(variables):
+        v = codes[var.column].to_numpy(dtype=np.float64)
+        out[:, j] = np.isnan(v).astype(np.float64) if var.part == "missing" else v
+    return out
+
+
+def _coarse_classes(y: np.ndarray) -> np.ndarray:
+    """Class labels for fitting: the most frequent classes kept, the rest merged (donors stay exact)."""
+    classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    if len(classes) <= _MAX_TREE_CLASSES:
+        return inverse.reshape(-1)
+    keep = np.zeros(len(classes), dtype=bool)
+    keep[np.argsort(-counts, kind="stable")[: _MAX_TREE_CLASSES - 1]] = True
+    label = np.where(keep, np.cumsum(keep) - 1, _MAX_TREE_CLASSES - 1)
+    return label[inverse.reshape(-1)]
+
+
+def _with_donors(bare: _Tree, leaves: np.ndarray, y: np.ndarray, *, smooth: bool, min_shared: int) -> _Tree:
+    """Attach the donor pools, sorted by leaf then value; with ``smooth``, a kernel width per donor.
+
+    A value shared by at least ``min_shared`` real rows (a heap such as a round price) is kept as it is:
+    it identifies nobody and smoothing it would blur the heap. Rarer values get their leaf's width.
+    """
+    n_nodes = len(bare.left)
+    order = np.lexsort((y, leaves))
+    count = np.bincount(leaves, minlength=n_nodes).astype(np.int64)
+    start = (np.cumsum(count) - count).astype(np.int64)
+    donors = y[order]
+    bandwidth = np.zeros(0)
+    if smooth and len(donors):
+        leaf_of = leaves[order]
+        _, inverse, counts = np.unique(donors, return_inverse=True, return_counts=True)
+        rare = counts[inverse.reshape(-1)] < min_shared
+        per_leaf = _leaf_bandwidths(donors, leaf_of, count, start)
+        bandwidth = np.where(rare, per_leaf[leaf_of], 0.0)
+    return _Tree(
+        bare.predictors, bare.left, bare.right, bare.feature, bare.threshold, start, count, donors, bandwidth
+    )
+
+
+def _leaf_bandwidths(
+    donors: np.ndarray, leaf_of: np.ndarray, count: np.ndarray, start: np.ndarray
+) -> np.ndarray:
+    """Silverman's rule per leaf: 0.9 * min(sd, IQR / 1.34) * n^(-1/5) (sd alone when the IQR is 0)."""
+    n_nodes = len(count)
+    c = np.maximum(count, 1)
+    mean = np.bincount(leaf_of, weights=donors, minlength=n_nodes) / c
+    sq = np.bincount(leaf_of, weights=(donors - mean[leaf_of]) ** 2, minlength=n_nodes)
+    sd = np.sqrt(sq / np.maximum(c - 1, 1))
+    q1 = donors[np.minimum(start + (0.25 * (c - 1)).astype(np.int64), len(donors) - 1)]
+    q3 = donors[np.minimum(start + (0.75 * (c - 1)).astype(np.int64), len(donors) - 1)]
+    iqr = (q3 - q1) / 1.34
+    spread = np.where(iqr > 0, np.minimum(sd, iqr), sd)
+    return np.where(count > 1, 0.9 * spread * c ** (-0.2), 0.0)
+
+
+def _draw(tree: _Tree, leaves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One donor value per row from the leaf it reached, smoothed where the donor is marked."""
+    count = tree.count[leaves]
+    pick = tree.start[leaves] + np.minimum((rng.random(len(leaves)) * count).astype(np.int64), count - 1)
+    out = tree.donors[pick].astype(np.float64)
+    if not tree.bandwidth.size:
+        return out
+    idx = np.flatnonzero(tree.bandwidth[pick] > 0)
+    if not idx.size:
+        return out
+    p, first = pick[idx], tree.start[leaves[idx]]
+    last = first + count[idx] - 1
+    # a Gaussian kernel around the donor, reflected into the leaf's range [lowest, highest donor]
+    v = out[idx] + rng.normal(0.0, 1.0, idx.size) * tree.bandwidth[p]
+    lo, hi = tree.donors[first], tree.donors[last]
+    v = np.where(v > hi, 2 * hi - v, v)
+    v = np.where(v < lo, 2 * lo - v, v)
+    out[idx] = np.clip(v, lo, hi)
+    return out
