@@ -25,6 +25,16 @@ GeneratorOpt = Annotated[
 SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="Seed: same data, generator and seed give the same bytes.")
 ]
+EntityOpt = Annotated[
+    str | None,
+    typer.Option("--entity", help="Sequential data: the column keying the entities (e.g. patient id)."),
+]
+SequenceIndexOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sequence-index", help="Sequential data: the datetime or integer column ordering each entity's steps."
+    ),
+]
 ParamOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -116,14 +126,17 @@ def generators_cmd() -> None:
     """
     from synthwise.generators import list_generators
 
+    from rich.markup import escape
+
     table = Table(title="synthwise generators")
-    for c in ("name", "conditions", "needs", "what it does"):
-        table.add_column(c)
+    for c in ("name", "conditions", "needs"):
+        table.add_column(c, no_wrap=True)
+    table.add_column("what it does", no_wrap=True, overflow="ellipsis")
     for g in list_generators():
-        needs = f"synthwise[{g.extra}]" if g.extra else "-"
-        what = g.summary if g.available else f'[dim]not installed: pip install "synthwise[{g.extra}]"[/]'
+        needs = escape(f"synthwise[{g.extra}]") if g.extra else "-"
+        what = escape(g.summary) if g.available else f"[dim]not installed: {escape(g.note)}[/]"
         table.add_row(g.name, g.conditions or "-", needs, what)
-    console.print(table)
+    console.print(table, width=None if console.is_terminal else 200)
 
 
 def _fit(
@@ -166,12 +179,15 @@ def fit_cmd(
     seed: SeedOpt = 0,
     param: ParamOpt = None,
     schema: SchemaOpt = None,
+    entity: EntityOpt = None,
+    sequence_index: SequenceIndexOpt = None,
 ) -> None:
     """Fit a generator and save it as a safe model file (no pickle).
 
     Example: [bold]synthwise fit data.csv --generator cart -o model.synthwise[/]
+    Sequences: [bold]synthwise fit visits.csv -g sequential_ar --entity id --sequence-index day -o m.synthwise[/]
     """
-    gen = _fit(data, generator, seed, param, schema)
+    gen = _fit(data, generator, seed, param, schema, entity, sequence_index)
     gen.save(str(output))
     console.print(f"Fitted {generator} in {gen.fit_seconds_:.1f} s; model written to {output}")
 
@@ -206,14 +222,18 @@ def generate_cmd(
     seed: SeedOpt = 0,
     param: ParamOpt = None,
     schema: SchemaOpt = None,
+    entity: EntityOpt = None,
+    sequence_index: SequenceIndexOpt = None,
 ) -> None:
     """Fit a generator on DATA and write N synthetic rows (fit + sample in one step).
 
     Example: [bold]synthwise generate data.csv -n 5000 -o synthetic.csv --generator cart --seed 0[/]
+    Sequences (N = entities): [bold]synthwise generate visits.csv -g sequential_ar --entity id
+    --sequence-index day -n 300 -o synthetic.csv[/]
     """
     from synthwise.io import write_table
 
-    gen = _fit(data, generator, seed, param, schema)
+    gen = _fit(data, generator, seed, param, schema, entity, sequence_index)
     with status(f"Sampling {n:,} rows"):
         out = gen.sample(n, seed=seed)
     write_table(out, output)

@@ -196,17 +196,42 @@ def condition_codes(transformer: TableTransformer, frame: pd.DataFrame) -> pd.Da
             out[name] = encode_column(frame[name], col, unseen="error")
         except Exception as exc:
             raise SamplingError(f"Condition on {name!r} cannot be met: {exc}") from exc
+        _check_condition_domain(frame[name], out[name].to_numpy(), col)
     return out
+
+
+def _check_condition_domain(values: pd.Series, codes: np.ndarray, col: Any) -> None:
+    """A condition outside what the generator can produce is an error, never silently changed."""
+    given = values.notna().to_numpy()
+    if col.kind in ("numeric", "datetime") and col.min is not None and col.max is not None:
+        outside = given & ((codes < col.min) | (codes > col.max))
+        if outside.any():
+            bad = values[outside].iloc[0]
+            raise SamplingError(
+                f"Condition {col.name}={bad!r} lies outside the real range of {col.name!r} "
+                f"[{col.min:g}, {col.max:g}]. Fix: condition on a value inside the range."
+            )
+    if col.kind == "constant" and col.categories:
+        other = given & (values.astype(str).to_numpy() != str(col.categories[0]))
+        if other.any() and not col.dtype.startswith("datetime64"):
+            raise SamplingError(
+                f"Condition {col.name}={values[other].iloc[0]!r} cannot be met: column {col.name!r} is "
+                f"constant ({col.categories[0]!r}). Fix: drop that condition."
+            )
 
 
 def condition_groups(cond: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Group condition rows by their pattern: ``[(pattern with NaN = free, row indices), ...]``."""
     if len(cond) == 0:
         return []
-    keyed = np.where(np.isnan(cond), np.inf, cond)
-    patterns, inverse = np.unique(keyed, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    return [(np.where(np.isinf(p), np.nan, p), np.flatnonzero(inverse == i)) for i, p in enumerate(patterns)]
+    keyed = np.ascontiguousarray(np.where(np.isnan(cond), np.inf, cond), dtype=np.float64)
+    if (keyed == keyed[0]).all():  # the common case: one condition for every row
+        return [(cond[0].copy(), np.arange(len(cond)))]
+    rows = keyed.view(np.dtype((np.void, keyed.dtype.itemsize * keyed.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(first) + 1))
+    return [(cond[first[i]].copy(), order[bounds[i] : bounds[i + 1]]) for i in range(len(first))]
 
 
 def _apply_conditions(codes: pd.DataFrame, cond: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,304 @@
+"""Bayesian network over discretized columns, in the spirit of PrivBayes / DataSynthesizer (non-private).
+
+Fit:
+
+1. every encoded column becomes integer states (:mod:`synthwise.generators._discretize`): categories as
+   they are, numbers and datetimes as frequent values plus quantile bins (``n_bins``), missing as a state;
+2. the structure is learned greedily (:mod:`synthwise.generators._bn_learn`): starting from no edges, add
+   the edge ``u -> v`` with the largest BIC gain (log-likelihood gain minus ``penalty * log(n) / 2`` per
+   free parameter) that keeps the graph acyclic and every node at most ``max_parents`` parents;
+3. each conditional table is the full table or, when BIC prefers it, main effects only (a log-linear
+   table with few parameters, which lets a weaker second parent in: the student effect on default given
+   the balance), smoothed towards the node's marginal with ``smoothing`` pseudo-counts;
+4. each numeric column's position inside its bin is tied to the column that explains it best (its state,
+   and its own position when numeric), so values inside bins keep tight relations and shifts.
+
+Sampling is ancestral (topological order); numbers are then drawn inside their bin from the real values'
+distribution there. Conditions are native: evidence on columns (numbers map to their bin) is met by
+likelihood weighting restricted to the evidence's ancestors, then importance resampling; the other
+columns are drawn forward, which is exact. A condition outside the fitted domain has zero probability and
+raises :class:`SamplingError` naming the column and the value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise._types import Seed
+from synthwise.errors import InvalidParameterError, SamplingError
+from synthwise.generators._bn_learn import (
+    ancestral_set,
+    configs,
+    fit_cpt,
+    flat_cdf,
+    learn_structure,
+    topological_order,
+)
+from synthwise.generators._discretize import (
+    ColumnStates,
+    Coupling,
+    coupled_positions,
+    fit_continuous,
+    fit_couplings,
+    fit_discrete,
+)
+from synthwise.generators.base import Capabilities, Generator
+from synthwise.generators.registry import register_generator
+from synthwise.transforms import DISCRETE_KINDS, decode_column
+
+MAX_STRUCTURE_ROWS = 50_000  # rows used to score structures (a seeded subsample beyond that)
+MAX_WEIGHTED_DRAWS = 1_000_000  # cap on likelihood-weighting draws per condition pattern
+
+
+@register_generator("bayesian_network")
+class BayesianNetwork(Generator):
+    """Bayesian network over discretized columns; greedy BIC structure with at most ``max_parents``.
+
+    Parameters: ``n_bins`` (value states per numeric column, 2..1000; more = finer, sparser tables),
+    ``max_parents`` (0..4; 0 = independent columns), ``smoothing`` (Dirichlet pseudo-counts >= 0 towards
+    the marginal), ``penalty`` (multiplies the BIC complexity penalty, >= 0; 0 = maximum likelihood,
+    which overfits), ``seed``.
+    """
+
+    summary = "Bayesian network on discretized columns (greedy BIC structure); native conditions."
+    capabilities = Capabilities(conditions="native")
+
+    def __init__(
+        self,
+        *,
+        n_bins: int = 20,
+        max_parents: int = 2,
+        smoothing: float = 1.0,
+        penalty: float = 1.0,
+        seed: Seed = None,
+    ) -> None:
+        self.n_bins = n_bins
+        self.max_parents = max_parents
+        self.smoothing = smoothing
+        self.penalty = penalty
+        self.seed = seed
+
+    def _validate_params(self) -> None:
+        name = type(self).__name__
+        if not _is_int(self.n_bins) or not 2 <= self.n_bins <= 1000:
+            raise InvalidParameterError.expected("n_bins", name, "an int in [2, 1000]", self.n_bins)
+        if not _is_int(self.max_parents) or not 0 <= self.max_parents <= 4:
+            raise InvalidParameterError.expected("max_parents", name, "an int in [0, 4]", self.max_parents)
+        for key in ("smoothing", "penalty"):
+            value = getattr(self, key)
+            if not _is_real(value) or not 0 <= value < np.inf:
+                raise InvalidParameterError.expected(key, name, "a finite float >= 0", value)
+
+    # -- fit ------------------------------------------------------------------------------------------
+    def _fit(self, codes: pd.DataFrame) -> None:
+        self.names_ = list(codes.columns)
+        self.states_ = [
+            fit_discrete(c, codes[c].to_numpy(), len(self.schema_[c].categories))
+            if self.schema_[c].kind in DISCRETE_KINDS
+            else fit_continuous(c, codes[c].to_numpy(), int(self.n_bins))
+            for c in self.names_
+        ]
+        data = self._to_states(codes)
+        card = np.array([cs.n_states for cs in self.states_], dtype=np.int64)
+        sub = data
+        if len(data) > MAX_STRUCTURE_ROWS:
+            sub = data[np.sort(self._fit_rng.choice(len(data), MAX_STRUCTURE_ROWS, replace=False))]
+        self.parent_idx_, self.main_effects_ = learn_structure(
+            sub, card, int(self.max_parents), float(self.penalty)
+        )
+        self.marginals_ = [
+            np.bincount(data[:, j], minlength=card[j]).astype(np.float64) for j in range(len(card))
+        ]
+        self.cpts_ = [
+            fit_cpt(data, card, j, self.parent_idx_[j], self.main_effects_[j], float(self.smoothing))
+            for j in range(len(card))
+        ]
+        self.couplings_ = fit_couplings(
+            self.states_, codes, topological_order(self.parent_idx_), self._fit_rng
+        )
+        self._prepare()
+
+    def _to_states(self, codes: pd.DataFrame) -> np.ndarray:
+        cols = [cs.to_states(codes[cs.name].to_numpy()) for cs in self.states_]
+        return np.column_stack(cols) if cols else np.zeros((len(codes), 0), dtype=np.int64)
+
+    def _prepare(self) -> None:
+        """Derived state (topological order, flattened CDFs), rebuilt after fit and load."""
+        self.card_ = np.array([cs.n_states for cs in self.states_], dtype=np.int64)
+        self.order_ = topological_order(self.parent_idx_)
+        self._cdfs = [flat_cdf(t) for t in self.cpts_]
+        self.parents_ = {
+            self.names_[j]: tuple(self.names_[p] for p in ps) for j, ps in enumerate(self.parent_idx_)
+        }
+
+    # -- sample ---------------------------------------------------------------------------------------
+    def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
+        d = len(self.names_)
+        if conditions is None:
+            data = np.zeros((n, d), dtype=np.int64)
+            self._draw(data, self.order_, rng)
+        else:
+            data = self._sample_given(self._evidence(conditions[self.names_]), rng)
+        u = coupled_positions(self.couplings_, self.order_, data, self.card_, rng)
+        out = {cs.name: cs.sample(data[:, j], rng, u[:, j]) for j, cs in enumerate(self.states_)}
+        return pd.DataFrame(out, index=pd.RangeIndex(n), columns=self.names_)
+
+    def _draw(self, data: np.ndarray, nodes: list[int], rng: np.random.Generator) -> None:
+        """Fill ``data[:, v]`` for ``nodes`` (in topological order) from their conditional tables."""
+        for v in nodes:
+            cfg = configs(data, self.parent_idx_[v], self.card_)
+            r = int(self.card_[v])
+            idx = np.searchsorted(self._cdfs[v], cfg + rng.random(len(data)), side="right")
+            data[:, v] = np.clip(idx - cfg * r, 0, r - 1)
+
+    def _evidence(self, cond: pd.DataFrame) -> np.ndarray:
+        """Condition codes to evidence states (-1 = free); zero-probability values raise at once."""
+        ev = np.full(cond.shape, -1, dtype=np.int64)
+        bad: list[str] = []
+        for j, cs in enumerate(self.states_):
+            codes = cond.iloc[:, j].to_numpy(dtype=np.float64)
+            given = ~np.isnan(codes)
+            if not given.any():
+                continue
+            states = cs.to_states(codes[given])
+            zero = states < 0
+            zero[~zero] = self.marginals_[j][states[~zero]] == 0
+            for code in np.unique(codes[given][zero]):
+                bad.append(f"{cs.name}={self._describe(cs.name, float(code))}")
+            ev[given, j] = states
+        if bad:
+            raise SamplingError(
+                f"The condition {', '.join(bad)} has zero probability: the value never occurs in (or lies "
+                "outside the range of) the data the model was fitted on. Fix: condition on values seen in "
+                "the training data, or refit on data that holds them."
+            )
+        return ev
+
+    def _describe(self, name: str, code: float) -> str:
+        try:
+            value = decode_column(np.array([code]), self.schema_[name], clip=False).iloc[0]
+        except Exception:  # a value that cannot even be decoded: show the code
+            return repr(code)
+        return repr(value.item() if isinstance(value, np.generic) else value)
+
+    def _sample_given(self, ev: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        data = np.zeros(ev.shape, dtype=np.int64)
+        patterns, inverse = np.unique(ev, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        for g, pattern in enumerate(patterns):
+            rows = np.flatnonzero(inverse == g)
+            data[rows] = self._sample_pattern(pattern, len(rows), rng)
+        return data
+
+    def _sample_pattern(self, pattern: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` rows of states drawn from the network given the evidence ``pattern`` (-1 = free)."""
+        evidence = [int(v) for v in np.flatnonzero(pattern >= 0)]
+        ancestral = ancestral_set(evidence, self.parent_idx_)
+        in_ancestral = [v for v in self.order_ if v in ancestral]
+        free = [v for v in in_ancestral if pattern[v] < 0]
+        weighted = [v for v in evidence if any(p in free for p in self.parent_idx_[v])]
+        if not weighted:  # the evidence has no free ancestor: drawing forward is already exact
+            data = np.zeros((n, len(pattern)), dtype=np.int64)
+            data[:, evidence] = pattern[evidence]
+            self._draw(data, free, rng)
+        else:
+            data = self._weighted(pattern, free, weighted, n, rng)
+        self._draw(data, [v for v in self.order_ if v not in ancestral], rng)
+        return data
+
+    def _weighted(
+        self, pattern: np.ndarray, free: list[int], weighted: list[int], n: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Likelihood weighting over the evidence's ancestors, then importance resampling of ``n`` rows."""
+        keep = sorted(ancestral_set(list(np.flatnonzero(pattern >= 0)), self.parent_idx_))
+        evidence = np.flatnonzero(pattern >= 0)
+        pools: list[np.ndarray] = []
+        logws: list[np.ndarray] = []
+        batch, total = max(20 * n, 5000), 0
+        while True:
+            chunk = np.zeros((batch, len(pattern)), dtype=np.int64)
+            chunk[:, evidence] = pattern[evidence]
+            self._draw(chunk, free, rng)
+            logw = np.zeros(batch)
+            with np.errstate(divide="ignore"):
+                for v in weighted:
+                    cfg = configs(chunk, self.parent_idx_[v], self.card_)
+                    logw += np.log(self.cpts_[v][cfg, pattern[v]])
+            pools.append(chunk[:, keep])
+            logws.append(logw)
+            total += batch
+            lw = np.concatenate(logws)
+            w = np.exp(lw - lw.max()) if np.isfinite(lw.max()) else np.zeros(total)
+            done = w.sum() > 0 and w.sum() ** 2 / (w**2).sum() >= n
+            if done or total >= MAX_WEIGHTED_DRAWS:
+                break
+            batch = min(total, 100_000, MAX_WEIGHTED_DRAWS - total)
+        if w.sum() <= 0:
+            desc = ", ".join(self._describe_state(v, int(pattern[v])) for v in map(int, evidence))
+            raise SamplingError(
+                f"The condition {desc} has zero probability under this model (no draw out of {total:,} "
+                "met it). Fix: relax the condition, or refit with smoothing > 0."
+            )
+        data = np.zeros((n, len(pattern)), dtype=np.int64)
+        data[:, keep] = np.vstack(pools)[rng.choice(total, size=n, p=w / w.sum())]
+        return data
+
+    def _describe_state(self, v: int, state: int) -> str:
+        """``column=value`` for a category or a frequent value, ``column in [low, high]`` for a bin."""
+        cs = self.states_[v]
+        if cs.discrete or state < len(cs.atoms):
+            code = float(state) if cs.discrete else float(cs.atoms[state])
+            return f"{cs.name}={self._describe(cs.name, code)}"
+        b = state - len(cs.atoms)
+        lo, hi = (self._describe(cs.name, float(e)) for e in cs.edges[b : b + 2])
+        return f"{cs.name} in [{lo}, {hi}]"
+
+    # -- model files ----------------------------------------------------------------------------------
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta: dict[str, Any] = {
+            "names": self.names_,
+            "parents": [list(map(int, p)) for p in self.parent_idx_],
+            "main_effects": [bool(m) for m in self.main_effects_],
+            "columns": [],
+        }
+        arrays: dict[str, np.ndarray] = {}
+        for j, cs in enumerate(self.states_):
+            c_meta, c_arrays = cs.state()
+            meta["columns"].append(c_meta)
+            arrays.update({f"c{j}_{k}": v for k, v in c_arrays.items()})
+            arrays[f"cpt{j}"] = self.cpts_[j]
+            arrays[f"marginal{j}"] = self.marginals_[j]
+        for j, cpl in enumerate(self.couplings_):
+            arrays[f"coupling{j}"] = cpl.coef
+        meta["anchors"] = [cpl.anchor for cpl in self.couplings_]
+        return meta, arrays
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.names_ = list(meta["names"])
+        self.parent_idx_ = [tuple(int(p) for p in ps) for ps in meta["parents"]]
+        self.main_effects_ = [bool(m) for m in meta["main_effects"]]
+        self.states_ = []
+        for j, c_meta in enumerate(meta["columns"]):
+            prefix = f"c{j}_"
+            c_arrays = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            self.states_.append(ColumnStates.from_state(c_meta, c_arrays))
+        self.cpts_ = [np.asarray(arrays[f"cpt{j}"], dtype=np.float64) for j in range(len(self.names_))]
+        self.marginals_ = [
+            np.asarray(arrays[f"marginal{j}"], dtype=np.float64) for j in range(len(self.names_))
+        ]
+        self.couplings_ = [
+            Coupling(int(a), np.asarray(arrays[f"coupling{j}"], dtype=np.float64))
+            for j, a in enumerate(meta["anchors"])
+        ]
+        self._prepare()
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
