@@ -32,7 +32,8 @@ EntityOpt = Annotated[
 SequenceIndexOpt = Annotated[
     str | None,
     typer.Option(
-        "--sequence-index", help="Sequential data: the datetime or integer column ordering each entity's steps."
+        "--sequence-index",
+        help="Sequential data: the datetime or integer column ordering each entity's steps.",
     ),
 ]
 ParamOpt = Annotated[
@@ -124,19 +125,19 @@ def generators_cmd() -> None:
 
     Example: [bold]synthwise generators[/]
     """
-    from synthwise.generators import list_generators
-
     from rich.markup import escape
 
-    table = Table(title="synthwise generators")
-    for c in ("name", "conditions", "needs"):
-        table.add_column(c, no_wrap=True)
-    table.add_column("what it does", no_wrap=True, overflow="ellipsis")
+    from synthwise.generators import list_generators
+
+    rows = [("name", "conditions", "needs", "what it does")]
     for g in list_generators():
-        needs = escape(f"synthwise[{g.extra}]") if g.extra else "-"
-        what = escape(g.summary) if g.available else f"[dim]not installed: {escape(g.note)}[/]"
-        table.add_row(g.name, g.conditions or "-", needs, what)
-    console.print(table, width=None if console.is_terminal else 200)
+        needs = f"synthwise[{g.extra}]" if g.extra else "-"
+        what = g.summary if g.available else f"not installed: {g.note}"
+        rows.append((g.name, g.conditions or "-", needs, what))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for k, row in enumerate(rows):
+        line = "  ".join(v.ljust(w) for v, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        console.print(escape(line), style="bold" if k == 0 else None, soft_wrap=True, highlight=False)
 
 
 def _fit(
@@ -185,7 +186,8 @@ def fit_cmd(
     """Fit a generator and save it as a safe model file (no pickle).
 
     Example: [bold]synthwise fit data.csv --generator cart -o model.synthwise[/]
-    Sequences: [bold]synthwise fit visits.csv -g sequential_ar --entity id --sequence-index day -o m.synthwise[/]
+    Sequences: [bold]synthwise fit visits.csv -g sequential_ar --entity id --sequence-index day
+    -o m.synthwise[/]
     """
     gen = _fit(data, generator, seed, param, schema, entity, sequence_index)
     gen.save(str(output))

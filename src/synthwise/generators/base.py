@@ -92,25 +92,34 @@ class Generator:
         self._id_counter = 0
         return self
 
-    def sample(self, n: int, *, conditions: Conditions = None, seed: Seed = None) -> pd.DataFrame:
+    def sample(
+        self,
+        n: int,
+        *,
+        conditions: Conditions = None,
+        seed: Seed = None,
+        max_rejection_s: float = 30.0,
+    ) -> pd.DataFrame:
         """``n`` synthetic rows with the real table's columns, order and dtypes.
 
         ``conditions`` fixes values: a dict ``{column: value}`` applied to every row, or a frame of
-        partial rows (one synthetic row per row; NaN = free). ``seed`` defaults to the generator's seed.
+        partial rows (one synthetic row per row; NaN = free; ``n`` is then the frame's length).
+        ``seed`` defaults to the generator's seed. Generators without native conditioning meet
+        conditions by rejection, for at most ``max_rejection_s`` seconds.
         """
         self._check_fitted()
+        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
+            raise InvalidParameterError.expected("n", type(self).__name__, "an int >= 0", n)
         cond = self._condition_codes(n, conditions)
         if cond is not None:
             n = len(cond)
-        if not isinstance(n, int | np.integer) or n < 0:
-            raise InvalidParameterError.expected("n", type(self).__name__, "an int >= 0", n)
         rng = make_rng(self.seed if seed is None else seed)
         if n == 0:
             codes = self.transformer_.to_codes(pd.DataFrame({c: [] for c in self.columns_}).astype(object))
         elif cond is None or self.capabilities.conditions == "native":
             codes = self._sample(int(n), rng, cond)
         else:
-            codes = sample_by_rejection(self._sample, cond, rng)
+            codes = sample_by_rejection(self._sample, cond, rng, max_time_s=max_rejection_s)
         if cond is not None:
             codes = _apply_conditions(codes, cond)
         out = self.transformer_.from_codes(codes.reset_index(drop=True), rng=rng, id_start=0)
