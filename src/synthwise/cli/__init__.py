@@ -14,6 +14,9 @@ from synthwise.cli._app import app, console_err
 
 _COMMAND_MODULES = [
     "synthwise.cli.tabular",
+    "synthwise.cli.evaluate",
+    "synthwise.cli.simulate",
+    "synthwise.cli.augment",
     "synthwise.cli.privacy",
 ]
 
@@ -29,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
 
     _load_commands()
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool):  # typer.Exit(code) returns its code here
+            return result
     except SynthwiseError as exc:
         for line in str(exc).splitlines():
             console_err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)

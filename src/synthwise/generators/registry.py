@@ -24,8 +24,23 @@ _BUILTIN: dict[str, str] = {
     "gaussian_copula": "synthwise.generators.gaussian_copula:GaussianCopula",
     "bayesian_network": "synthwise.generators.bayesian_network:BayesianNetwork",
     "cart": "synthwise.generators.cart:Cart",
+    "mst": "synthwise.generators.mst:MST",
+    "rules": "synthwise.generators.rules:Rules",
+    "smote": "synthwise.generators.smote:Smote",
+    "smotenc": "synthwise.generators.smotenc:SmoteNC",
+    "adasyn": "synthwise.generators.adasyn:Adasyn",
+    "tvae": "synthwise.generators.tvae:TVAE",
+    "ctgan": "synthwise.generators.ctgan:CTGAN",
+    "diffusion": "synthwise.generators.diffusion:Diffusion",
+    "sequential_ar": "synthwise.generators.sequential_ar:SequentialAR",
+    "sequential_deep": "synthwise.generators.sequential_deep:SequentialDeep",
 }
-_EXTRA: dict[str, str] = {}  # name -> optional extra it needs (for listing without importing)
+_EXTRA: dict[str, str] = {
+    "tvae": "deep",
+    "ctgan": "deep",
+    "diffusion": "deep",
+    "sequential_deep": "deep",
+}  # name -> optional extra
 _LOADED: dict[str, type] = {}
 
 
@@ -37,7 +52,9 @@ def register_generator(name: str) -> Any:
         if name in _LOADED and _LOADED[name] is not cls:
             raise InvalidParameterError(f"A generator named {name!r} is already registered.")
         if name in _BUILTIN and _BUILTIN[name] != path:
-            raise InvalidParameterError(f"A generator named {name!r} is already registered ({_BUILTIN[name]}).")
+            raise InvalidParameterError(
+                f"A generator named {name!r} is already registered ({_BUILTIN[name]})."
+            )
         cls.name = name  # type: ignore[attr-defined]
         _LOADED[name] = cls
         _BUILTIN.setdefault(name, path)
@@ -70,12 +87,13 @@ def get(name: str) -> type[Generator]:
         mod = importlib.import_module(module)
     except ImportError as exc:
         extra = _EXTRA.get(name)
-        if extra and isinstance(exc, ModuleNotFoundError):
+        missing = exc.name or ""
+        if extra and isinstance(exc, ModuleNotFoundError) and not missing.startswith("synthwise"):
             raise MissingDependencyError(exc.name or "?", extra, f"The {name!r} generator") from exc
         raise
     cls = getattr(mod, attr)
     _LOADED[name] = cls
-    return cls  # type: ignore[no-any-return]
+    return cls  # type: ignore[no-any-return,unused-ignore]
 
 
 def create(name: str, **params: Any) -> Generator:

@@ -1,0 +1,272 @@
+"""Commands that judge synthetic data: evaluate (scores, report, gate) and audit (row filter)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from synthwise.cli._app import app, console, console_err
+
+if TYPE_CHECKING:
+    from synthwise.evaluation import Evaluation, MetricResult
+    from synthwise.guard import Gate
+
+RealOpt = Annotated[Path, typer.Option("--real", help="The real table the generator was trained on.")]
+SynOpt = Annotated[Path, typer.Option("--synthetic", help="The synthetic table to judge.")]
+HoldoutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--holdout", help="Real rows the generator never saw: enables privacy, utility and references."
+    ),
+]
+TargetOpt = Annotated[str | None, typer.Option("--target", help="Column to predict for the utility metrics.")]
+SensitiveOpt = Annotated[
+    str | None, typer.Option("--sensitive", help="Column whose groups the bias metrics compare.")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of every sample, split and bootstrap.")]
+MaxRowsOpt = Annotated[
+    int, typer.Option("--max-rows", help="Rows per table for the nearest-neighbour metrics.")
+]
+ExactOpt = Annotated[
+    bool, typer.Option("--exact", help="Use every row in the nearest-neighbour metrics (slower).")
+]
+BootstrapOpt = Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for CIs (0: none).")]
+BaselinesOpt = Annotated[
+    bool, typer.Option("--baselines/--no-baselines", help="Score the trivial baselines (saturation marks).")
+]
+SchemaOpt = Annotated[
+    Path | None, typer.Option("--schema", help="A schema file (JSON / YAML) instead of inference.")
+]
+
+_GROUP_ORDER = ("fidelity", "diversity", "memorization", "utility", "privacy", "bias", "validity")
+
+
+def _schema(real: Path, schema: Path | None):  # type: ignore[no-untyped-def]
+    if schema is None:
+        return None
+    from synthwise.io import read_table
+    from synthwise.schema import Schema, infer_schema
+
+    return infer_schema(read_table(real), overrides=Schema.from_file(schema))
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.{digits}f}"
+
+
+def _row(m: MetricResult) -> list[str]:
+    ideal = f"{m.ideal:g}" if m.direction != "target" else f"≈{m.ideal:g}"
+    ci = f"{_fmt(m.ci[0])}–{_fmt(m.ci[1])}" if m.ci else "-"
+    note = "[yellow]saturated[/]" if m.saturated else ""
+    return [m.name, _fmt(m.value), ideal, _fmt(m.reference), ci, note]
+
+
+def score_table(ev: Evaluation, title: str = "synthwise evaluation") -> Table:
+    """The compact table: a section per group; value, ideal, holdout reference, 95% CI, saturation."""
+    table = Table(title=title, caption="ref: the holdout scored against the train (a perfect generator)")
+    table.add_column("metric", no_wrap=True)
+    for name in ("value", "ideal", "ref", "95% CI"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("note", no_wrap=True)
+    first = True
+    for group in _GROUP_ORDER:
+        rows = [m for m in ev.metrics if m.group == group]
+        if not rows:
+            continue
+        if not first:
+            table.add_section()
+        first = False
+        table.add_row(f"[bold]{group}[/]", "", "", "", "", "")
+        for m in rows:
+            table.add_row(*_row(m))
+    return table
+
+
+def _gate(fail_under: list[str] | None, gate_file: Path | None) -> Gate | None:
+    from synthwise.guard import Gate
+
+    gates = []
+    if fail_under:
+        gates.append(Gate.from_string(",".join(fail_under)))
+    if gate_file is not None:
+        gates.append(Gate.from_file(gate_file))
+    if not gates:
+        return None
+    out = gates[0]
+    for g in gates[1:]:
+        out = out + g
+    return out
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    real: RealOpt,
+    synthetic: SynOpt,
+    holdout: HoldoutOpt = None,
+    target: TargetOpt = None,
+    sensitive: SensitiveOpt = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write every result and the manifest as JSON.")
+    ] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write the self-contained HTML report.")
+    ] = None,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under",
+            help="Thresholds NAME=VALUE (at least as good as) or NAME>=VALUE, "
+            "comma-separated or repeated; exit 1 when one fails.",
+        ),
+    ] = None,
+    gate: Annotated[Path | None, typer.Option("--gate", help="A YAML / TOML file of thresholds.")] = None,
+    seed: SeedOpt = 0,
+    max_rows: MaxRowsOpt = 10_000,
+    exact: ExactOpt = False,
+    bootstrap: BootstrapOpt = 200,
+    baselines: BaselinesOpt = True,
+    schema: SchemaOpt = None,
+) -> None:
+    """Score synthetic data: fidelity, diversity, memorization, utility, privacy (and bias, validity).
+
+    Example: [bold]synthwise evaluate --real train.csv --synthetic syn.csv --holdout holdout.csv --target y[/]
+
+    With a report and a gate: [bold]... --json scores.json --html report.html --fail-under dcr_share=0.6[/]
+    """
+    from synthwise.evaluation import evaluate
+
+    quality_gate = _gate(fail_under, gate)  # parse first: a typo fails before a long evaluation
+    with console_err.status("Evaluating", spinner="dots") as status:
+        ev = evaluate(
+            real,
+            synthetic,
+            holdout,
+            target=target,
+            sensitive=sensitive,
+            seed=seed,
+            schema=_schema(real, schema),
+            max_rows=max_rows,
+            exact=exact,
+            n_bootstrap=bootstrap,
+            baselines=baselines,
+            progress=lambda msg: status.update(msg),
+        )
+    console.print(score_table(ev, title=f"{synthetic.name} vs {real.name}"))
+    skipped = ev.manifest.get("skipped", {})
+    if skipped:
+        console.print("[dim]Not computed: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) + "[/]")
+    if any(m.saturated for m in ev.metrics):
+        console.print(
+            "[dim]saturated: a trivial baseline (independent columns or a perturbed copy of the "
+            "train) scores as well on this metric.[/]"
+        )
+    if json_out is not None:
+        ev.to_json(json_out)
+        console_err.print(f"Scores written to {json_out}")
+    if html_out is not None:
+        _write_html(ev, html_out)
+    if quality_gate is not None:
+        result = quality_gate.check(ev)
+        console.print(
+            ("[green]" if result.passed else "[bold red]") + result.summary() + "[/]", highlight=False
+        )
+        if not result.passed:
+            raise SystemExit(1)  # the only place a failed gate becomes an exit code
+
+
+def _write_html(ev: Evaluation, path: Path) -> None:
+    from synthwise.errors import MissingDependencyError
+
+    try:
+        ev.to_html(path)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").startswith("synthwise.report"):
+            raise MissingDependencyError("synthwise.report", "report", "The HTML report") from exc
+        raise
+    console_err.print(f"Report written to {path}")
+
+
+@app.command("audit")
+def audit_cmd(
+    real: RealOpt,
+    synthetic: SynOpt,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the kept synthetic rows.")],
+    holdout: HoldoutOpt = None,
+    target: TargetOpt = None,
+    sensitive: SensitiveOpt = None,
+    require: Annotated[
+        str,
+        typer.Option("--require", help="Flags a row must have: typical, authentic, valid (comma-separated)."),
+    ] = "typical,authentic",
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the counts and score changes as JSON.")
+    ] = None,
+    seed: SeedOpt = 0,
+    max_rows: MaxRowsOpt = 10_000,
+    exact: ExactOpt = False,
+    bootstrap: BootstrapOpt = 200,
+    baselines: BaselinesOpt = True,
+) -> None:
+    """Drop synthetic rows that are not typical (outliers) or not authentic (memorized); report the change.
+
+    Example: [bold]synthwise audit --real train.csv --synthetic syn.csv --holdout holdout.csv -o clean.csv[/]
+    """
+    from synthwise.guard import audit
+    from synthwise.io import write_table
+
+    flags = tuple(f.strip() for f in require.split(",") if f.strip())
+    with console_err.status("Auditing", spinner="dots"):
+        result = audit(
+            real,
+            synthetic,
+            holdout,
+            target=target,
+            sensitive=sensitive,
+            seed=seed,
+            require=flags,
+            max_rows=max_rows,
+            exact=exact,
+            n_bootstrap=bootstrap,
+            baselines=baselines,
+        )
+    write_table(result.kept, output)
+    console.print(result.summary())
+    changes = result.changes()
+    table = Table(title="How the scores move")
+    for name in ("metric", "before", "after", "change"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for row in changes.itertuples(index=False):
+        better = row.closer_to_ideal
+        mark = (
+            ""
+            if better is None or row.change is None or abs(row.change) < 5e-4
+            else ("[green]" if better else "[red]")
+        )
+        table.add_row(
+            str(row.metric),
+            _fmt(row.before),
+            _fmt(row.after),
+            f"{mark}{_fmt(row.change)}{'[/]' if mark else ''}",
+        )
+    console.print(table)
+    console.print(f"Kept rows written to {output}")
+    if json_out is not None:
+        from synthwise.io import write_text
+
+        payload = {
+            "input_rows": result.n_input,
+            "kept_rows": result.n_kept,
+            "dropped_by": result.dropped_by,
+            "require": list(result.require),
+            "changes": json.loads(changes.to_json(orient="records")),
+        }
+        write_text(json.dumps(payload, indent=2) + "\n", json_out)

@@ -1,0 +1,280 @@
+"""The data one evaluation compares, prepared once and shared by the metrics.
+
+:class:`RealSide` holds everything computed from the real train alone (schema, codes, the embedding fit
+on real rows, the real sample used by k-NN metrics and its neighbour radii, the alpha-support). A
+:class:`Context` pairs it with one table to judge (the synthetic data, the holdout as a reference, or a
+trivial baseline) and an optional holdout, and caches what several metrics share (the neighbour pass).
+
+Row order never matters: every table is put in a canonical order by a seeded hash of its row contents,
+and "a seeded subsample of m rows" is the first m rows of that order. Identical rows therefore sort
+together, results are invariant to shuffling the input, and a generator that copies training rows has
+its copies picked in the synthetic sample exactly when the originals are picked in the real sample, so
+subsampling does not hide memorization.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from synthwise.evaluation.embed import Embedding, TabularEmbedding, table_codes
+from synthwise.evaluation.neighbours import CrossStats, cross_stats, knn, nearest_both_ways
+from synthwise.evaluation.registry import Skip
+from synthwise.schema import Schema
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Knobs of an evaluation; the defaults keep 50k x 50k rows under a minute on two cores."""
+
+    k: int = 5  # neighbours for PRDC and beta-recall
+    max_rows: int | None = 10_000  # rows per table for the k-NN metrics; None = all (exact)
+    detection_rows: int = 5_000  # rows per side for the detection classifier
+    utility_rows: int = 20_000  # training rows for TSTR / TRTR
+    n_bootstrap: int = 200
+    ci_level: float = 0.95
+    n_alphas: int = 20  # alpha / beta grid: midpoints of n equal steps in (0, 1)
+    typical_alpha: float = 0.95  # the alpha-support that defines a "typical" row
+
+    @property
+    def alphas(self) -> np.ndarray:
+        return (np.arange(self.n_alphas) + 0.5) / self.n_alphas
+
+
+@dataclass
+class Table:
+    """A table in canonical order: raw rows, codes (see ``table_codes``), embedding, original positions."""
+
+    name: str
+    frame: pd.DataFrame
+    codes: pd.DataFrame
+    emb: np.ndarray
+    order: np.ndarray
+    hashes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def rows(self, start: int, stop: int | None = None, name: str | None = None) -> Table:
+        sl = slice(start, stop)
+        return Table(
+            name or self.name,
+            self.frame.iloc[sl].reset_index(drop=True),
+            self.codes.iloc[sl].reset_index(drop=True),
+            self.emb[sl],
+            self.order[sl],
+            self.hashes[sl],
+        )
+
+    def head(self, n: int | None) -> Table:
+        return self if n is None or n >= len(self) else self.rows(0, n)
+
+
+def row_hashes(codes: pd.DataFrame, key: str) -> np.ndarray:
+    """A 64-bit hash of each row's codes (NaN hashes equal to NaN), seeded by ``key``."""
+    if codes.shape[1] == 0:
+        return np.zeros(len(codes), dtype=np.uint64)
+    return pd.util.hash_pandas_object(codes, index=False, hash_key=key).to_numpy(dtype=np.uint64)
+
+
+class RealSide:
+    """The real train, prepared once: canonical order, codes, embedding, k-NN sample and radii."""
+
+    def __init__(
+        self,
+        train: pd.DataFrame,
+        schema: Schema,
+        *,
+        settings: Settings,
+        seed: int,
+        target: str | None = None,
+        sensitive: str | None = None,
+        embedding: Embedding | None = None,
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.seed = seed
+        self.target = target
+        self.sensitive = sensitive
+        self.hash_key = f"{zlib.crc32(str(seed).encode()) & 0xFFFFFFFF:08x}synthwis"
+        codes = table_codes(train, schema)
+        fitted = TabularEmbedding(schema).fit_codes(codes) if embedding is None else embedding.fit(train)
+        self.embedding: Embedding = fitted
+        self.train = self._table(train, codes, "real")
+        self.cache: dict[str, Any] = {}
+
+    # -- tables -----------------------------------------------------------------------------------------
+    def _embed(self, frame: pd.DataFrame, codes: pd.DataFrame) -> np.ndarray:
+        if isinstance(self.embedding, TabularEmbedding):
+            return self.embedding.transform_codes(codes)
+        return np.asarray(self.embedding.transform(frame), dtype=np.float64)
+
+    def _table(self, frame: pd.DataFrame, codes: pd.DataFrame, name: str) -> Table:
+        hashes = row_hashes(codes, self.hash_key)
+        order = np.argsort(hashes, kind="stable")
+        frame = frame.iloc[order].reset_index(drop=True)
+        codes = codes.iloc[order].reset_index(drop=True)
+        return Table(name, frame, codes, self._embed(frame, codes), order, hashes[order])
+
+    def prepare(self, frame: pd.DataFrame, name: str) -> Table:
+        """A table to compare with the real train (synthetic data, holdout), in canonical order."""
+        return self._table(frame, table_codes(frame, self.schema), name)
+
+    def derived(self, frame: pd.DataFrame, codes: pd.DataFrame, name: str) -> Table:
+        """A table whose codes are already known (the baselines, built from the train's own codes)."""
+        return self._table(frame.reset_index(drop=True), codes.reset_index(drop=True), name)
+
+    # -- shared real-only computations ------------------------------------------------------------------
+    def memo(self, key: str, fn: Callable[[], T]) -> T:
+        if key not in self.cache:
+            self.cache[key] = fn()
+        return self.cache[key]
+
+    def sample(self, size: int | None = None) -> Table:
+        """The first ``size`` real rows of the canonical order (default: ``max_rows``, None = all)."""
+        return self.train.head(self.settings.max_rows if size is None else size)
+
+    def self_knn(self, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and indices of each row of ``sample(size)`` to its k nearest other real rows."""
+        sample = self.sample(size)
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            k = min(self.settings.k, len(sample) - 1)
+            if k < 1:
+                raise Skip("needs at least 2 real rows for nearest neighbours")
+            return knn(sample.emb, sample.emb, k, exclude_self=True)
+
+        return self.memo(f"self_knn:{len(sample)}", compute)
+
+    @property
+    def center(self) -> np.ndarray:
+        given = getattr(self.embedding, "center_", None)
+        if given is not None:
+            return np.asarray(given, dtype=np.float64)
+        return self.memo("center", lambda: self.train.emb.mean(axis=0))
+
+    def distance_to_center(self, emb: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.einsum("ij,ij->i", emb - self.center, emb - self.center))
+
+    def alpha_radii(self) -> np.ndarray:
+        """Radius of the ball around the real center holding each alpha of the real rows."""
+        return self.memo(
+            "alpha_radii",
+            lambda: np.quantile(self.distance_to_center(self.train.emb), self.settings.alphas),
+        )
+
+    def typical_radius(self) -> float:
+        return float(
+            self.memo(
+                "typical_radius",
+                lambda: np.quantile(self.distance_to_center(self.train.emb), self.settings.typical_alpha),
+            )
+        )
+
+
+@dataclass
+class Context:
+    """One comparison: the real train against ``synthetic`` (and an optional ``holdout``)."""
+
+    real: RealSide
+    synthetic: Table
+    holdout: Table | None = None
+    label: str = "synthetic"
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.real.settings
+
+    @property
+    def schema(self) -> Schema:
+        return self.real.schema
+
+    def memo(self, key: str, fn: Callable[[], T]) -> T:
+        if key not in self.cache:
+            self.cache[key] = fn()
+        return self.cache[key]
+
+    def rng(self, key: str) -> np.random.Generator:
+        """A generator seeded by the evaluation seed and ``key`` alone (not by what ran before)."""
+        return np.random.default_rng([self.real.seed, zlib.crc32(key.encode())])
+
+    def require_holdout(self) -> Table:
+        if self.holdout is None:
+            raise Skip("needs a holdout (--holdout)")
+        return self.holdout
+
+    # -- samples and neighbour passes -------------------------------------------------------------------
+    @property
+    def pair_size(self) -> int:
+        """Rows per side for the 3D score and PRDC: equal sizes, so that values compare across tables."""
+        cap = self.settings.max_rows or max(len(self.real.train), len(self.synthetic))
+        return min(len(self.real.train), len(self.synthetic), cap)
+
+    @property
+    def syn_sample(self) -> Table:
+        """The synthetic rows the privacy metrics use (at most ``max_rows``)."""
+        return self.synthetic.head(self.settings.max_rows)
+
+    @property
+    def holdout_sample(self) -> Table:
+        return self.require_holdout().head(self.settings.max_rows)
+
+    def k(self) -> int:
+        k = min(self.settings.k, self.pair_size - 1)
+        if k < 1:
+            raise Skip("needs at least 2 rows on each side for nearest neighbours")
+        return k
+
+    def syn_self_knn(self) -> np.ndarray:
+        """Distances of each paired synthetic row to its k nearest other paired synthetic rows."""
+
+        def compute() -> np.ndarray:
+            syn = self.synthetic.head(self.pair_size)
+            return knn(syn.emb, syn.emb, self.k(), exclude_self=True)[0]
+
+        return self.memo("syn_self_knn", compute)
+
+    def cross(self) -> CrossStats:
+        """The neighbour pass between ``pair_size`` synthetic and real rows (see :class:`CrossStats`)."""
+
+        def compute() -> CrossStats:
+            k, m = self.k(), self.pair_size
+            real_radii = self.real.self_knn(m)[0][:, k - 1]
+            syn_radii = self.syn_self_knn()[:, k - 1]
+            return cross_stats(self.synthetic.head(m).emb, self.real.sample(m).emb, real_radii, syn_radii)
+
+        return self.memo("cross", compute)
+
+    def privacy_cross(self) -> CrossStats:
+        """The neighbour pass between ``syn_sample`` and the real ``sample()`` (no size matching)."""
+
+        def compute() -> CrossStats:
+            syn, real = self.syn_sample, self.real.sample()
+            if len(syn) == self.pair_size and len(real) == self.pair_size:
+                return self.cross()
+            if len(real) < 2:
+                raise Skip("needs at least 2 real rows for nearest neighbours")
+            return cross_stats(syn.emb, real.emb)
+
+        return self.memo("privacy_cross", compute)
+
+    def _holdout_pass(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.memo(
+            "holdout_pass", lambda: nearest_both_ways(self.syn_sample.emb, self.holdout_sample.emb)
+        )
+
+    def syn_to_holdout(self) -> np.ndarray:
+        """Distance of each sampled synthetic row to its nearest sampled holdout row."""
+        return self._holdout_pass()[0]
+
+    def holdout_to_syn(self) -> np.ndarray:
+        """Distance of each sampled holdout row to its nearest sampled synthetic row."""
+        return self._holdout_pass()[1]

@@ -1,0 +1,64 @@
+"""The metric registry: names, groups, ideals, lookups."""
+
+from __future__ import annotations
+
+import pytest
+
+from synthwise.errors import InvalidParameterError
+from synthwise.evaluation import GROUPS, get_metric, list_metrics, metric
+from synthwise.evaluation.registry import BUILTIN_MODULES, select_metrics
+
+
+def test_every_metric_has_a_unique_short_name_and_a_docstring_with_its_ideal() -> None:
+    names = [s.name for s in list_metrics()]
+    specs = [s for s in list_metrics() if s.func.__module__ in BUILTIN_MODULES]
+    assert len(names) == len(set(names))
+    for s in specs:
+        assert s.group in GROUPS and s.description, s.key
+        assert "ideal" in (s.func.__doc__ or "").lower(), s.key
+        assert s.bounds[0] <= s.ideal <= s.bounds[1], s.key
+
+
+def test_issue_metrics_are_registered() -> None:
+    keys = {s.key for s in list_metrics()}
+    assert {
+        "fidelity.alpha_precision",
+        "diversity.beta_recall",
+        "memorization.authenticity",
+        "fidelity.precision",
+        "diversity.recall",
+        "fidelity.density",
+        "diversity.coverage",
+        "fidelity.marginals",
+        "fidelity.pairs",
+        "fidelity.detection_auc",
+        "utility.roc_auc",
+        "utility.macro_f1",
+        "utility.balanced_accuracy",
+        "utility.r2",
+        "utility.ratio",
+        "privacy.dcr_share",
+        "privacy.exact_copies",
+        "privacy.nndr",
+        "privacy.mia_auc",
+        "validity.valid_rows",
+        "bias.group_shares",
+        "bias.target_by_group",
+    } <= keys
+
+
+def test_lookup_by_short_full_and_group_name() -> None:
+    assert get_metric("authenticity").key == "memorization.authenticity"
+    assert get_metric("memorization.authenticity").name == "authenticity"
+    assert {s.group for s in select_metrics(["privacy"])} == {"privacy"}
+    with pytest.raises(InvalidParameterError, match="Unknown metric 'authentcity'"):
+        get_metric("authentcity")
+
+
+def test_registration_rules() -> None:
+    with pytest.raises(InvalidParameterError):
+        metric("x", "no_such_group")
+    with pytest.raises(InvalidParameterError, match="needs an explicit ideal"):
+        metric("x", "fidelity", "target")
+    with pytest.raises(InvalidParameterError, match="already registered"):
+        metric("authenticity", "fidelity")(lambda ctx: 0.0)
