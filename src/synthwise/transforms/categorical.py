@@ -56,7 +56,8 @@ def decode_categorical(codes: np.ndarray, col: ColumnSchema) -> pd.Series:
     missing = np.isnan(codes)
     if col.dtype in ("str", "string") and col.categories and all(isinstance(c, str) for c in col.categories):
         # fast path: take from the small array of categories instead of casting every row
-        idx = np.where(missing, -1, np.clip(np.nan_to_num(codes), 0, len(col.categories) - 1)).astype(np.int64)
+        top = len(col.categories) - 1
+        idx = np.where(missing, -1, np.clip(np.nan_to_num(codes), 0, top)).astype(np.int64)
         values = pd.array(list(col.categories), dtype=col.dtype).take(idx, allow_fill=True)
         return pd.Series(values, name=col.name)
     cats = np.array([*col.categories, None], dtype=object)
