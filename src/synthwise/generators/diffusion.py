@@ -1,0 +1,227 @@
+"""Diffusion: a TabDDPM-like diffusion model for mixed tables (needs the ``deep`` extra: torch).
+
+Gaussian diffusion on quantile-normalized numerics, masked (absorbing-state) diffusion on categoricals
+and missing indicators, one MLP denoiser with a timestep embedding (:mod:`synthwise.deep.ddpm`).
+Trains on ``n_timesteps`` noise levels and samples with far fewer (``sample_steps``), which keeps it
+fast on a CPU. Early stopping on the held-out rows' loss (fixed noise, so it is comparable between
+checks), and the memorization guard (:mod:`synthwise.deep.guard`) on their DCR share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise._types import Seed
+from synthwise.deep._torch import torch
+from synthwise.deep.ddpm import Denoiser
+from synthwise.deep.ddpm import Diffusion as Process
+from synthwise.deep.encoding import TableEncoder
+from synthwise.deep.fitting import auto_epochs, in_chunks, prepare, steps_and_check_every, validate_common
+from synthwise.deep.nets import adam, build, init_softmax_bias, pick_device, targets, torch_generator
+from synthwise.deep.training import TrainConfig, train
+from synthwise.deep.weights import load_module_arrays, module_arrays
+from synthwise.errors import InvalidParameterError
+from synthwise.generators.base import Capabilities, Generator
+from synthwise.generators.registry import register_generator
+
+AUTO_STEPS = 4000  # optimizer steps that max_epochs=None aims for
+AUTO_MAX_EPOCHS = 2000
+GUARD_STEPS = 50  # denoising steps of the guard's samples (cheaper than sample_steps)
+
+
+@register_generator("diffusion")
+class Diffusion(Generator):
+    summary = "TabDDPM-like diffusion (torch): Gaussian on numerics, masked on categoricals, MLP denoiser."
+    capabilities = Capabilities(conditions="rejection", extra="deep")
+
+    def __init__(
+        self,
+        *,
+        max_epochs: int | None = None,
+        max_time_s: float | None = None,
+        batch_size: int = 512,
+        learning_rate: float = 2e-3,
+        hidden: Sequence[int] = (256, 256),
+        n_timesteps: int = 1000,
+        sample_steps: int = 100,
+        eta: float = 1.0,
+        ema_decay: float | None = None,
+        patience: int = 10,
+        validation_fraction: float = 0.1,
+        guard_threshold: float | None = 0.55,
+        device: str = "auto",
+        verbose: bool = True,
+        seed: Seed = None,
+    ) -> None:
+        self.max_epochs = max_epochs
+        self.max_time_s = max_time_s
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.hidden = hidden
+        self.n_timesteps = n_timesteps
+        self.sample_steps = sample_steps
+        self.eta = eta
+        self.ema_decay = ema_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.guard_threshold = guard_threshold
+        self.device = device
+        self.verbose = verbose
+        self.seed = seed
+
+    def _validate_params(self) -> None:
+        validate_common(self)
+        for name in ("n_timesteps", "sample_steps"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InvalidParameterError.expected(name, "Diffusion", "an int >= 1", value)
+        if not self.hidden or not all(isinstance(h, int) and h >= 1 for h in self.hidden):
+            raise InvalidParameterError.expected(
+                "hidden", "Diffusion", "a non-empty sequence of ints >= 1", self.hidden
+            )
+        if self.ema_decay is not None and (
+            not isinstance(self.ema_decay, int | float) or not 0 <= self.ema_decay < 1
+        ):
+            raise InvalidParameterError.expected(
+                "ema_decay", "Diffusion", "None or a float in [0, 1)", self.ema_decay
+            )
+        if not isinstance(self.eta, int | float) or not 0 <= self.eta <= 1:
+            raise InvalidParameterError.expected("eta", "Diffusion", "a float in [0, 1]", self.eta)
+
+    # -- fitting --------------------------------------------------------------------------------------
+    def _fit(self, codes: pd.DataFrame) -> None:
+        rng = self._fit_rng
+        prep = prepare(
+            codes,
+            self.schema_,
+            rng,
+            validation_fraction=self.validation_fraction,
+            guard_threshold=self.guard_threshold,
+            numeric="quantile",
+        )
+        self.encoder_ = prep.encoder
+        self.device_ = pick_device(self.device)
+        dev = self.device_
+        g = torch_generator(rng, dev)
+        trainer = self._build(g)
+        net = trainer.net
+        blocks = [(a, a + k) for a, k in zip(net.out_offsets, net.cat_sizes, strict=True)]
+        init_softmax_bias(net.head, blocks, self.encoder_.frequencies)
+        x_num, cat = self._split(prep.train)
+        opt = adam(net.parameters(), lr=float(self.learning_rate), weight_decay=1e-4, decoupled=True)
+        batch, steps, check_every = steps_and_check_every(
+            len(x_num), int(self.batch_size), steps_per_check=400
+        )
+        max_epochs = auto_epochs(self.max_epochs, steps, target_steps=AUTO_STEPS, cap=AUTO_MAX_EPOCHS)
+        total_steps = max_epochs * steps
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: max(0.05, 1.0 - i / max(total_steps, 1)))
+        ema = float(self.ema_decay or 0.0)
+        self.process_ = self._build(g) if ema else trainer  # the weights that sample: an EMA of the trained
+        if ema:
+            self.process_.net.load_state_dict(net.state_dict())
+        pairs = list(zip(self.process_.net.parameters(), net.parameters(), strict=True))
+        done = [0]
+
+        def run_epoch(epoch: int) -> float:
+            perm = torch.randperm(len(x_num), generator=g, device=dev)
+            total = 0.0
+            for i in range(steps):
+                idx = perm[i * batch : (i + 1) * batch]
+                loss = trainer.loss(x_num[idx], cat[idx], *trainer.noise(x_num[idx], cat[idx], g))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                if ema:
+                    done[0] += 1
+                    weight = 1.0 - min(ema, (1 + done[0]) / (10 + done[0]))
+                    with torch.no_grad():
+                        for p_ema, p in pairs:
+                            p_ema.lerp_(p, weight)
+                total += float(loss.detach())
+            return total / steps
+
+        held = prep.valid if len(prep.valid) else prep.train[: min(len(prep.train), 2000)]
+        xv, cv = self._split(held)
+        noise_v = trainer.noise(xv, cv, torch_generator(rng, dev))
+
+        def score() -> float:
+            return float(self.process_.loss(xv, cv, *noise_v))
+
+        guard = prep.guard
+        guard_g = torch_generator(rng, dev)
+        guard_rng = np.random.default_rng(int(rng.integers(0, 2**62)))
+
+        def check_guard(epoch: int) -> tuple[float, bool]:
+            assert guard is not None
+            synth = self._draw(guard.n_synthetic, guard_g, steps=min(int(self.sample_steps), GUARD_STEPS))
+            return guard.check(self.encoder_.inverse(synth, guard_rng), epoch)
+
+        config = TrainConfig(
+            max_epochs=int(max_epochs),
+            max_time_s=self.max_time_s,
+            patience=int(self.patience),
+            check_every=check_every,
+            verbose=bool(self.verbose),
+            label="diffusion",
+        )
+        result = train(run_epoch, score, check_guard if guard else None, [self.process_.net], config)
+        self.training_ = result.to_dict()
+        self.guard_history_ = list(guard.history) if guard else []
+
+    def _build(self, g: torch.Generator) -> Process:
+        n_num = len(self.encoder_.spans_of("value"))
+        sizes = [s.size for s in self.encoder_.spans_of("softmax")]
+        hidden = [int(h) for h in self.hidden]
+        net = build(lambda: Denoiser(n_num, sizes, hidden), g, self.device_)
+        return Process(net, int(self.n_timesteps), self.device_)
+
+    def _split(self, matrix: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encoder matrix -> (numerics, categorical slot indices) tensors."""
+        values = [s.start for s in self.encoder_.spans_of("value")]
+        x_num = torch.from_numpy(np.ascontiguousarray(matrix[:, values], dtype=np.float32)).to(self.device_)
+        cat = torch.from_numpy(targets(matrix, self.encoder_.spans)).to(self.device_)
+        return x_num, cat
+
+    # -- sampling -------------------------------------------------------------------------------------
+    def _draw(self, n: int, g: torch.Generator, *, steps: int | None = None) -> np.ndarray:
+        """``n`` rows in encoder space."""
+        enc = self.encoder_
+        values, soft = enc.spans_of("value"), enc.spans_of("softmax")
+
+        def chunk(k: int) -> np.ndarray:
+            x, cat = self.process_.sample(k, int(steps or self.sample_steps), g, eta=float(self.eta))
+            x_np, cat_np = x.cpu().numpy(), cat.cpu().numpy()
+            out = np.zeros((k, enc.width), dtype=np.float32)
+            for j, s in enumerate(values):
+                out[:, s.start] = x_np[:, j]
+            rows = np.arange(k)
+            for j, s in enumerate(soft):
+                out[rows, s.start + cat_np[:, j]] = 1.0
+            return out
+
+        return in_chunks(n, chunk)
+
+    def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
+        return self.encoder_.inverse(self._draw(n, torch_generator(rng, self.device_)), rng)
+
+    # -- model files ----------------------------------------------------------------------------------
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        enc_meta, enc_arrays = self.encoder_.state()
+        arrays = {f"enc/{k}": v for k, v in enc_arrays.items()}
+        arrays.update(module_arrays(self.process_.net, "net/"))
+        return {"encoder": enc_meta, "training": self.training_, "guard_history": self.guard_history_}, arrays
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        enc_arrays = {k[4:]: v for k, v in arrays.items() if k.startswith("enc/")}
+        self.encoder_ = TableEncoder.from_state(meta["encoder"], enc_arrays)
+        self.training_ = meta.get("training", {})
+        self.guard_history_ = meta.get("guard_history", [])
+        self.device_ = pick_device(self.device)
+        self.process_ = self._build(torch.Generator(device=self.device_))
+        load_module_arrays(self.process_.net, arrays, "net/")
+        self.process_.net.eval()
