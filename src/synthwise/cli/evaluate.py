@@ -43,16 +43,33 @@ SchemaOpt = Annotated[
     Path | None, typer.Option("--schema", help="A schema file (JSON / YAML) instead of inference.")
 ]
 
+# issue 7: sequential tables (the sequence metrics run when the schema has an entity / sequence index)
+EntityOpt = Annotated[
+    str | None, typer.Option("--entity", help="Sequential data: the column keying the entities.")
+]
+SequenceIndexOpt = Annotated[
+    str | None,
+    typer.Option("--sequence-index", help="Sequential data: the column ordering each entity's steps."),
+]
+
 _GROUP_ORDER = ("fidelity", "diversity", "memorization", "utility", "privacy", "bias", "validity")
 
 
-def _schema(real: Path, schema: Path | None):  # type: ignore[no-untyped-def]
-    if schema is None:
+def _schema(  # type: ignore[no-untyped-def]
+    real: Path, schema: Path | None, entity: str | None = None, sequence_index: str | None = None
+):
+    if schema is None and entity is None and sequence_index is None:
         return None
     from synthwise.io import read_table
     from synthwise.schema import Schema, infer_schema
 
-    return infer_schema(read_table(real), overrides=Schema.from_file(schema))
+    override = Schema.from_file(schema) if schema is not None else None
+    return infer_schema(
+        read_table(real),
+        overrides=override,
+        entity=entity or (override.entity if override else None),  # issue 7: keep sequence roles
+        sequence_index=sequence_index or (override.sequence_index if override else None),
+    )
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -135,8 +152,12 @@ def evaluate_cmd(
     bootstrap: BootstrapOpt = 200,
     baselines: BaselinesOpt = True,
     schema: SchemaOpt = None,
+    entity: EntityOpt = None,
+    sequence_index: SequenceIndexOpt = None,
 ) -> None:
     """Score synthetic data: fidelity, diversity, memorization, utility, privacy (and bias, validity).
+
+    Sequences: [bold]... --entity id --sequence-index day[/] adds the sequence metrics (seq_*).
 
     Example: [bold]synthwise evaluate --real train.csv --synthetic syn.csv --holdout holdout.csv --target y[/]
 
@@ -153,7 +174,7 @@ def evaluate_cmd(
             target=target,
             sensitive=sensitive,
             seed=seed,
-            schema=_schema(real, schema),
+            schema=_schema(real, schema, entity, sequence_index),
             max_rows=max_rows,
             exact=exact,
             n_bootstrap=bootstrap,

@@ -74,6 +74,9 @@ def evaluate(
     syn_df, syn_path = _load(synthetic, "synthetic")
     hold_df, hold_path = _load(holdout, "holdout") if holdout is not None else (None, None)
     schema = schema if schema is not None else infer_schema(real_df)
+    if schema.entity is not None or schema.sequence_index is not None:
+        # issue 7: a sequential table also gets the sequence metrics (seq_*), registered on import
+        import synthwise.evaluation.sequential  # noqa: F401
     _check_columns(schema, syn_df, hold_df, target, sensitive)
     settings = Settings(k=k, max_rows=None if exact else max_rows, n_bootstrap=n_bootstrap)
     timings: dict[str, Any] = {}
