@@ -92,9 +92,12 @@ def test_every_value_lies_within_its_bounds(ev_copy: Evaluation, ev_disjoint: Ev
 def test_every_metric_is_computed_with_holdout_target_and_sensitive(ev_disjoint: Evaluation) -> None:
     keys = set(ev_disjoint.scores)
     builtin = {s.key for s in list_metrics() if s.func.__module__ in BUILTIN_MODULES}
-    expected = builtin - {"utility.r2"}  # the target is categorical
-    assert keys == expected
-    assert set(ev_disjoint.manifest["skipped"]) & builtin == {"utility.r2"}
+    # the target is categorical; the re-identification metrics need declared quasi-identifiers / a secret
+    # (and pii_leak a column holding personal data, which ISLR Default has not)
+    needs_inputs = {"utility.r2", "privacy.k_anonymity", "privacy.l_diversity", "privacy.qi_unique_share",
+                    "privacy.attribute_risk", "privacy.pii_leak"}
+    assert keys == builtin - needs_inputs
+    assert set(ev_disjoint.manifest["skipped"]) & builtin == needs_inputs & builtin
 
 
 def test_references_baselines_and_saturation(ev_disjoint: Evaluation, ev_copy: Evaluation) -> None:
@@ -238,7 +241,8 @@ def test_metrics_without_their_inputs_are_skipped_with_a_reason(
     ev = quick(
         tables["train"].iloc[:300], tables["disjoint"].iloc[:300], metrics=["privacy", "utility", "bias"]
     )
-    assert set(ev.scores) == {"privacy.exact_copies", "privacy.nndr"}
+    # without a holdout only the train-relative privacy metrics remain
+    assert set(ev.scores) == {"privacy.exact_copies", "privacy.nndr", "privacy.rare_copies"}
     skipped = ev.manifest["skipped"]
     assert "holdout" in skipped["privacy.dcr_share"] and "target" in skipped["utility.roc_auc"]
     assert "sensitive" in skipped["bias.group_shares"]

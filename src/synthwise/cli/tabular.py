@@ -44,6 +44,14 @@ ParamOpt = Annotated[
 ]
 
 
+EpsilonOpt = Annotated[
+    float | None, typer.Option("--epsilon", help="Privacy budget of a DP generator (e.g. mst); spent at fit.")
+]
+DeltaOpt = Annotated[
+    float | None, typer.Option("--delta", help="Delta of a DP generator's (epsilon, delta).")
+]
+
+
 def _load_schema(
     data: pd.DataFrame,
     schema_path: Path | None,
@@ -148,11 +156,30 @@ def _fit(
     schema: Path | None,
     entity: str | None = None,
     sequence_index: str | None = None,
+    dp: dict[str, float] | None = None,
 ) -> Generator:
-    from synthwise.generators import create
+    from synthwise.generators import create, get
     from synthwise.io import read_table
 
     df = read_table(data_path)
+    extra = {k: v for k, v in (dp or {}).items() if v is not None}
+    gen = create(generator, seed=seed, **parse_params(params), **extra)
+    if get(generator).capabilities.differential_privacy:
+        # a DP generator must not see a schema inferred from the private rows: only a public file
+        with status(f"Fitting {generator} on {len(df):,} rows under differential privacy"):
+            gen.fit(df, Schema.from_file(schema) if schema else None)
+        ledger = getattr(gen, "ledger_", None)
+        if ledger is not None:
+            text = ledger.table() if hasattr(ledger, "table") else str(ledger)
+            console.print(text, soft_wrap=True, highlight=False, markup=False)
+        return gen
+    if extra:
+        from synthwise.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"--epsilon / --delta apply to differentially private generators; {generator!r} is not one. "
+            "Fix: use --generator mst, or drop the options."
+        )
     sch = _load_schema(df, schema, entity, sequence_index)
     for c in sch.columns:
         if c.kind == "constant":
@@ -161,7 +188,6 @@ def _fit(
                 f"[yellow]note:[/] Column {c.name!r}: every value is {value!r} "
                 "(constant); it is reproduced as a constant. Drop it if it carries no information."
             )
-    gen = create(generator, seed=seed, **parse_params(params))
     with status(f"Fitting {generator} on {len(df):,} rows"):
         gen.fit(df, sch)
     if not gen.capabilities.differential_privacy:
@@ -182,6 +208,8 @@ def fit_cmd(
     schema: SchemaOpt = None,
     entity: EntityOpt = None,
     sequence_index: SequenceIndexOpt = None,
+    epsilon: EpsilonOpt = None,
+    delta: DeltaOpt = None,
 ) -> None:
     """Fit a generator and save it as a safe model file (no pickle).
 
@@ -189,7 +217,9 @@ def fit_cmd(
     Sequences: [bold]synthwise fit visits.csv -g sequential_ar --entity id --sequence-index day
     -o m.synthwise[/]
     """
-    gen = _fit(data, generator, seed, param, schema, entity, sequence_index)
+    gen = _fit(
+        data, generator, seed, param, schema, entity, sequence_index, {"epsilon": epsilon, "delta": delta}
+    )
     gen.save(str(output))
     console.print(f"Fitted {generator} in {gen.fit_seconds_:.1f} s; model written to {output}")
 

@@ -22,6 +22,7 @@ from synthwise.schema import Schema
 
 MAX_VALIDATION_ROWS = 5000
 MIN_VALIDATION_ROWS = 20  # fewer held-out rows than this: no validation split, no guard
+MIN_REFERENCE_ROWS = 200  # fewer validation rows than this: the fidelity gap compares to training rows
 
 
 def validate_common(gen: Any) -> None:
@@ -70,7 +71,7 @@ class Prepared:
     train: np.ndarray  # encoded training rows (float32)
     valid: np.ndarray  # encoded validation rows (may have 0 rows)
     featurizer: Featurizer
-    reference: np.ndarray  # featurized sample of training rows, for the fidelity gap
+    reference: np.ndarray  # featurized validation rows (else training rows), for the fidelity gap
     guard: MemorizationGuard | None
 
 
@@ -97,8 +98,9 @@ def prepare(
     train = encoder.transform(train_codes, rng)
     valid = encoder.transform(valid_codes, rng)
     featurizer = Featurizer(train_codes, cont)
-    ref_idx = np.sort(rng.choice(len(train_codes), size=min(reference_rows, len(train_codes)), replace=False))
-    reference = featurizer(train_codes.iloc[ref_idx])
+    source = valid_codes if n_val >= MIN_REFERENCE_ROWS else train_codes
+    ref_idx = np.sort(rng.choice(len(source), size=min(reference_rows, len(source)), replace=False))
+    reference = featurizer(source.iloc[ref_idx])
     guard = None
     if guard_threshold is not None and n_val > 0:
         guard = MemorizationGuard.build(featurizer, train_codes, valid_codes, float(guard_threshold), rng)

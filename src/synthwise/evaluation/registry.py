@@ -111,6 +111,7 @@ BUILTIN_MODULES = (
     "synthwise.evaluation.privacy",
     "synthwise.evaluation.validity",
     "synthwise.evaluation.bias",
+    "synthwise.evaluation.risk",
 )
 
 

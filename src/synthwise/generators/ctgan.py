@@ -2,10 +2,12 @@
 
 Mode-specific normalization of numerics (:mod:`synthwise.deep.encoding`), training-by-sampling of
 discrete conditions by log-frequency so rare categories are learned, a PacGAN critic with a WGAN
-gradient penalty (:mod:`synthwise.deep.gan`). Checkpoints are scored by a quick fidelity gap between
-samples and training rows; the memorization guard (:mod:`synthwise.deep.guard`) watches the DCR share
-against held-out rows. Conditions on one discrete column are native (through the condition vector);
-other columns in the same condition are met by rejection on top.
+gradient penalty (:mod:`synthwise.deep.gan`). A GAN's losses do not say how good its samples are, so
+checkpoints are scored by a quick fidelity gap between samples and the held-out validation rows (early
+stopping after ``patience`` checks without improvement); the memorization guard
+(:mod:`synthwise.deep.guard`) watches the DCR share against the same held-out rows. Conditions on one
+discrete column are native (through the condition vector); other columns in the same condition are met
+by rejection on top.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class CTGAN(Generator):
         critic_hidden: Sequence[int] = (256, 256),
         pac: int = 10,
         critic_steps: int = 1,
-        patience: int = 10,
+        patience: int = 20,
         validation_fraction: float = 0.1,
         guard_threshold: float | None = 0.55,
         device: str = "auto",
