@@ -58,7 +58,10 @@ def _secret(ctx: Context, qis: list[str]) -> str:
 
 @metric("k_anonymity", "privacy", "maximize", (0.0, _INF))
 def k_anonymity(ctx: Context) -> Score:
-    """Smallest group of synthetic rows sharing one quasi-identifier combination. Higher is safer."""
+    """Smallest group of synthetic rows sharing one quasi-identifier combination. Higher is safer.
+
+    Ideal: as large as possible (unbounded); 5 or more is a common policy threshold.
+    """
     qis = _qis(ctx)
     value = _k_anonymity(ctx.synthetic.frame, qis)
     return Score(
@@ -68,7 +71,10 @@ def k_anonymity(ctx: Context) -> Score:
 
 @metric("l_diversity", "privacy", "maximize", (0.0, _INF))
 def l_diversity(ctx: Context) -> Score:
-    """Fewest distinct secret values in one quasi-identifier group of the synthetic rows. Higher is safer."""
+    """Fewest distinct secret values in one quasi-identifier group of the synthetic rows. Higher is safer.
+
+    Ideal: as large as possible (at most the number of distinct secret values).
+    """
     qis = _qis(ctx)
     secret = _secret(ctx, qis)
     value = _l_diversity(ctx.synthetic.frame, qis, secret)
