@@ -64,16 +64,25 @@ def main(argv: list[str] | None = None) -> int:
             synth = gen.sample(len(train), seed=ns.seed)
             ev = sw.evaluate(train, synth, holdout=holdout, target=TARGETS[ds], seed=ns.seed)
             scores = ev.scores
-            row = {"generator": name, "dataset": ds, "fit_s": fit_s, **{k: scores.get(key) for k, key in KEYS}}
+            row = {
+                "generator": name,
+                "dataset": ds,
+                "fit_s": fit_s,
+                **{k: scores.get(key) for k, key in KEYS},
+            }
             refs = {k: (ev.get(key).reference if ev.get(key) else None) for k, key in KEYS}
             row["holdout_reference"] = refs
             rows.append(row)
-            print(f"{name:<17}{ds:<10}{fit_s:>7.1f}" + "".join(
-                f"{row[k]:>8.3f}" if isinstance(row[k], float) else f"{'-':>8}" for k, _ in KEYS))
+            print(
+                f"{name:<17}{ds:<10}{fit_s:>7.1f}"
+                + "".join(f"{row[k]:>8.3f}" if isinstance(row[k], float) else f"{'-':>8}" for k, _ in KEYS)
+            )
             sys.stdout.flush()
         ref = rows[-1]["holdout_reference"]
-        print(f"{'(holdout ref)':<17}{ds:<10}{'':>7}" + "".join(
-            f"{ref[k]:>8.3f}" if isinstance(ref[k], float) else f"{'-':>8}" for k, _ in KEYS))
+        print(
+            f"{'(holdout ref)':<17}{ds:<10}{'':>7}"
+            + "".join(f"{ref[k]:>8.3f}" if isinstance(ref[k], float) else f"{'-':>8}" for k, _ in KEYS)
+        )
     ns.out.parent.mkdir(parents=True, exist_ok=True)
     ns.out.write_text(json.dumps({"seed": ns.seed, "rows": rows}, indent=1) + "\n")
     print(f"written {ns.out}")

@@ -156,7 +156,7 @@ def _fit(
     schema: Path | None,
     entity: str | None = None,
     sequence_index: str | None = None,
-    dp: dict[str, float] | None = None,
+    dp: dict[str, float | None] | None = None,
 ) -> Generator:
     from synthwise.generators import create, get
     from synthwise.io import read_table
