@@ -17,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) -e ".[test,deep,pii,scale]"
+	$(PIP) -e ".[test,deep,pii,privacy,scale]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -21,7 +21,7 @@ def test_without_the_extra_the_error_names_the_install_line(default_split) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAS_ANONYMETER, reason="anonymeter (synthwise[privacy]) is not installed")
+@pytest.mark.skipif(not HAS_ANONYMETER, reason="anonymeter (synthwise[anonymeter]) is not installed")
 def test_copies_carry_more_inference_risk_than_a_fresh_sample(default_split) -> None:
     train, holdout = default_split
     tr = train.iloc[:600].reset_index(drop=True)

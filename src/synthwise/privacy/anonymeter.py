@@ -1,6 +1,6 @@
 """Optional adapter to Anonymeter (Giomi et al., PoPETs 2023): singling out, linkability, inference.
 
-Anonymeter is an optional extra (``pip install "synthwise[privacy]"``), never a core dependency: its
+Anonymeter is an optional extra (``pip install "synthwise[anonymeter]"``), never a core dependency: its
 licence grants no patent rights. Without it, :func:`anonymeter_risks` raises
 :class:`~synthwise.errors.MissingDependencyError` with the install line.
 
@@ -36,7 +36,7 @@ def _evaluators() -> Any:
     try:
         from anonymeter import evaluators
     except ImportError as exc:
-        raise MissingDependencyError("anonymeter", "privacy", "The Anonymeter privacy attacks") from exc
+        raise MissingDependencyError("anonymeter", "anonymeter", "The Anonymeter privacy attacks") from exc
     return evaluators
 
 
