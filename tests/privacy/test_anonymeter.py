@@ -16,7 +16,7 @@ HAS_ANONYMETER = importlib.util.find_spec("anonymeter") is not None
 @pytest.mark.skipif(HAS_ANONYMETER, reason="anonymeter is installed")
 def test_without_the_extra_the_error_names_the_install_line(default_split) -> None:
     train, holdout = default_split
-    with pytest.raises(MissingDependencyError, match=r"synthwise\[privacy\]"):
+    with pytest.raises(MissingDependencyError, match=r"synthwise\[anonymeter\]"):
         anonymeter_risks(train.iloc[:50], train.iloc[:50], holdout.iloc[:50])
 
 
