@@ -1,4 +1,5 @@
-"""The smote generator: rows of the requested class, in the real domains, deterministic, saved safely."""
+"""The SMOTE family (smote, smotenc, adasyn): rows of the requested class, in the real domains,
+deterministic, saved safely. One shared contract, run for each of the three generators."""
 
 from __future__ import annotations
 
@@ -11,23 +12,28 @@ import pytest
 import synthwise as sw
 from synthwise.testing import check_faithful, mixed_table
 
-NAME = "smote"
-
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
     return mixed_table(n=300, seed=0)
 
 
+@pytest.fixture(scope="module", params=["smote", "smotenc", "adasyn"])
+def name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def fitted(table: pd.DataFrame) -> sw.Generator:
-    return sw.get_generator(NAME, target="group", seed=0).fit(table)
+def fitted(table: pd.DataFrame, name: str) -> sw.Generator:
+    return sw.get_generator(name, target="group", seed=0).fit(table)
 
 
-def test_sample_defaults_to_minority_class_inside_domains(table: pd.DataFrame, fitted: sw.Generator) -> None:
+def test_sample_defaults_to_minority_class_inside_domains(
+    table: pd.DataFrame, fitted: sw.Generator, name: str
+) -> None:
     out = fitted.sample(150, seed=1)
     assert len(out) == 150 and set(out["group"]) == {"c"}  # "c" is the 10% class
-    check_faithful(table[table["group"] == "c"], out, fitted.schema_, name=NAME)
+    check_faithful(table[table["group"] == "c"], out, fitted.schema_, name=name)
 
 
 def test_sample_conditioned_class_stays_in_its_real_hull(table: pd.DataFrame, fitted: sw.Generator) -> None:
@@ -51,14 +57,14 @@ def test_save_load_gives_same_rows(fitted: sw.Generator, tmp_path: Path) -> None
     pd.testing.assert_frame_equal(loaded.sample(40, seed=5), fitted.sample(40, seed=5))
 
 
-def test_fit_without_target_says_how_to_pass_it(table: pd.DataFrame) -> None:
+def test_fit_without_target_says_how_to_pass_it(table: pd.DataFrame, name: str) -> None:
     with pytest.raises(sw.InvalidParameterError, match="target='default'"):
-        sw.get_generator(NAME).fit(table)
+        sw.get_generator(name).fit(table)
 
 
-def test_fit_on_numeric_target_says_it_must_be_categorical(table: pd.DataFrame) -> None:
+def test_fit_on_numeric_target_says_it_must_be_categorical(table: pd.DataFrame, name: str) -> None:
     with pytest.raises(sw.ColumnError, match=r"Column 'x'.*must be categorical"):
-        sw.get_generator(NAME, target="x").fit(table)
+        sw.get_generator(name, target="x").fit(table)
 
 
 def test_condition_on_another_column_is_met(fitted: sw.Generator) -> None:
@@ -72,9 +78,9 @@ def test_missing_values_restored_at_class_rate(table: pd.DataFrame, fitted: sw.G
     assert abs(out["maybe"].isna().mean() - real_rate) < 0.03
 
 
-def test_default_rows_keep_student_share_of_defaulters() -> None:
+def test_default_rows_keep_student_share_of_defaulters(name: str) -> None:
     real = sw.datasets.load_frame("default")
-    gen = sw.get_generator(NAME, target="default", seed=0).fit(real)
+    gen = sw.get_generator(name, target="default", seed=0).fit(real)
     out = gen.sample(2000, seed=0)
     assert (out["default"] == "Yes").all()
     share = (real.loc[real["default"] == "Yes", "student"] == "Yes").mean()
