@@ -100,7 +100,8 @@ class TableEncoder:
 
     ``fit(codes, continuous, rng)``: ``continuous`` names the columns of numeric or datetime kind.
     ``transform(codes, rng)`` draws the mixture mode of each value from its posterior (as CTGAN does).
-    ``inverse(matrix)`` takes the argmax of each softmax span: callers sample one-hot blocks first.
+    ``inverse(matrix, rng)`` takes the argmax of each softmax span (callers draw one-hot blocks first)
+    and draws pooled rare values with ``rng``.
     """
 
     def __init__(

@@ -45,7 +45,7 @@ class Diffusion(Generator):
         max_time_s: float | None = None,
         batch_size: int = 512,
         learning_rate: float = 2e-3,
-        hidden: Sequence[int] = (256, 256),
+        hidden: Sequence[int] = (256, 256, 256),
         n_timesteps: int = 1000,
         sample_steps: int = 100,
         eta: float = 1.0,
