@@ -59,6 +59,16 @@ def validate_common(gen: Any) -> None:
     check("verbose", isinstance(gen.verbose, bool), "True or False")
 
 
+def validate_layer_sizes(gen: Any, *names: str) -> None:
+    """Each named parameter must be a non-empty sequence of layer widths (ints >= 1)."""
+    for name in names:
+        value = getattr(gen, name)
+        if not value or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in value):
+            raise InvalidParameterError.expected(
+                name, type(gen).__name__, "a non-empty sequence of ints >= 1", value
+            )
+
+
 def continuous_columns(schema: Schema, codes: pd.DataFrame) -> list[str]:
     return [c for c in codes.columns if schema[c].kind in ("numeric", "datetime")]
 

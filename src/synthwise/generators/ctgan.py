@@ -21,7 +21,14 @@ import pandas as pd
 from synthwise._types import Seed
 from synthwise.deep._torch import torch
 from synthwise.deep.encoding import TableEncoder
-from synthwise.deep.fitting import auto_epochs, in_chunks, prepare, steps_and_check_every, validate_common
+from synthwise.deep.fitting import (
+    auto_epochs,
+    in_chunks,
+    prepare,
+    steps_and_check_every,
+    validate_common,
+    validate_layer_sizes,
+)
 from synthwise.deep.gan import ConditionSampler, Critic, GanGenerator, activate, gradient_penalty
 from synthwise.deep.guard import fidelity_gap
 from synthwise.deep.nets import (
@@ -91,12 +98,7 @@ class CTGAN(Generator):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InvalidParameterError.expected(name, "CTGAN", "an int >= 1", value)
-        for name in ("generator_hidden", "critic_hidden"):
-            value = getattr(self, name)
-            if not value or not all(isinstance(h, int) and h >= 1 for h in value):
-                raise InvalidParameterError.expected(
-                    name, "CTGAN", "a non-empty sequence of ints >= 1", value
-                )
+        validate_layer_sizes(self, "generator_hidden", "critic_hidden")
 
     # -- fitting --------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame) -> None:

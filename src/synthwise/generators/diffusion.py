@@ -20,7 +20,14 @@ from synthwise.deep._torch import torch
 from synthwise.deep.ddpm import Denoiser
 from synthwise.deep.ddpm import Diffusion as Process
 from synthwise.deep.encoding import TableEncoder
-from synthwise.deep.fitting import auto_epochs, in_chunks, prepare, steps_and_check_every, validate_common
+from synthwise.deep.fitting import (
+    auto_epochs,
+    in_chunks,
+    prepare,
+    steps_and_check_every,
+    validate_common,
+    validate_layer_sizes,
+)
 from synthwise.deep.nets import adam, build, init_softmax_bias, pick_device, targets, torch_generator
 from synthwise.deep.training import TrainConfig, train
 from synthwise.deep.weights import load_module_arrays, module_arrays
@@ -79,10 +86,7 @@ class Diffusion(Generator):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InvalidParameterError.expected(name, "Diffusion", "an int >= 1", value)
-        if not self.hidden or not all(isinstance(h, int) and h >= 1 for h in self.hidden):
-            raise InvalidParameterError.expected(
-                "hidden", "Diffusion", "a non-empty sequence of ints >= 1", self.hidden
-            )
+        validate_layer_sizes(self, "hidden")
         if self.ema_decay is not None and (
             not isinstance(self.ema_decay, int | float) or not 0 <= self.ema_decay < 1
         ):

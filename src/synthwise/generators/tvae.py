@@ -18,7 +18,14 @@ import pandas as pd
 from synthwise._types import Seed
 from synthwise.deep._torch import torch
 from synthwise.deep.encoding import TableEncoder
-from synthwise.deep.fitting import auto_epochs, in_chunks, prepare, steps_and_check_every, validate_common
+from synthwise.deep.fitting import (
+    auto_epochs,
+    in_chunks,
+    prepare,
+    steps_and_check_every,
+    validate_common,
+    validate_layer_sizes,
+)
 from synthwise.deep.nets import (
     adam,
     build,
@@ -81,10 +88,7 @@ class TVAE(Generator):
         validate_common(self)
         if not isinstance(self.latent_dim, int) or self.latent_dim < 1:
             raise InvalidParameterError.expected("latent_dim", "TVAE", "an int >= 1", self.latent_dim)
-        if not self.hidden or not all(isinstance(h, int) and h >= 1 for h in self.hidden):
-            raise InvalidParameterError.expected(
-                "hidden", "TVAE", "a non-empty sequence of ints >= 1", self.hidden
-            )
+        validate_layer_sizes(self, "hidden")
         if not isinstance(self.loss_factor, int | float) or self.loss_factor <= 0:
             raise InvalidParameterError.expected("loss_factor", "TVAE", "a float > 0", self.loss_factor)
 
