@@ -117,6 +117,26 @@ def prepare(
     return Prepared(encoder, train, valid, featurizer, reference, guard)
 
 
+def begin_fit(gen: Any, codes: pd.DataFrame, *, numeric: str) -> tuple[Prepared, Any, Any]:
+    """The start every deep generator's fit shares: encode and split the rows (``prepare``), set the
+    fitted ``encoder_`` and ``device_``; return the prepared rows, a local torch generator drawn from
+    the fit's rng, and the device."""
+    from synthwise.deep.nets import pick_device, torch_generator
+
+    rng = gen._fit_rng
+    prep = prepare(
+        codes,
+        gen.schema_,
+        rng,
+        validation_fraction=gen.validation_fraction,
+        guard_threshold=gen.guard_threshold,
+        numeric=numeric,
+    )
+    gen.encoder_ = prep.encoder
+    gen.device_ = pick_device(gen.device)
+    return prep, torch_generator(rng, gen.device_), gen.device_
+
+
 def in_chunks(n: int, draw: Callable[[int], np.ndarray], chunk: int = 20_000) -> np.ndarray:
     """Call ``draw(k)`` on chunks of at most ``chunk`` rows and stack the results."""
     parts = [draw(min(chunk, n - i)) for i in range(0, n, chunk)]

@@ -23,8 +23,8 @@ from synthwise.deep._torch import torch
 from synthwise.deep.encoding import TableEncoder
 from synthwise.deep.fitting import (
     auto_epochs,
+    begin_fit,
     in_chunks,
-    prepare,
     steps_and_check_every,
     validate_common,
     validate_layer_sizes,
@@ -103,18 +103,7 @@ class CTGAN(Generator):
     # -- fitting --------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame) -> None:
         rng = self._fit_rng
-        prep = prepare(
-            codes,
-            self.schema_,
-            rng,
-            validation_fraction=self.validation_fraction,
-            guard_threshold=self.guard_threshold,
-            numeric="gmm",
-        )
-        self.encoder_ = prep.encoder
-        self.device_ = pick_device(self.device)
-        dev = self.device_
-        g = torch_generator(rng, dev)
+        prep, g, dev = begin_fit(self, codes, numeric="gmm")
         x = torch.from_numpy(prep.train).to(dev)
         self.sampler_ = ConditionSampler(prep.train, self.encoder_.spans, dev)
         self._restore_frequencies()  # the same sampling table as after loading a model file

@@ -22,8 +22,8 @@ from synthwise.deep.ddpm import Diffusion as Process
 from synthwise.deep.encoding import TableEncoder
 from synthwise.deep.fitting import (
     auto_epochs,
+    begin_fit,
     in_chunks,
-    prepare,
     steps_and_check_every,
     validate_common,
     validate_layer_sizes,
@@ -99,18 +99,7 @@ class Diffusion(Generator):
     # -- fitting --------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame) -> None:
         rng = self._fit_rng
-        prep = prepare(
-            codes,
-            self.schema_,
-            rng,
-            validation_fraction=self.validation_fraction,
-            guard_threshold=self.guard_threshold,
-            numeric="quantile",
-        )
-        self.encoder_ = prep.encoder
-        self.device_ = pick_device(self.device)
-        dev = self.device_
-        g = torch_generator(rng, dev)
+        prep, g, dev = begin_fit(self, codes, numeric="quantile")
         trainer = self._build(g)
         net = trainer.net
         blocks = [(a, a + k) for a, k in zip(net.out_offsets, net.cat_sizes, strict=True)]

@@ -20,8 +20,8 @@ from synthwise.deep._torch import torch
 from synthwise.deep.encoding import TableEncoder
 from synthwise.deep.fitting import (
     auto_epochs,
+    begin_fit,
     in_chunks,
-    prepare,
     steps_and_check_every,
     validate_common,
     validate_layer_sizes,
@@ -95,28 +95,18 @@ class TVAE(Generator):
     # -- fitting --------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame) -> None:
         rng = self._fit_rng
-        prep = prepare(
-            codes,
-            self.schema_,
-            rng,
-            validation_fraction=self.validation_fraction,
-            guard_threshold=self.guard_threshold,
-            numeric="gmm",
-        )
-        self.encoder_ = prep.encoder
-        self.device_ = pick_device(self.device)
-        g = torch_generator(rng, self.device_)
+        prep, g, dev = begin_fit(self, codes, numeric="gmm")
         self.model_ = self._build(g)
         spans = self.encoder_.spans
         init_softmax_bias(self.model_.head, softmax_blocks(spans), self.encoder_.frequencies)
-        loss_fn = VAELoss(spans, float(self.loss_factor), self.device_)
+        loss_fn = VAELoss(spans, float(self.loss_factor), dev)
         opt = adam(self.model_.parameters(), lr=float(self.learning_rate), weight_decay=1e-5)
-        x = torch.from_numpy(prep.train).to(self.device_)
-        tgt = torch.from_numpy(targets(prep.train, spans)).to(self.device_)
+        x = torch.from_numpy(prep.train).to(dev)
+        tgt = torch.from_numpy(targets(prep.train, spans)).to(dev)
         batch, steps, check_every = steps_and_check_every(len(x), int(self.batch_size), steps_per_check=200)
 
         def run_epoch(epoch: int) -> float:
-            perm = torch.randperm(len(x), generator=g, device=self.device_)
+            perm = torch.randperm(len(x), generator=g, device=dev)
             total = 0.0
             for i in range(steps):
                 idx = perm[i * batch : (i + 1) * batch]
@@ -130,16 +120,16 @@ class TVAE(Generator):
             return total / steps
 
         held = prep.valid if len(prep.valid) else prep.train[: min(len(prep.train), 2000)]
-        xv = torch.from_numpy(held).to(self.device_)
-        tv = torch.from_numpy(targets(held, spans)).to(self.device_)
+        xv = torch.from_numpy(held).to(dev)
+        tv = torch.from_numpy(targets(held, spans)).to(dev)
         score_seed = int(rng.integers(0, 2**62))
 
         def score() -> float:
-            gv = torch.Generator(device=self.device_).manual_seed(score_seed)
+            gv = torch.Generator(device=dev).manual_seed(score_seed)
             return float(loss_fn(self.model_, xv, tv, gv))
 
         guard = prep.guard
-        guard_g = torch_generator(rng, self.device_)
+        guard_g = torch_generator(rng, dev)
         guard_rng = np.random.default_rng(int(rng.integers(0, 2**62)))
 
         def check_guard(epoch: int) -> tuple[float, bool]:
