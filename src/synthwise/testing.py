@@ -61,7 +61,13 @@ def _fast_params(name: str) -> dict[str, Any]:
     cls = get(name)
     params: dict[str, Any] = {}
     names = cls._param_names()
-    for key, value in (("max_epochs", 2), ("max_time_s", 20.0), ("verbose", False), ("n_steps", 20)):
+    for key, value in (
+        ("max_epochs", 2),
+        ("epochs", 2),
+        ("max_time_s", 20.0),
+        ("verbose", False),
+        ("n_steps", 20),
+    ):
         if key in names:
             params[key] = value
     if "epsilon" in names and cls.capabilities.differential_privacy:

@@ -126,6 +126,26 @@ def test_cart_sample_passes_reasonable_thresholds(
     assert code == 0, text
 
 
+def test_quasi_identifiers_feed_the_risk_metrics_and_the_gate(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "scores.json"
+    base = ["evaluate", "--real", str(files["train"]), "--synthetic", str(files["fresh"])]
+    base += ["--holdout", str(files["holdout"]), "--no-baselines", "--bootstrap", "0", "--json", str(out)]
+    code, text = run([*base, "--qi", "student", "--qi", "default", "--secret", "income"], capsys)
+    assert code == 0, text
+    scores = json.loads(out.read_text())
+    names = {m["name"] for m in scores["metrics"]}
+    assert {"k_anonymity", "l_diversity", "qi_unique_share", "attribute_risk"} <= names
+    assert scores["manifest"]["quasi_identifiers"] == ["student", "default"]
+    # income is nearly unique per row: on it alone every group is tiny and the gate says so
+    code, text = run([*base, "--qi", "income,student", "--fail-under", "k_anonymity=5"], capsys)
+    assert code == 1, text
+    assert "privacy.k_anonymity = 1, needs >= 5" in text
+    code, text = run([*base, "--qi", "student,nope"], capsys)
+    assert code == 2 and "nope" in text and "quasi-identifier" in text
+
+
 def test_gate_file_and_bad_threshold(
     files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

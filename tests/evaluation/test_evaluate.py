@@ -94,8 +94,14 @@ def test_every_metric_is_computed_with_holdout_target_and_sensitive(ev_disjoint:
     builtin = {s.key for s in list_metrics() if s.func.__module__ in BUILTIN_MODULES}
     # the target is categorical; the re-identification metrics need declared quasi-identifiers / a secret
     # (and pii_leak a column holding personal data, which ISLR Default has not)
-    needs_inputs = {"utility.r2", "privacy.k_anonymity", "privacy.l_diversity", "privacy.qi_unique_share",
-                    "privacy.attribute_risk", "privacy.pii_leak"}
+    needs_inputs = {
+        "utility.r2",
+        "privacy.k_anonymity",
+        "privacy.l_diversity",
+        "privacy.qi_unique_share",
+        "privacy.attribute_risk",
+        "privacy.pii_leak",
+    }
     assert keys == builtin - needs_inputs
     assert set(ev_disjoint.manifest["skipped"]) & builtin == needs_inputs & builtin
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import synthwise.evaluation.risk  # noqa: F401  (registers the attack metrics)
-from synthwise.errors import InvalidParameterError
+from synthwise.errors import ColumnError, InvalidParameterError
 from synthwise.evaluation import MetricResult, Settings, evaluate
 from synthwise.evaluation.context import Context, RealSide
 from synthwise.evaluation.risk import attribute_risk, qi_unique_share
@@ -143,7 +143,7 @@ def test_evaluation_flags_a_copy_and_not_a_fresh_sample(split) -> None:
 def _context(train: pd.DataFrame, synth: pd.DataFrame, holdout: pd.DataFrame) -> Context:
     schema = infer_schema(train)
     real = RealSide(train, schema, settings=Settings(max_rows=600), seed=0, target="income")
-    real.quasi_identifiers = ["student", "default"]  # type: ignore[attr-defined]
+    real.quasi_identifiers = ["student", "default"]
     return Context(real, real.prepare(synth, "synthetic"), real.prepare(holdout, "holdout"))
 
 
@@ -154,6 +154,33 @@ def test_qi_metrics_read_the_declared_quasi_identifiers(split) -> None:
     assert qi_unique_share(ctx).value == 0.0  # four big groups: nobody is unique on these QIs
     risk = attribute_risk(ctx)
     assert 0.0 <= risk.value <= 1.0 and {"train", "holdout", "baseline"} <= set(risk.details)
+
+
+def test_evaluate_takes_quasi_identifiers_and_a_secret(split) -> None:
+    train, holdout, _ = split
+    kw = {"n_bootstrap": 0, "baselines": False, "row_flags": False, "max_rows": 800}
+    metrics = ["k_anonymity", "l_diversity", "qi_unique_share", "attribute_risk"]
+    ev = evaluate(
+        train, train, holdout=holdout, metrics=metrics, quasi_identifiers=QIS, secret="balance", **kw
+    )
+    assert set(ev.scores) == {f"privacy.{m}" for m in metrics}
+    assert ev["k_anonymity"].value == k_anonymity(train, QIS)  # a copy is as anonymous as the train
+    assert ev["attribute_risk"].details["secret"] == "balance"
+    assert ev.manifest["quasi_identifiers"] == QIS and ev.manifest["secret"] == "balance"
+    without = evaluate(train, train, holdout=holdout, metrics=metrics, **kw)
+    assert not without.scores and "quasi-identifiers" in without.manifest["skipped"]["privacy.k_anonymity"]
+
+
+@pytest.mark.parametrize(
+    ("qis", "secret", "message"),
+    [(["student", "zip"], None, "'zip'"), (QIS, "student", "both the secret and a quasi-identifier")],
+)
+def test_bad_quasi_identifiers_are_clear_errors(
+    split, qis: list[str], secret: str | None, message: str
+) -> None:
+    train, holdout, _ = split
+    with pytest.raises(ColumnError, match=message):
+        evaluate(train, train, holdout=holdout, metrics=["k_anonymity"], quasi_identifiers=qis, secret=secret)
 
 
 def test_gate_accepts_privacy_thresholds(split) -> None:

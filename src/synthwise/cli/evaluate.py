@@ -28,6 +28,18 @@ TargetOpt = Annotated[str | None, typer.Option("--target", help="Column to predi
 SensitiveOpt = Annotated[
     str | None, typer.Option("--sensitive", help="Column whose groups the bias metrics compare.")
 ]
+QiOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--qi",
+        help="Quasi-identifiers: columns an attacker could know (age, sex, zip), comma-separated or "
+        "repeated; enables k-anonymity, l-diversity, unique combinations and attribute inference.",
+    ),
+]
+SecretOpt = Annotated[
+    str | None,
+    typer.Option("--secret", help="The column attribute inference tries to guess (default: --target)."),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of every sample, split and bootstrap.")]
 MaxRowsOpt = Annotated[
     int, typer.Option("--max-rows", help="Rows per table for the nearest-neighbour metrics.")
@@ -131,6 +143,8 @@ def evaluate_cmd(
     holdout: HoldoutOpt = None,
     target: TargetOpt = None,
     sensitive: SensitiveOpt = None,
+    qi: QiOpt = None,
+    secret: SecretOpt = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write every result and the manifest as JSON.")
     ] = None,
@@ -162,6 +176,8 @@ def evaluate_cmd(
     Example: [bold]synthwise evaluate --real train.csv --synthetic syn.csv --holdout holdout.csv --target y[/]
 
     With a report and a gate: [bold]... --json scores.json --html report.html --fail-under dcr_share=0.6[/]
+
+    Re-identification risk: [bold]... --qi age,sex,zip --secret diagnosis --fail-under k_anonymity=5[/]
     """
     from synthwise.evaluation import evaluate
 
@@ -180,6 +196,8 @@ def evaluate_cmd(
             n_bootstrap=bootstrap,
             baselines=baselines,
             progress=lambda msg: status.update(msg),
+            quasi_identifiers=_names(qi),
+            secret=secret,
         )
     console.print(score_table(ev, title=f"{synthetic.name} vs {real.name}"))
     skipped = ev.manifest.get("skipped", {})
@@ -202,6 +220,10 @@ def evaluate_cmd(
         )
         if not result.passed:
             raise SystemExit(1)  # the only place a failed gate becomes an exit code
+
+
+def _names(values: list[str] | None) -> list[str]:
+    return [v.strip() for text in values or [] for v in text.split(",") if v.strip()]
 
 
 def _write_html(ev: Evaluation, path: Path) -> None:

@@ -45,7 +45,8 @@ ParamOpt = Annotated[
 
 
 EpsilonOpt = Annotated[
-    float | None, typer.Option("--epsilon", help="Privacy budget of a DP generator (e.g. mst); spent at fit.")
+    float | None,
+    typer.Option("--epsilon", help="Privacy budget of a DP generator (mst, dp_tvae); spent at fit."),
 ]
 DeltaOpt = Annotated[
     float | None, typer.Option("--delta", help="Delta of a DP generator's (epsilon, delta).")
@@ -161,10 +162,17 @@ def _fit(
     from synthwise.generators import create, get
     from synthwise.io import read_table
 
-    df = read_table(data_path)
     extra = {k: v for k, v in (dp or {}).items() if v is not None}
+    if extra and not get(generator).capabilities.differential_privacy:
+        from synthwise.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"--epsilon / --delta apply to differentially private generators; {generator!r} is not one. "
+            "Fix: use a DP generator (--generator mst or dp_tvae), or drop the options."
+        )
+    df = read_table(data_path)
     gen = create(generator, seed=seed, **parse_params(params), **extra)
-    if get(generator).capabilities.differential_privacy:
+    if gen.capabilities.differential_privacy:
         # a DP generator must not see a schema inferred from the private rows: only a public file
         with status(f"Fitting {generator} on {len(df):,} rows under differential privacy"):
             gen.fit(df, Schema.from_file(schema) if schema else None)
@@ -173,13 +181,6 @@ def _fit(
             text = ledger.table() if hasattr(ledger, "table") else str(ledger)
             console.print(text, soft_wrap=True, highlight=False, markup=False)
         return gen
-    if extra:
-        from synthwise.errors import InvalidParameterError
-
-        raise InvalidParameterError(
-            f"--epsilon / --delta apply to differentially private generators; {generator!r} is not one. "
-            "Fix: use --generator mst, or drop the options."
-        )
     sch = _load_schema(df, schema, entity, sequence_index)
     for c in sch.columns:
         if c.kind == "constant":
@@ -243,6 +244,12 @@ def sample_cmd(
         out = gen.sample(n, seed=seed)
     write_table(out, output)
     console.print(f"Wrote {len(out):,} rows to {output}")
+    ledger = getattr(gen, "ledger_", None)
+    if ledger is not None:  # a DP model: its guarantee was paid at fit; sampling is post-processing
+        console.print(
+            f"[dim]{gen.name}: ({ledger.spent_epsilon:.4g}, {ledger.delta:.3g})-DP, paid at fit; "
+            "sampling spends no privacy budget.[/]"
+        )
 
 
 @app.command("generate")
@@ -256,6 +263,8 @@ def generate_cmd(
     schema: SchemaOpt = None,
     entity: EntityOpt = None,
     sequence_index: SequenceIndexOpt = None,
+    epsilon: EpsilonOpt = None,
+    delta: DeltaOpt = None,
 ) -> None:
     """Fit a generator on DATA and write N synthetic rows (fit + sample in one step).
 
@@ -265,7 +274,9 @@ def generate_cmd(
     """
     from synthwise.io import write_table
 
-    gen = _fit(data, generator, seed, param, schema, entity, sequence_index)
+    gen = _fit(
+        data, generator, seed, param, schema, entity, sequence_index, {"epsilon": epsilon, "delta": delta}
+    )
     with status(f"Sampling {n:,} rows"):
         out = gen.sample(n, seed=seed)
     write_table(out, output)

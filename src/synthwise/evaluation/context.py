@@ -103,6 +103,8 @@ class RealSide:
         self.seed = seed
         self.target = target
         self.sensitive = sensitive
+        self.quasi_identifiers: list[str] = []  # set by evaluate(): the re-identification metrics' inputs
+        self.secret: str | None = None
         self.hash_key = f"{zlib.crc32(str(seed).encode()) & 0xFFFFFFFF:08x}synthwis"
         codes = table_codes(train, schema)
         fitted = TabularEmbedding(schema).fit_codes(codes) if embedding is None else embedding.fit(train)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -57,12 +57,17 @@ def evaluate(
     embedding: Embedding | None = None,
     generator: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    quasi_identifiers: Sequence[str] | None = None,
+    secret: str | None = None,
 ) -> Evaluation:
     """Measure how faithful, diverse, useful and private ``synthetic`` is, compared with ``real``.
 
     ``real``, ``synthetic`` and ``holdout`` are DataFrames or table files (then their SHA-256 goes into
     the manifest). ``holdout`` (real rows the generator never saw) enables the privacy and utility
-    metrics and the references; ``target`` the utility metrics; ``sensitive`` the bias metrics.
+    metrics and the references; ``target`` the utility metrics; ``sensitive`` the bias metrics;
+    ``quasi_identifiers`` (columns an attacker could know, e.g. age, sex, zip code) the re-identification
+    metrics (k-anonymity, l-diversity, unique-combination share, attribute inference of ``secret``, which
+    defaults to ``target``).
     ``metrics`` picks metrics by full name, short name or group (default: all). The k-NN metrics use a
     seeded sample of at most ``max_rows`` rows per table (``exact=True``: all rows). Inputs are never
     modified; the same inputs and seed give the same values.
@@ -77,7 +82,8 @@ def evaluate(
     if schema.entity is not None or schema.sequence_index is not None:
         # issue 7: a sequential table also gets the sequence metrics (seq_*), registered on import
         import synthwise.evaluation.sequential  # noqa: F401
-    _check_columns(schema, syn_df, hold_df, target, sensitive)
+    qis = list(quasi_identifiers or [])
+    _check_columns(schema, syn_df, hold_df, target, sensitive, qis, secret)
     settings = Settings(k=k, max_rows=None if exact else max_rows, n_bootstrap=n_bootstrap)
     timings: dict[str, Any] = {}
 
@@ -86,6 +92,7 @@ def evaluate(
     real_side = RealSide(
         real_df, schema, settings=settings, seed=seed, target=target, sensitive=sensitive, embedding=embedding
     )
+    real_side.quasi_identifiers, real_side.secret = qis, secret
     syn = real_side.prepare(syn_df, "synthetic")
     hold = real_side.prepare(hold_df, "holdout") if hold_df is not None else None
     timings["prepare"] = time.perf_counter() - t0
@@ -183,6 +190,8 @@ def evaluate(
         },
         "target": target,
         "sensitive": sensitive,
+        "quasi_identifiers": qis,
+        "secret": secret,
         "generator": generator,
         "settings": settings_info(settings) | {"exact": exact, "baselines": bool(baselines)},
         "samples": {
@@ -296,10 +305,26 @@ def _check_params(*, seed: object, k: object, max_rows: object, n_bootstrap: obj
 
 
 def _check_columns(
-    schema: Schema, syn: pd.DataFrame, hold: pd.DataFrame | None, target: str | None, sensitive: str | None
+    schema: Schema,
+    syn: pd.DataFrame,
+    hold: pd.DataFrame | None,
+    target: str | None,
+    sensitive: str | None,
+    quasi_identifiers: list[str],
+    secret: str | None,
 ) -> None:
     problems: list[ColumnProblem] = []
-    for role, name in (("target", target), ("sensitive", sensitive)):
+    roles = [("target", target), ("sensitive", sensitive), ("secret", secret)]
+    roles += [("quasi-identifier", q) for q in quasi_identifiers]
+    if secret is not None and secret in quasi_identifiers:
+        problems.append(
+            ColumnProblem(
+                secret,
+                "is named as both the secret and a quasi-identifier",
+                "the secret is what an attacker guesses from the quasi-identifiers: drop it from those",
+            )
+        )
+    for role, name in roles:
         if name is None:
             continue
         if name not in schema:

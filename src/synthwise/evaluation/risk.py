@@ -38,7 +38,7 @@ _INF = math.inf
 
 
 def _qis(ctx: Context) -> list[str]:
-    qis = list(getattr(ctx.real, "quasi_identifiers", None) or [])
+    qis = list(ctx.real.quasi_identifiers)
     if not qis:
         raise Skip("needs quasi-identifiers (declare the columns that could identify a person)")
     missing = [c for c in qis if c not in ctx.schema]
@@ -48,7 +48,7 @@ def _qis(ctx: Context) -> list[str]:
 
 
 def _secret(ctx: Context, qis: list[str]) -> str:
-    secret = getattr(ctx.real, "secret", None) or ctx.real.target
+    secret = ctx.real.secret or ctx.real.target
     if not secret:
         raise Skip("needs a secret column (or a target) to attack")
     if secret in qis:

@@ -37,24 +37,14 @@ from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
 from synthwise.generators.registry import register_generator
-from synthwise.privacy.dp_domain import (
-    CONTINUOUS,
-    INTERVAL,
-    POINT,
-    Cells,
-    ColumnPlan,
-    categorical_cells,
-    continuous_cells,
-    continuous_values,
-    encode_categorical,
-    encode_continuous,
-    plan_columns,
-    refine_range,
-    release_categories,
-    release_points,
-    release_range,
-    release_rounding,
+from synthwise.privacy.dp_columns import (
+    SAFETY,
+    begin_private_fit,
+    cells_from_state,
+    cells_state,
+    public_schema,
 )
+from synthwise.privacy.dp_domain import CONTINUOUS, Cells, ColumnPlan
 from synthwise.privacy.dp_tree import (
     MAX_CATEGORY_GROUPS,
     TreeModel,
@@ -67,13 +57,9 @@ from synthwise.privacy.dp_tree import (
 )
 from synthwise.privacy.ledger import BudgetLedger
 from synthwise.privacy.release import Releaser
-from synthwise.random import make_rng
-from synthwise.schema import ColumnSchema, Schema, check_table
+from synthwise.schema import Schema
 from synthwise.transforms import TableTransformer
 
-SCHEMA_SHARE = 0.1  # of the zCDP budget, for domains and ranges (only when something is not public)
-DELTA_SHARE = 0.1  # of delta, for the thresholded category histograms
-_SAFETY = 1.0 - 1e-9  # spend a hair under the exact remainder (float round-off)
 FINE_Z = 1.5  # fine cells whose noisy count is below 1.5 sigma are taken as empty (denoising)
 
 
@@ -119,91 +105,35 @@ class MST(Generator):
     def fit(self, data: pd.DataFrame, schema: Schema | None = None) -> Self:
         """Learn under ``(epsilon, delta)``-DP. ``schema`` and ``bounds`` are treated as PUBLIC."""
         self._validate_params()
-        check_table(data)
-        if schema is not None and schema.n_rows == len(data):
-            raise InvalidParameterError(
-                "The schema passed to MST.fit looks inferred from this very data "
-                f"(n_rows={schema.n_rows:,}); "
-                "MST treats a schema as PUBLIC and would leak its ranges and categories without spending "
-                "budget. Fix: pass no schema (domains are then estimated under DP), or a schema written from "
-                "public knowledge only, with n_rows 0."
-            )
         started = time.perf_counter()
-        ledger = BudgetLedger(float(self.epsilon), float(self.delta))
-        releaser = Releaser(ledger, make_rng(self.seed))
-        plans, passthrough = plan_columns(data, schema, self.bounds)
-        if not plans:
-            raise InvalidParameterError(
-                "MST has no column to learn: every column is an identifier. "
-                "Fix: keep at least one other column."
-            )
-        self._release_domains(data, plans, releaser)
-        cells = [
-            continuous_cells(p, self.n_fine_bins)
-            if p.kind in CONTINUOUS
-            else categorical_cells(len(p.categories or ()), other=p.discovered)
-            for p in plans
-        ]
-        fine = [self._encode(data[p.name], p, c) for p, c in zip(plans, cells, strict=True)]
-        model = self._measure_and_estimate(plans, cells, fine, releaser)
-        self.plans_, self.cells_ = plans, cells
+        cols = begin_private_fit(
+            "MST",
+            data,
+            schema,
+            epsilon=self.epsilon,
+            delta=self.delta,
+            seed=self.seed,
+            bounds=self.bounds,
+            n_fine_bins=self.n_fine_bins,
+        )
+        model = self._measure_and_estimate(cols.plans, cols.cells, cols.encode(data), cols.releaser)
+        self.plans_, self.cells_ = cols.plans, cols.cells
         self.tree_, self.weights_, n_hat, margins = model
-        self.ledger_ = ledger
-        self.notes_ = [f"{p.name}: {note}" for p in plans for note in p.notes]
-        self.schema_ = self._public_schema(data, plans, passthrough, margins, n_hat)
+        self.ledger_ = cols.ledger
+        self.notes_ = cols.notes
         self.columns_ = [str(c) for c in data.columns]
+        self.schema_ = public_schema(self.columns_, cols.plans, cols.cells, cols.passthrough, margins, n_hat)
         self.transformer_ = TableTransformer.from_state(self.schema_, {}, {})
         self.n_rows_ = round(n_hat)
         self.fit_seconds_ = time.perf_counter() - started
         self._id_counter = 0
         return self
 
-    def _release_domains(self, data: pd.DataFrame, plans: list[ColumnPlan], releaser: Releaser) -> None:
-        ledger = releaser.ledger
-        needs = [p for p in plans if p.needs_range or p.needs_rounding or p.needs_domain]
-        n_sparse = sum(p.needs_domain or (p.needs_range and p.kind == "numeric") for p in plans)
-        reserve = DELTA_SHARE * ledger.delta if n_sparse else 0.0
-        if not needs:
-            return
-        rho_col = SCHEMA_SHARE * ledger.remaining_rho(reserve_delta=reserve) / len(needs) * _SAFETY
-        values = {p.name: continuous_values(data[p.name], p) for p in plans if p.kind in CONTINUOUS}
-        # per column: categories 100 %; numeric range 50 %, frequent values 30 %, rounding 20 %; datetime
-        # range 40 % + refining 40 %, rounding 20 %. One step at a time over the columns (a short ledger).
-        for p in needs:
-            if p.needs_domain:
-                release_categories(data[p.name], p, releaser, rho_col, reserve / n_sparse)
-        ranged = [p for p in needs if p.needs_range]
-        for p in ranged:
-            release_range(values[p.name], p, releaser, rho_col * (0.4 if p.kind == "datetime" else 0.5))
-        for p in ranged:
-            if p.kind == "datetime":
-                refine_range(values[p.name], p, releaser, rho_col * 0.4)
-        for p in ranged:
-            lo, hi = p.bounds or (0.0, 0.0)
-            small_int = p.integer and np.ceil(hi) - np.ceil(lo) <= self.n_fine_bins  # exact cells anyway
-            if p.kind == "numeric" and not small_int:
-                release_points(values[p.name], p, releaser, rho_col * 0.3, reserve / n_sparse)
-        hint = max((float(p.buckets[1].sum()) for p in plans if p.buckets is not None), default=0.0)
-        for p in needs:
-            if p.needs_rounding:
-                share = 0.2 if p.buckets is not None else 1.0  # unspent shares flow to the marginals
-                if hint <= 0:  # no range was released: a noisy row count sets the rounding penalty
-                    count = np.array([float(len(data))])
-                    hint = float(releaser.gaussian("row count", count, rho=rho_col * share / 2)[0])
-                    share /= 2
-                release_rounding(values[p.name], p, releaser, rho_col * share, n_hint=hint)
-
-    @staticmethod
-    def _encode(s: pd.Series, plan: ColumnPlan, cells: Cells) -> np.ndarray:
-        if plan.kind in CONTINUOUS:
-            return encode_continuous(continuous_values(s, plan), cells)
-        return encode_categorical(s, plan.categories or (), cells)
-
     def _measure_and_estimate(
         self, plans: list[ColumnPlan], cells: list[Cells], fine: list[np.ndarray], releaser: Releaser
     ) -> tuple[TreeModel, list[list[tuple[np.ndarray, np.ndarray]]], float, list[np.ndarray]]:
         d = len(plans)
-        rho = releaser.ledger.remaining_rho() * _SAFETY
+        rho = releaser.ledger.remaining_rho() * SAFETY
         if rho <= 0:
             raise InvalidParameterError("MST: no privacy budget left for the marginals. Fix: raise epsilon.")
         rho1 = rho / 3.0 if d > 1 else rho
@@ -300,48 +230,6 @@ class MST(Generator):
             chosen.append((a, b))
         return chosen
 
-    def _public_schema(
-        self,
-        data: pd.DataFrame,
-        plans: list[ColumnPlan],
-        passthrough: list[ColumnSchema],
-        margins: list[np.ndarray],
-        n_hat: float,
-    ) -> Schema:
-        by_name: dict[str, ColumnSchema] = {c.name: c for c in passthrough}
-        for p, c, m in zip(plans, self.cells_, margins, strict=True):
-            missing_rate = float(m[c.missing] / max(m.sum(), 1e-12))
-            if p.kind in CONTINUOUS:
-                lo, hi = _drawable_range(c, m, p)
-                extra: dict[str, Any] = {"min": lo, "max": hi}
-                if p.kind == "numeric":
-                    extra |= {"integer": p.integer, "decimals": 0 if p.integer else p.decimals}
-                else:
-                    extra |= {
-                        "resolution": p.resolution or "ns",
-                        "timezone": p.timezone,
-                        "datetime_format": p.datetime_format,
-                    }
-                by_name[p.name] = ColumnSchema(
-                    p.name,
-                    p.kind,
-                    dtype=p.dtype,
-                    missing_rate=missing_rate,
-                    **extra,
-                )
-            else:
-                cats = tuple(p.categories or ())
-                by_name[p.name] = ColumnSchema(
-                    p.name,
-                    p.kind,
-                    dtype=p.dtype,
-                    missing_rate=missing_rate,
-                    n_unique=len(cats),
-                    categories=cats,
-                )
-        cols = tuple(by_name[str(name)] for name in data.columns)
-        return Schema(columns=cols, n_rows=round(n_hat))
-
     # -- sampling -------------------------------------------------------------------------------------
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
         coarse = self.tree_.sample(n, rng)
@@ -353,16 +241,9 @@ class MST(Generator):
 
     # -- model files ----------------------------------------------------------------------------------
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        arrays: dict[str, np.ndarray] = {}
-        plans = []
-        for i, (p, c) in enumerate(zip(self.plans_, self.cells_, strict=True)):
-            plans.append({"name": p.name, "kind": p.kind, "integer": c.integer})
-            arrays |= {
-                f"c{i}_lo": c.lo,
-                f"c{i}_hi": c.hi,
-                f"c{i}_kind": c.kind,
-                f"t{i}": self.tree_.tables[i],
-            }
+        plans, arrays = cells_state(self.plans_, self.cells_)
+        for i in range(len(self.plans_)):
+            arrays[f"t{i}"] = self.tree_.tables[i]
             arrays[f"w{i}_members"] = np.concatenate([m for m, _ in self.weights_[i]])
             arrays[f"w{i}_weights"] = np.concatenate([w for _, w in self.weights_[i]])
             arrays[f"w{i}_offsets"] = np.cumsum([0] + [len(m) for m, _ in self.weights_[i]])
@@ -376,23 +257,14 @@ class MST(Generator):
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.plans_, self.cells_, self.weights_ = [], [], []
-        tables = []
-        for i, info in enumerate(meta["plans"]):
-            self.plans_.append(ColumnPlan(info["name"], info["kind"], self.schema_[info["name"]].dtype))
-            self.cells_.append(
-                Cells(
-                    arrays[f"c{i}_lo"],
-                    arrays[f"c{i}_hi"],
-                    arrays[f"c{i}_kind"],
-                    integer=bool(info["integer"]),
-                )
-            )
+        self.plans_, self.cells_ = cells_from_state(meta["plans"], arrays, self.schema_)
+        self.weights_ = []
+        for i in range(len(self.plans_)):
             members, w, off = arrays[f"w{i}_members"], arrays[f"w{i}_weights"], arrays[f"w{i}_offsets"]
             self.weights_.append(
                 [(members[off[g] : off[g + 1]], w[off[g] : off[g + 1]]) for g in range(len(off) - 1)]
             )
-            tables.append(arrays[f"t{i}"])
+        tables = [arrays[f"t{i}"] for i in range(len(self.plans_))]
         self.tree_ = TreeModel(list(meta["order"]), list(meta["parent"]), tables)
         self.ledger_ = BudgetLedger.from_dict(meta["ledger"])
         self.notes_ = list(meta.get("notes", []))
@@ -416,18 +288,3 @@ def _fine_margin(
     for g, (members, w) in enumerate(weights):
         np.add.at(out, members, coarse[g] * w)
     return out
-
-
-def _drawable_range(cells: Cells, mass: np.ndarray, plan: ColumnPlan) -> tuple[float, float]:
-    """The smallest and largest values the model can emit (the output's range)."""
-    live = np.flatnonzero((cells.kind <= POINT) & (mass > 0))
-    if len(live) == 0:
-        live = np.flatnonzero(cells.kind <= POINT)
-    if len(live) == 0:
-        lo = plan.bounds[0] if plan.bounds else 0.0
-        return float(lo), float(lo)
-    lo = float(cells.lo[live].min())
-    highs = np.where(
-        cells.kind[live] == INTERVAL, cells.hi[live] - (1.0 if cells.integer else 0.0), cells.lo[live]
-    )
-    return lo, float(max(lo, highs.max()))

@@ -25,6 +25,7 @@ _BUILTIN: dict[str, str] = {
     "bayesian_network": "synthwise.generators.bayesian_network:BayesianNetwork",
     "cart": "synthwise.generators.cart:Cart",
     "mst": "synthwise.generators.mst:MST",
+    "dp_tvae": "synthwise.generators.dp_tvae:DPTVAE",
     "rules": "synthwise.generators.rules:Rules",
     "smote": "synthwise.generators.smote:Smote",
     "smotenc": "synthwise.generators.smotenc:SmoteNC",
@@ -40,6 +41,7 @@ _EXTRA: dict[str, str] = {
     "ctgan": "deep",
     "diffusion": "deep",
     "sequential_deep": "deep",
+    "dp_tvae": "privacy",
 }  # name -> optional extra
 _LOADED: dict[str, type] = {}
 

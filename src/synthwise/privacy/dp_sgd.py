@@ -132,8 +132,18 @@ def make_private(
             max_grad_norm=float(max_grad_norm),
             noise_generator=noise_generator,
         )
-    except Exception:
+    except ValueError as exc:
         ledger.entries.remove(entry)  # nothing was trained: the spend is void
+        if "budget is too low" not in str(exc):
+            raise
+        raise BudgetExceededError(
+            f"{step}: epsilon {target_epsilon:.3g} (what the ledger has left at delta {target_delta:.2g}) "
+            f"is too small for {epochs} epochs of {n_batches} batches; opacus finds no noise level that "
+            "fits. Fix: raise epsilon, train fewer epochs or with larger batches, or declare public "
+            "bounds / a public schema so that less budget goes to the column domains."
+        ) from exc
+    except Exception:
+        ledger.entries.remove(entry)
         raise
     entry.details["noise_multiplier"] = float(p_opt.noise_multiplier)
     return PrivateTraining(

@@ -1,0 +1,329 @@
+"""DP-TVAE: a variational autoencoder trained with DP-SGD (opacus) on DP column domains.
+
+Needs the ``privacy`` extra (opacus, torch). The whole fit is ``(epsilon, delta)``-DP under one
+:class:`~synthwise.privacy.ledger.BudgetLedger` (``ledger_``, saved in the model file; sampling
+spends nothing):
+
+1. **Domains** (:mod:`synthwise.privacy.dp_columns`, as in ``mst``): ranges, rounding, frequent values
+   and categories that are not public are released under DP (zCDP), and every column is cut into
+   *fine cells* (intervals finer where the noisy range histogram saw more rows, exact cells for zero and
+   frequent values, a missing cell).
+2. **1-way marginals** of the fine cells (Gaussian mechanism, ``MARGIN_SHARE`` of the zCDP budget) set
+   the decoder's initial output bias, so training starts from the right marginals (missing rates, rare
+   categories) and DP-SGD spends its few noisy steps on the dependence between columns.
+3. **DP-SGD** (:mod:`synthwise.privacy.dp_sgd`): the VAE learns the joint distribution of the one-hot
+   fine cells; every step clips per-row gradients to ``max_grad_norm`` and adds Gaussian noise; opacus
+   picks the noise multiplier so that ``epochs`` epochs of Poisson-sampled batches spend exactly what the
+   ledger has left (RDP accountant). There is no private validation split, early stopping or
+   memorization guard: they would read the rows outside the budget; DP bounds memorization instead.
+   Stopping early (``max_time_s``, Ctrl-C) spends less, never more.
+
+What stays public, as in every DP-SGD library: the row count, through the sampling rate. Column names,
+dtypes, a schema passed to ``fit`` and ``bounds`` are public too; never pass a schema inferred from the
+private data itself (it would leak ranges and categories for free; such a schema is refused).
+
+Deliberately a separate generator rather than a ``dp_epsilon`` switch on ``tvae``: under DP the fit may
+not read what ``tvae`` reads freely (its per-column mixture models, validation rows, memorization
+guard), so the two share the network and the loss, not the fit; and capabilities (here
+``differential_privacy``) are a property of the class that the CLI and the conformance suite read.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Sequence
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from synthwise._types import Seed
+from synthwise.deep._torch import nn, torch
+from synthwise.deep.encoding import Span
+from synthwise.deep.fitting import in_chunks, validate_layer_sizes
+from synthwise.deep.nets import adam, build, gumbel, pick_device, torch_generator
+from synthwise.deep.training import TrainConfig, train
+from synthwise.deep.vae import VAE, VAELoss
+from synthwise.deep.weights import load_module_arrays, module_arrays
+from synthwise.errors import InvalidParameterError
+from synthwise.generators.base import Capabilities, Generator
+from synthwise.generators.registry import register_generator
+from synthwise.privacy.dp_columns import (
+    SAFETY,
+    begin_private_fit,
+    cell_values,
+    cells_from_state,
+    cells_state,
+    public_schema,
+    release_marginals,
+)
+from synthwise.privacy.dp_domain import OTHER
+from synthwise.privacy.dp_sgd import make_private
+from synthwise.privacy.ledger import BudgetLedger
+from synthwise.schema import Schema
+from synthwise.transforms import TableTransformer
+
+MARGIN_ROWS = 20_000  # rows drawn from the trained model to set the output schema (post-processing)
+MARGIN_SHARE = 0.1  # of the zCDP budget, for the 1-way marginals that initialize the decoder
+
+
+@register_generator("dp_tvae")
+class DPTVAE(Generator):
+    summary = "Differentially private (epsilon, delta) TVAE: DP-SGD (opacus) on DP column domains."
+    capabilities = Capabilities(differential_privacy=True, extra="privacy")
+
+    def __init__(
+        self,
+        *,
+        epsilon: float = 1.0,
+        delta: float = 1e-9,
+        bounds: dict[str, Any] | None = None,
+        n_fine_bins: int = 32,
+        epochs: int = 20,
+        batch_size: int | None = None,
+        learning_rate: float = 2e-3,
+        max_grad_norm: float = 1.0,
+        latent_dim: int = 64,
+        hidden: Sequence[int] = (128, 128),
+        max_time_s: float | None = None,
+        device: str = "auto",
+        verbose: bool = True,
+        seed: Seed = None,
+    ) -> None:
+        self.epsilon = epsilon
+        self.delta = delta
+        self.bounds = bounds
+        self.n_fine_bins = n_fine_bins
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_grad_norm = max_grad_norm
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.max_time_s = max_time_s
+        self.device = device
+        self.verbose = verbose
+        self.seed = seed
+
+    def _validate_params(self) -> None:
+        def bad(name: str, expectation: str) -> InvalidParameterError:
+            return InvalidParameterError.expected(name, "DPTVAE", expectation, getattr(self, name))
+
+        def is_int(v: Any, lo: int) -> bool:
+            return bool(isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= lo)
+
+        def is_pos(v: Any) -> bool:
+            return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+
+        if not is_pos(self.epsilon):
+            raise bad("epsilon", "a finite number > 0")
+        if not isinstance(self.delta, int | float) or not 0 < self.delta < 1:
+            raise bad("delta", "a number in (0, 1), e.g. 1e-9")
+        if self.bounds is not None and not isinstance(self.bounds, dict):
+            raise bad("bounds", "a dict {column: (low, high)} of PUBLIC ranges")
+        if not is_int(self.n_fine_bins, 2):
+            raise bad("n_fine_bins", "an int >= 2")
+        if not is_int(self.epochs, 1):
+            raise bad("epochs", "an int >= 1")
+        if self.batch_size is not None and not is_int(self.batch_size, 2):
+            raise bad("batch_size", "None (auto) or an int >= 2")
+        for name in ("learning_rate", "max_grad_norm"):
+            if not is_pos(getattr(self, name)):
+                raise bad(name, "a number > 0")
+        if self.max_time_s is not None and not is_pos(self.max_time_s):
+            raise bad("max_time_s", "None or a number > 0")
+        if not is_int(self.latent_dim, 1):
+            raise bad("latent_dim", "an int >= 1")
+        validate_layer_sizes(self, "hidden")
+        if not isinstance(self.device, str):
+            raise bad("device", 'a string: "auto", "cpu" or "cuda"')
+
+    # -- fitting --------------------------------------------------------------------------------------
+    def fit(self, data: pd.DataFrame, schema: Schema | None = None) -> Self:
+        """Learn under ``(epsilon, delta)``-DP. ``schema`` and ``bounds`` are treated as PUBLIC."""
+        self._validate_params()
+        from synthwise.privacy.dp_sgd import _opacus
+
+        _opacus()  # a missing opacus fails before any budget is spent
+        started = time.perf_counter()
+        cols = begin_private_fit(
+            "DPTVAE",
+            data,
+            schema,
+            epsilon=self.epsilon,
+            delta=self.delta,
+            seed=self.seed,
+            bounds=self.bounds,
+            n_fine_bins=self.n_fine_bins,
+        )
+        self.plans_, self.cells_ = cols.plans, cols.cells
+        self.sizes_ = [len(c) for c in cols.cells]
+        self.device_ = pick_device(self.device)
+        rng = cols.releaser.rng
+        g = torch_generator(rng, self.device_)
+        self.model_ = self._build(g)
+        fine = cols.encode(data)
+        rho = MARGIN_SHARE * cols.ledger.rho_budget
+        priors, _ = release_marginals(cols, fine, min(rho, cols.ledger.remaining_rho() * SAFETY))
+        _init_bias(self.model_.head, self.sizes_, priors)
+        with warnings.catch_warnings():  # opacus' notes on secure RNG and alphas; torch's on hooks
+            for message in ("Secure RNG", "Optimal order", "Full backward hook"):
+                warnings.filterwarnings("ignore", message=f".*{message}")
+            self.training_ = self._train(fine, cols.ledger, rng, g)
+        self.ledger_ = cols.ledger
+        self.notes_ = cols.notes
+        self.columns_ = [str(c) for c in data.columns]
+        margins = self._margins(rng)
+        self.schema_ = public_schema(
+            self.columns_, cols.plans, cols.cells, cols.passthrough, margins, len(data)
+        )
+        self.transformer_ = TableTransformer.from_state(self.schema_, {}, {})
+        self.n_rows_ = len(data)  # public for DP-SGD (the sampling rate), see the module docstring
+        self.fit_seconds_ = time.perf_counter() - started
+        self._id_counter = 0
+        return self
+
+    def _train(
+        self, fine: list[np.ndarray], ledger: BudgetLedger, rng: np.random.Generator, g: torch.Generator
+    ) -> dict[str, Any]:
+        dev = self.device_
+        n = len(fine[0])
+        offsets = np.cumsum([0, *self.sizes_[:-1]])
+        idx = np.stack(fine, axis=1).astype(np.int64)
+        x = np.zeros((n, sum(self.sizes_)), dtype=np.float32)
+        x[np.arange(n)[:, None], idx + offsets] = 1.0
+        dataset = torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(idx))
+        batch = self._batch_size(n)
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_size=batch, generator=torch_generator(rng, torch.device("cpu"))
+        )
+        self.model_.log_sigma.requires_grad_(False)  # no value spans: every column is a softmax block
+        opt = adam([p for p in self.model_.parameters() if p.requires_grad], lr=float(self.learning_rate))
+        noise = torch_generator(rng, dev)
+        private = make_private(
+            self.model_,
+            opt,
+            loader,
+            ledger=ledger,
+            epochs=int(self.epochs),
+            max_grad_norm=float(self.max_grad_norm),
+            noise_generator=noise,
+        )
+        loss_fn = VAELoss(self._spans(), 1.0, dev)
+
+        def run_epoch(epoch: int) -> float:
+            total, steps = 0.0, 0
+            for xb, tb in private.loader:
+                if len(xb) == 0:
+                    continue
+                private.optimizer.zero_grad(set_to_none=True)
+                loss = loss_fn(private.model, xb.to(dev), tb.to(dev), g)
+                loss.backward()
+                private.optimizer.step()
+                total, steps = total + float(loss.detach()), steps + 1
+            private.check()
+            return total / max(steps, 1)
+
+        epochs = int(self.epochs)
+        # No private validation under DP: one check after the last epoch keeps the last weights.
+        config = TrainConfig(
+            max_epochs=epochs,
+            max_time_s=self.max_time_s,
+            patience=epochs + 1,
+            check_every=epochs,
+            verbose=bool(self.verbose),
+            label="dp_tvae",
+        )
+        result = train(run_epoch, lambda: 0.0, None, [self.model_], config)
+        private.model._close()  # detach opacus' hooks; the trained weights stay in self.model_
+        self.model_.eval()
+        return {  # no losses: they are statistics of the private rows
+            "epochs": result.epochs,
+            "stopped_by": result.stopped_by,
+            "seconds": result.seconds,
+            "batch_size": batch,
+            "noise_multiplier": private.noise_multiplier,
+            "spent_epsilon": round(private.spent_epsilon(), 6),
+            "target_epsilon": private.target_epsilon,
+            "target_delta": private.target_delta,
+        }
+
+    def _batch_size(self, n: int) -> int:
+        if self.batch_size is not None:
+            return min(int(self.batch_size), n)
+        return int(np.clip(n // 20, 64, 1024))  # about 20 steps an epoch; large batches drown the noise
+
+    def _spans(self) -> list[Span]:
+        spans, start = [], 0
+        for p, k in zip(self.plans_, self.sizes_, strict=True):
+            spans.append(Span(p.name, start, start + k, "softmax", "category"))
+            start += k
+        return spans
+
+    def _build(self, g: torch.Generator) -> VAE:
+        width, latent, hidden = sum(self.sizes_), int(self.latent_dim), [int(h) for h in self.hidden]
+        return build(lambda: VAE(width, latent, hidden), g, self.device_)
+
+    def _margins(self, rng: np.random.Generator) -> list[np.ndarray]:
+        """The model's mass on each fine cell, from rows it draws (post-processing of the DP model)."""
+        fine = self._draw_cells(MARGIN_ROWS, rng)
+        return [
+            np.bincount(f, minlength=k).astype(np.float64) for f, k in zip(fine, self.sizes_, strict=True)
+        ]
+
+    # -- sampling -------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def _draw_cells(self, n: int, rng: np.random.Generator) -> list[np.ndarray]:
+        g = torch_generator(rng, self.device_)
+        blocks = [(s.start, s.stop) for s in self._spans()]
+        banned = [torch.as_tensor(c.kind == OTHER, device=self.device_) for c in self.cells_]
+
+        def draw(k: int) -> np.ndarray:
+            z = torch.randn((k, self.model_.latent_dim), generator=g, device=self.device_)
+            out = self.model_.decoder(z)
+            picks = []
+            for (a, b), ban in zip(blocks, banned, strict=True):
+                logits = out[:, a:b].masked_fill(ban, -math.inf)  # "other" is never emitted
+                picks.append(torch.argmax(logits + gumbel(logits.shape, g, logits.device), dim=1))
+            return torch.stack(picks, dim=1).cpu().numpy()
+
+        matrix = in_chunks(n, draw)
+        return [matrix[:, j].astype(np.int64) for j in range(len(blocks))]
+
+    def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
+        return cell_values(self.plans_, self.cells_, self._draw_cells(n, rng), rng)
+
+    # -- model files ----------------------------------------------------------------------------------
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        plans, arrays = cells_state(self.plans_, self.cells_)
+        arrays.update(module_arrays(self.model_, "net/"))
+        meta = {
+            "plans": plans,
+            "ledger": self.ledger_.to_dict(),
+            "notes": self.notes_,
+            "training": self.training_,
+        }
+        return meta, arrays
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.plans_, self.cells_ = cells_from_state(meta["plans"], arrays, self.schema_)
+        self.sizes_ = [len(c) for c in self.cells_]
+        self.ledger_ = BudgetLedger.from_dict(meta["ledger"])
+        self.notes_ = list(meta.get("notes", []))
+        self.training_ = meta.get("training", {})
+        self.device_ = pick_device(self.device)
+        self.model_ = self._build(torch.Generator(device=self.device_))
+        load_module_arrays(self.model_, arrays, "net/")
+        self.model_.eval()
+
+
+def _init_bias(head: nn.Linear, sizes: list[int], priors: list[np.ndarray]) -> None:
+    """Start each softmax block of the decoder's output at the log of its free prior (see the docstring)."""
+    with torch.no_grad():
+        start = 0
+        for k, prior in zip(sizes, priors, strict=True):
+            logp = np.log(np.maximum(prior, 1e-6))
+            head.bias[start : start + k] = torch.as_tensor(logp - logp.mean(), dtype=head.bias.dtype)
+            start += k

@@ -1,0 +1,256 @@
+"""The column side of every DP generator: public facts, DP domains, fine cells, the public output schema.
+
+A DP generator (``mst``, ``dp_tvae``) starts its fit with :func:`begin_private_fit`: it refuses a schema
+inferred from the private rows, plans the columns from public facts, opens the run's one
+:class:`~synthwise.privacy.ledger.BudgetLedger`, releases what is not public (ranges, rounding,
+categories, frequent values; :func:`release_domains`) and cuts each column into fine cells. The model
+then learns the joint distribution of the fine-cell indices (:meth:`PrivateColumns.encode`) with its
+own mechanism, and writes back values with :meth:`PrivateColumns.values`. Everything here reads the
+private rows only through the :class:`~synthwise.privacy.release.Releaser`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise.errors import InvalidParameterError
+from synthwise.privacy.dp_domain import (
+    CONTINUOUS,
+    INTERVAL,
+    POINT,
+    Cells,
+    ColumnPlan,
+    categorical_cells,
+    continuous_cells,
+    continuous_values,
+    encode_categorical,
+    encode_continuous,
+    plan_columns,
+    refine_range,
+    release_categories,
+    release_points,
+    release_range,
+    release_rounding,
+)
+from synthwise.privacy.dp_tree import combine, project_simplex
+from synthwise.privacy.ledger import BudgetLedger
+from synthwise.privacy.release import Releaser
+from synthwise.random import make_rng
+from synthwise.schema import ColumnSchema, Schema, check_table
+
+SCHEMA_SHARE = 0.1  # of the zCDP budget, for domains and ranges (only when something is not public)
+DELTA_SHARE = 0.1  # of delta, for the thresholded category histograms
+SAFETY = 1.0 - 1e-9  # spend a hair under the exact remainder (float round-off)
+
+
+@dataclass
+class PrivateColumns:
+    """The modelled columns of a DP fit (plans and fine cells), the pass-through ones, and the ledger."""
+
+    plans: list[ColumnPlan]
+    cells: list[Cells]
+    passthrough: list[ColumnSchema]
+    ledger: BudgetLedger
+    releaser: Releaser
+
+    def encode(self, data: pd.DataFrame) -> list[np.ndarray]:
+        """The fine cell index of every row, per modelled column."""
+        out = []
+        for p, c in zip(self.plans, self.cells, strict=True):
+            if p.kind in CONTINUOUS:
+                out.append(encode_continuous(continuous_values(data[p.name], p), c))
+            else:
+                out.append(encode_categorical(data[p.name], p.categories or (), c))
+        return out
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"{p.name}: {note}" for p in self.plans for note in p.notes]
+
+
+def begin_private_fit(
+    owner: str,
+    data: pd.DataFrame,
+    schema: Schema | None,
+    *,
+    epsilon: float,
+    delta: float,
+    seed: Any,
+    bounds: dict[str, Any] | None,
+    n_fine_bins: int,
+) -> PrivateColumns:
+    """Check the input, open the ledger, release the private domains and cut every column into cells."""
+    check_table(data)
+    if schema is not None and schema.n_rows == len(data):
+        raise InvalidParameterError(
+            f"The schema passed to {owner}.fit looks inferred from this very data "
+            f"(n_rows={schema.n_rows:,}); "
+            f"{owner} treats a schema as PUBLIC and would leak its ranges and categories without spending "
+            "budget. Fix: pass no schema (domains are then estimated under DP), or a schema written from "
+            "public knowledge only, with n_rows 0."
+        )
+    ledger = BudgetLedger(float(epsilon), float(delta))
+    releaser = Releaser(ledger, make_rng(seed))
+    plans, passthrough = plan_columns(data, schema, bounds)
+    if not plans:
+        raise InvalidParameterError(
+            f"{owner} has no column to learn: every column is an identifier. "
+            "Fix: keep at least one other column."
+        )
+    release_domains(data, plans, releaser, n_fine_bins=n_fine_bins)
+    cells = [
+        continuous_cells(p, n_fine_bins)
+        if p.kind in CONTINUOUS
+        else categorical_cells(len(p.categories or ()), other=p.discovered)
+        for p in plans
+    ]
+    return PrivateColumns(plans, cells, passthrough, ledger, releaser)
+
+
+def release_domains(
+    data: pd.DataFrame, plans: list[ColumnPlan], releaser: Releaser, *, n_fine_bins: int
+) -> None:
+    """Release, under DP, every range, rounding and category set that is not public (``SCHEMA_SHARE``
+    of the zCDP budget, plus ``DELTA_SHARE`` of delta for the thresholded histograms)."""
+    ledger = releaser.ledger
+    needs = [p for p in plans if p.needs_range or p.needs_rounding or p.needs_domain]
+    n_sparse = sum(p.needs_domain or (p.needs_range and p.kind == "numeric") for p in plans)
+    reserve = DELTA_SHARE * ledger.delta if n_sparse else 0.0
+    if not needs:
+        return
+    rho_col = SCHEMA_SHARE * ledger.remaining_rho(reserve_delta=reserve) / len(needs) * SAFETY
+    values = {p.name: continuous_values(data[p.name], p) for p in plans if p.kind in CONTINUOUS}
+    # per column: categories 100 %; numeric range 50 %, frequent values 30 %, rounding 20 %; datetime
+    # range 40 % + refining 40 %, rounding 20 %. One step at a time over the columns (a short ledger).
+    for p in needs:
+        if p.needs_domain:
+            release_categories(data[p.name], p, releaser, rho_col, reserve / n_sparse)
+    ranged = [p for p in needs if p.needs_range]
+    for p in ranged:
+        release_range(values[p.name], p, releaser, rho_col * (0.4 if p.kind == "datetime" else 0.5))
+    for p in ranged:
+        if p.kind == "datetime":
+            refine_range(values[p.name], p, releaser, rho_col * 0.4)
+    for p in ranged:
+        lo, hi = p.bounds or (0.0, 0.0)
+        small_int = p.integer and np.ceil(hi) - np.ceil(lo) <= n_fine_bins  # exact cells anyway
+        if p.kind == "numeric" and not small_int:
+            release_points(values[p.name], p, releaser, rho_col * 0.3, reserve / n_sparse)
+    hint = max((float(p.buckets[1].sum()) for p in plans if p.buckets is not None), default=0.0)
+    for p in needs:
+        if p.needs_rounding:
+            share = 0.2 if p.buckets is not None else 1.0  # unspent shares flow to the model
+            if hint <= 0:  # no range was released: a noisy row count sets the rounding penalty
+                count = np.array([float(len(data))])
+                hint = float(releaser.gaussian("row count", count, rho=rho_col * share / 2)[0])
+                share /= 2
+            release_rounding(values[p.name], p, releaser, rho_col * share, n_hint=hint)
+
+
+def public_schema(
+    columns: list[str],
+    plans: list[ColumnPlan],
+    cells: list[Cells],
+    passthrough: list[ColumnSchema],
+    margins: list[np.ndarray],
+    n_rows: float,
+) -> Schema:
+    """The output schema, from public facts and DP releases only; ``margins`` is the model's mass on each
+    fine cell (a function of DP releases), which sets the missing rates and the drawable ranges."""
+    by_name: dict[str, ColumnSchema] = {c.name: c for c in passthrough}
+    for p, c, m in zip(plans, cells, margins, strict=True):
+        missing_rate = float(m[c.missing] / max(m.sum(), 1e-12))
+        if p.kind in CONTINUOUS:
+            lo, hi = drawable_range(c, m, p)
+            extra: dict[str, Any] = {"min": lo, "max": hi}
+            if p.kind == "numeric":
+                extra |= {"integer": p.integer, "decimals": 0 if p.integer else p.decimals}
+            else:
+                extra |= {
+                    "resolution": p.resolution or "ns",
+                    "timezone": p.timezone,
+                    "datetime_format": p.datetime_format,
+                }
+            by_name[p.name] = ColumnSchema(p.name, p.kind, dtype=p.dtype, missing_rate=missing_rate, **extra)
+        else:
+            cats = tuple(p.categories or ())
+            by_name[p.name] = ColumnSchema(
+                p.name,
+                p.kind,
+                dtype=p.dtype,
+                missing_rate=missing_rate,
+                n_unique=len(cats),
+                categories=cats,
+            )
+    return Schema(columns=tuple(by_name[name] for name in columns), n_rows=round(n_rows))
+
+
+def drawable_range(cells: Cells, mass: np.ndarray, plan: ColumnPlan) -> tuple[float, float]:
+    """The smallest and largest values the model can emit (the output's range)."""
+    live = np.flatnonzero((cells.kind <= POINT) & (mass > 0))
+    if len(live) == 0:
+        live = np.flatnonzero(cells.kind <= POINT)
+    if len(live) == 0:
+        lo = plan.bounds[0] if plan.bounds else 0.0
+        return float(lo), float(lo)
+    lo = float(cells.lo[live].min())
+    highs = np.where(
+        cells.kind[live] == INTERVAL, cells.hi[live] - (1.0 if cells.integer else 0.0), cells.lo[live]
+    )
+    return lo, float(max(lo, highs.max()))
+
+
+def release_marginals(
+    cols: PrivateColumns, fine: list[np.ndarray], rho: float, *, step: str = "1-way marginals"
+) -> tuple[list[np.ndarray], float]:
+    """Noisy counts of every column's fine cells (Gaussian mechanism, ``rho`` split evenly over the
+    columns), denoised to the nearest non-negative table with the pooled noisy row count; returns the
+    shares per column and that count. Cells below 1.5 sigma are taken as empty, as in ``mst``."""
+    d = len(cols.plans)
+    noisy = [
+        cols.releaser.gaussian(
+            step, np.bincount(f, minlength=len(c)).astype(np.float64), rho=rho / d, column=p.name
+        )
+        for p, c, f in zip(cols.plans, cols.cells, fine, strict=True)
+    ]
+    var = 1.0 / (2.0 * rho / d)
+    n_hat = max(1.0, float(combine([(np.array([v.sum()]), np.array([len(v) * var])) for v in noisy])[0]))
+    shares = []
+    for v in noisy:
+        m = project_simplex(np.where(v >= 1.5 * np.sqrt(var), v, 0.0), n_hat)
+        shares.append(m / m.sum() if m.sum() > 0 else np.full(len(m), 1.0 / len(m)))
+    return shares, n_hat
+
+
+def cells_state(
+    plans: list[ColumnPlan], cells: list[Cells]
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """Plans and cells as JSON plus arrays (model files)."""
+    meta = [{"name": p.name, "kind": p.kind, "integer": c.integer} for p, c in zip(plans, cells, strict=True)]
+    arrays: dict[str, np.ndarray] = {}
+    for i, c in enumerate(cells):
+        arrays |= {f"c{i}_lo": c.lo, f"c{i}_hi": c.hi, f"c{i}_kind": c.kind}
+    return meta, arrays
+
+
+def cells_from_state(
+    meta: list[dict[str, Any]], arrays: dict[str, np.ndarray], schema: Schema
+) -> tuple[list[ColumnPlan], list[Cells]]:
+    plans, cells = [], []
+    for i, info in enumerate(meta):
+        plans.append(ColumnPlan(info["name"], info["kind"], schema[info["name"]].dtype))
+        cells.append(
+            Cells(arrays[f"c{i}_lo"], arrays[f"c{i}_hi"], arrays[f"c{i}_kind"], integer=bool(info["integer"]))
+        )
+    return plans, cells
+
+
+def cell_values(
+    plans: list[ColumnPlan], cells: list[Cells], fine: list[np.ndarray], rng: np.random.Generator
+) -> pd.DataFrame:
+    """Codes (see :mod:`synthwise.transforms`) for drawn fine cells: a value in each cell, per column."""
+    return pd.DataFrame({p.name: c.values(f, rng) for p, c, f in zip(plans, cells, fine, strict=True)})

@@ -1,0 +1,137 @@
+"""DP-TVAE: DP-SGD on DP domains. One ledger within budget, free sampling, utility grows with epsilon."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("opacus")
+
+from synthwise.errors import InvalidParameterError, MissingDependencyError
+from synthwise.generators import create, load_generator
+from synthwise.schema import infer_schema
+
+FAST = {"epochs": 3, "verbose": False}
+
+
+@pytest.fixture(scope="module")
+def small_default(default_split: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+    return default_split[0].iloc[:1500].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def fitted(small_default: pd.DataFrame):  # type: ignore[no-untyped-def]
+    return create("dp_tvae", seed=0, epsilon=1.0, delta=1e-9, **FAST).fit(small_default)
+
+
+def test_the_ledger_holds_every_step_within_the_budget(fitted) -> None:  # type: ignore[no-untyped-def]
+    ledger = fitted.ledger_
+    assert ledger.spent_epsilon <= 1.0 + 1e-9
+    assert ledger.spent_epsilon == pytest.approx(1.0, rel=1e-3)  # the planned epochs take the whole rest
+    steps = set(ledger.steps())
+    assert {"categories (thresholded histogram)", "range (log-scale histogram)"} <= steps
+    assert {"1-way marginals", "DP-SGD training"} <= steps
+    sgd = next(e for e in ledger if e.step == "DP-SGD training")
+    assert sgd.details["noise_multiplier"] > 1.0 and sgd.details["epochs"] == 3
+    training = fitted.training_
+    assert 0 < training["spent_epsilon"] <= training["target_epsilon"] * (1 + 1e-3)
+    assert "losses" not in training  # statistics of the private rows stay out of the model file
+    assert fitted.capabilities.differential_privacy
+    assert not hasattr(fitted, "guard_history_")  # no private validation split under DP
+
+
+def test_sampling_and_loading_spend_nothing_and_give_the_same_rows(fitted, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    before = fitted.ledger_.to_dict()
+    first = fitted.sample(300, seed=3)
+    assert fitted.ledger_.to_dict() == before
+    path = tmp_path / "dp_tvae.synthwise"
+    fitted.save(str(path))
+    loaded = load_generator(str(path))
+    assert loaded.ledger_.to_dict() == before  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(loaded.sample(300, seed=3), first)
+    assert set(first["student"].dropna()) <= {"No", "Yes"}
+
+
+def test_same_seed_same_model_and_rows(small_default: pd.DataFrame) -> None:
+    a = create("dp_tvae", seed=4, epsilon=2.0, **FAST).fit(small_default).sample(200, seed=0)
+    b = create("dp_tvae", seed=4, epsilon=2.0, **FAST).fit(small_default).sample(200, seed=0)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_schema_inferred_from_the_data_itself_is_refused(small_default: pd.DataFrame) -> None:
+    with pytest.raises(InvalidParameterError, match="inferred from this very data"):
+        create("dp_tvae", epsilon=1.0, **FAST).fit(small_default, infer_schema(small_default))
+
+
+def test_public_schema_and_bounds_spend_nothing_on_domains(small_default: pd.DataFrame) -> None:
+    schema = replace(infer_schema(small_default), n_rows=0)  # standing for public knowledge
+    bounds = {"balance": (0.0, 2500.0), "income": (0, 75_000)}
+    gen = create("dp_tvae", seed=1, epsilon=1.0, bounds=bounds, **FAST).fit(small_default, schema)
+    assert set(gen.ledger_.steps()) == {"1-way marginals", "DP-SGD training"}
+    out = gen.sample(1000, seed=0)
+    for col, (lo, hi) in bounds.items():
+        assert out[col].dropna().between(lo, hi).all()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"epsilon": 0},
+        {"delta": 1.0},
+        {"epochs": 0},
+        {"batch_size": 1},
+        {"max_grad_norm": -1.0},
+        {"hidden": ()},
+        {"bounds": [0, 1]},
+    ],
+)
+def test_bad_parameters_raise(params: dict[str, object], small_default: pd.DataFrame) -> None:
+    with pytest.raises(InvalidParameterError):
+        create("dp_tvae", **{**FAST, **params}).fit(small_default)
+
+
+def test_without_opacus_the_error_names_the_extra(
+    small_default: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "opacus", None)  # import opacus now raises ImportError
+    with pytest.raises(MissingDependencyError, match=r"synthwise\[privacy\]"):
+        create("dp_tvae", epsilon=1.0, **FAST).fit(small_default)
+
+
+def test_a_budget_too_small_for_the_training_is_a_clear_error(small_default: pd.DataFrame) -> None:
+    with pytest.raises(InvalidParameterError, match="too small for 3 epochs"):
+        create("dp_tvae", seed=0, epsilon=0.02, **FAST).fit(small_default)
+
+
+def _marginal_error(real: pd.DataFrame, syn: pd.DataFrame) -> float:
+    errs = []
+    for col in real.columns:
+        if pd.api.types.is_numeric_dtype(real[col]):
+            grid = np.quantile(real[col], np.linspace(0.1, 0.9, 9))
+            r = (real[col].to_numpy()[:, None] <= grid).mean(0)
+            s = (syn[col].to_numpy()[:, None] <= grid).mean(0)
+            errs.append(float(np.abs(r - s).max()))
+        else:
+            a, b = real[col].value_counts(normalize=True), syn[col].value_counts(normalize=True, dropna=False)
+            errs.append(0.5 * float(a.sub(b, fill_value=0).abs().sum()))
+    return float(np.mean(errs))
+
+
+def test_utility_improves_as_epsilon_grows(small_default: pd.DataFrame) -> None:
+    mean_error = []
+    for eps in (0.5, 10.0):
+        errs = [
+            _marginal_error(
+                small_default,
+                create("dp_tvae", seed=s, epsilon=eps, **FAST).fit(small_default).sample(1500, seed=s),
+            )
+            for s in range(2)
+        ]
+        mean_error.append(np.mean(errs))
+    assert mean_error[0] > mean_error[1]
+    assert mean_error[1] < 0.08
