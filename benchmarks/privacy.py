@@ -10,7 +10,7 @@ sample as many rows as the train split (seed 1) and run ``synthwise.evaluate`` (
 
 Generators: ``mst`` at epsilon 0.5, 1, 3, 10 with nothing public (domains, ranges and rounding spent
 from the budget); ``mst+cat`` at epsilon 1 with the categorical domains declared public (as rivals read
-them); the DP-SGD deep generator ``dp_tvae`` at epsilon 1 and 10 (nothing public either); the
+them); the DP-SGD deep generator ``dp_ar`` at epsilon 1 and 10 (nothing public either); the
 non-DP ``bootstrap``, ``noise`` and ``cart`` with a "leaks" flag; and, when ``benchmarks/.venvs/smartnoise``
 exists, smartnoise-synth MST and AIM at epsilon 1 run in that venv through a subprocess.
 
@@ -89,7 +89,7 @@ def public_categories(train: pd.DataFrame) -> Any:
 
 def dp_deep_available() -> bool:
     try:
-        get("dp_tvae")
+        get("dp_ar")
     except Exception:  # the privacy extra (opacus, torch) is not installed
         return False
     return True
@@ -109,8 +109,8 @@ def run_ours(label: str, train: pd.DataFrame, eps: float | None) -> tuple[pd.Dat
         gen = create("mst", seed=0, epsilon=eps)
         gen.fit(train, public_categories(train) if label == "mst+cat" else None)
         note = f"eps spent {gen.ledger_.spent_epsilon:.3f}"  # type: ignore[attr-defined]
-    elif label == "dp_tvae":
-        gen = create("dp_tvae", seed=0, epsilon=eps, verbose=False)
+    elif label == "dp_ar":
+        gen = create("dp_ar", seed=0, epsilon=eps, verbose=False)
         gen.fit(train)
         note = f"eps spent {gen.ledger_.spent_epsilon:.3f}"  # type: ignore[attr-defined]
     else:
@@ -191,7 +191,7 @@ def main() -> None:
     )
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--eps", default=",".join(map(str, EPS)))
-    parser.add_argument("--generators", default="mst,mst+cat,dp_tvae,bootstrap,noise,cart,smartnoise")
+    parser.add_argument("--generators", default="mst,mst+cat,dp_ar,bootstrap,noise,cart,smartnoise")
     parser.add_argument("--max-rows", type=int, default=5000, help="rows per table for the k-NN metrics")
     parser.add_argument("--merge", action="store_true", help="keep earlier results for runs not redone")
     args = parser.parse_args()
@@ -202,8 +202,8 @@ def main() -> None:
         runs += [("mst", e) for e in eps_list]
     if "mst+cat" in wanted:
         runs.append(("mst+cat", 1.0))
-    if "dp_tvae" in wanted and dp_deep_available():
-        runs += [("dp_tvae", e) for e in (1.0, 10.0)]
+    if "dp_ar" in wanted and dp_deep_available():
+        runs += [("dp_ar", e) for e in (1.0, 10.0)]
     runs += [(g, None) for g in ("bootstrap", "noise", "cart") if g in wanted]
     if "smartnoise" in wanted and SMARTNOISE.exists():
         runs += [("smartnoise-mst", 1.0), ("smartnoise-aim", 1.0)]

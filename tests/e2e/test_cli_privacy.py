@@ -47,12 +47,12 @@ def test_mst_fit_prints_the_ledger_and_sampling_spends_nothing(
     assert len(synth) == 500 and set(synth["student"]) <= {"No", "Yes"}
 
 
-def test_dp_tvae_generate_prints_the_sgd_step(
+def test_dp_ar_generate_prints_the_sgd_step(
     train_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("opacus")
     out = tmp_path / "s.csv"
-    args = ["generate", str(train_csv), "-n", "200", "-o", str(out), "-g", "dp_tvae", "--epsilon", "3"]
+    args = ["generate", str(train_csv), "-n", "200", "-o", str(out), "-g", "dp_ar", "--epsilon", "3"]
     code, text = run([*args, "--delta", "1e-7", "--param", "epochs=2", "--param", "verbose=false"], capsys)
     assert code == 0, text
     assert "DP-SGD training" in text and "total: (3.0000, 1e-07)-DP" in text
@@ -66,7 +66,7 @@ def test_epsilon_on_a_generator_without_dp_is_refused(
         ["fit", str(train_csv), "-g", "cart", "--epsilon", "1", "-o", str(tmp_path / "m")], capsys
     )
     assert code == 2
-    assert "not one" in text and "dp_tvae" in text
+    assert "not one" in text and "dp_ar" in text
     assert not (tmp_path / "m").exists()
 
 

@@ -46,7 +46,7 @@ ParamOpt = Annotated[
 
 EpsilonOpt = Annotated[
     float | None,
-    typer.Option("--epsilon", help="Privacy budget of a DP generator (mst, dp_tvae); spent at fit."),
+    typer.Option("--epsilon", help="Privacy budget of a DP generator (mst, dp_ar); spent at fit."),
 ]
 DeltaOpt = Annotated[
     float | None, typer.Option("--delta", help="Delta of a DP generator's (epsilon, delta).")
@@ -168,7 +168,7 @@ def _fit(
 
         raise InvalidParameterError(
             f"--epsilon / --delta apply to differentially private generators; {generator!r} is not one. "
-            "Fix: use a DP generator (--generator mst or dp_tvae), or drop the options."
+            "Fix: use a DP generator (--generator mst or dp_ar), or drop the options."
         )
     df = read_table(data_path)
     gen = create(generator, seed=seed, **parse_params(params), **extra)

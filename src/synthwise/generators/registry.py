@@ -25,7 +25,7 @@ _BUILTIN: dict[str, str] = {
     "bayesian_network": "synthwise.generators.bayesian_network:BayesianNetwork",
     "cart": "synthwise.generators.cart:Cart",
     "mst": "synthwise.generators.mst:MST",
-    "dp_tvae": "synthwise.generators.dp_tvae:DPTVAE",
+    "dp_ar": "synthwise.generators.dp_ar:DPAR",
     "rules": "synthwise.generators.rules:Rules",
     "smote": "synthwise.generators.smote:Smote",
     "smotenc": "synthwise.generators.smotenc:SmoteNC",
@@ -41,7 +41,7 @@ _EXTRA: dict[str, str] = {
     "ctgan": "deep",
     "diffusion": "deep",
     "sequential_deep": "deep",
-    "dp_tvae": "privacy",
+    "dp_ar": "privacy",
 }  # name -> optional extra
 _LOADED: dict[str, type] = {}
 

@@ -1,6 +1,6 @@
 """The column side of every DP generator: public facts, DP domains, fine cells, the public output schema.
 
-A DP generator (``mst``, ``dp_tvae``) starts its fit with :func:`begin_private_fit`: it refuses a schema
+A DP generator (``mst``, ``dp_ar``) starts its fit with :func:`begin_private_fit`: it refuses a schema
 inferred from the private rows, plans the columns from public facts, opens the run's one
 :class:`~synthwise.privacy.ledger.BudgetLedger`, releases what is not public (ranges, rounding,
 categories, frequent values; :func:`release_domains`) and cuts each column into fine cells. The model

@@ -1,4 +1,4 @@
-"""DP-TVAE: DP-SGD on DP domains. One ledger within budget, free sampling, utility grows with epsilon."""
+"""DP-AR: DP-SGD on DP domains. One ledger within budget, free sampling, utility grows with epsilon."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def small_default(default_split: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFr
 
 @pytest.fixture(scope="module")
 def fitted(small_default: pd.DataFrame):  # type: ignore[no-untyped-def]
-    return create("dp_tvae", seed=0, epsilon=1.0, delta=1e-9, **FAST).fit(small_default)
+    return create("dp_ar", seed=0, epsilon=1.0, delta=1e-9, **FAST).fit(small_default)
 
 
 def test_the_ledger_holds_every_step_within_the_budget(fitted) -> None:  # type: ignore[no-untyped-def]
@@ -43,13 +43,14 @@ def test_the_ledger_holds_every_step_within_the_budget(fitted) -> None:  # type:
     assert "losses" not in training  # statistics of the private rows stay out of the model file
     assert fitted.capabilities.differential_privacy
     assert not hasattr(fitted, "guard_history_")  # no private validation split under DP
+    assert ledger.entries[-1].details["ghost_clipping"] is True
 
 
 def test_sampling_and_loading_spend_nothing_and_give_the_same_rows(fitted, tmp_path) -> None:  # type: ignore[no-untyped-def]
     before = fitted.ledger_.to_dict()
     first = fitted.sample(300, seed=3)
     assert fitted.ledger_.to_dict() == before
-    path = tmp_path / "dp_tvae.synthwise"
+    path = tmp_path / "dp_ar.synthwise"
     fitted.save(str(path))
     loaded = load_generator(str(path))
     assert loaded.ledger_.to_dict() == before  # type: ignore[attr-defined]
@@ -58,20 +59,20 @@ def test_sampling_and_loading_spend_nothing_and_give_the_same_rows(fitted, tmp_p
 
 
 def test_same_seed_same_model_and_rows(small_default: pd.DataFrame) -> None:
-    a = create("dp_tvae", seed=4, epsilon=2.0, **FAST).fit(small_default).sample(200, seed=0)
-    b = create("dp_tvae", seed=4, epsilon=2.0, **FAST).fit(small_default).sample(200, seed=0)
+    a = create("dp_ar", seed=4, epsilon=2.0, **FAST).fit(small_default).sample(200, seed=0)
+    b = create("dp_ar", seed=4, epsilon=2.0, **FAST).fit(small_default).sample(200, seed=0)
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_a_schema_inferred_from_the_data_itself_is_refused(small_default: pd.DataFrame) -> None:
     with pytest.raises(InvalidParameterError, match="inferred from this very data"):
-        create("dp_tvae", epsilon=1.0, **FAST).fit(small_default, infer_schema(small_default))
+        create("dp_ar", epsilon=1.0, **FAST).fit(small_default, infer_schema(small_default))
 
 
 def test_public_schema_and_bounds_spend_nothing_on_domains(small_default: pd.DataFrame) -> None:
     schema = replace(infer_schema(small_default), n_rows=0)  # standing for public knowledge
     bounds = {"balance": (0.0, 2500.0), "income": (0, 75_000)}
-    gen = create("dp_tvae", seed=1, epsilon=1.0, bounds=bounds, **FAST).fit(small_default, schema)
+    gen = create("dp_ar", seed=1, epsilon=1.0, bounds=bounds, **FAST).fit(small_default, schema)
     assert set(gen.ledger_.steps()) == {"1-way marginals", "DP-SGD training"}
     out = gen.sample(1000, seed=0)
     for col, (lo, hi) in bounds.items():
@@ -86,13 +87,13 @@ def test_public_schema_and_bounds_spend_nothing_on_domains(small_default: pd.Dat
         {"epochs": 0},
         {"batch_size": 1},
         {"max_grad_norm": -1.0},
-        {"hidden": ()},
+        {"hidden": 0},
         {"bounds": [0, 1]},
     ],
 )
 def test_bad_parameters_raise(params: dict[str, object], small_default: pd.DataFrame) -> None:
     with pytest.raises(InvalidParameterError):
-        create("dp_tvae", **{**FAST, **params}).fit(small_default)
+        create("dp_ar", **{**FAST, **params}).fit(small_default)
 
 
 def test_without_opacus_the_error_names_the_extra(
@@ -100,12 +101,12 @@ def test_without_opacus_the_error_names_the_extra(
 ) -> None:
     monkeypatch.setitem(sys.modules, "opacus", None)  # import opacus now raises ImportError
     with pytest.raises(MissingDependencyError, match=r"synthwise\[privacy\]"):
-        create("dp_tvae", epsilon=1.0, **FAST).fit(small_default)
+        create("dp_ar", epsilon=1.0, **FAST).fit(small_default)
 
 
 def test_a_budget_too_small_for_the_training_is_a_clear_error(small_default: pd.DataFrame) -> None:
     with pytest.raises(InvalidParameterError, match="too small for 3 epochs"):
-        create("dp_tvae", seed=0, epsilon=0.02, **FAST).fit(small_default)
+        create("dp_ar", seed=0, epsilon=0.02, **FAST).fit(small_default)
 
 
 def _marginal_error(real: pd.DataFrame, syn: pd.DataFrame) -> float:
@@ -128,7 +129,7 @@ def test_utility_improves_as_epsilon_grows(small_default: pd.DataFrame) -> None:
         errs = [
             _marginal_error(
                 small_default,
-                create("dp_tvae", seed=s, epsilon=eps, **FAST).fit(small_default).sample(1500, seed=s),
+                create("dp_ar", seed=s, epsilon=eps, **FAST).fit(small_default).sample(1500, seed=s),
             )
             for s in range(2)
         ]

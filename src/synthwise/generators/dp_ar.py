@@ -1,4 +1,4 @@
-"""DP-TVAE: a variational autoencoder trained with DP-SGD (opacus) on DP column domains.
+"""DP-AR: an autoregressive network trained with DP-SGD (opacus) on DP column domains.
 
 Needs the ``privacy`` extra (opacus, torch). The whole fit is ``(epsilon, delta)``-DP under one
 :class:`~synthwise.privacy.ledger.BudgetLedger` (``ledger_``, saved in the model file; sampling
@@ -9,23 +9,26 @@ spends nothing):
    *fine cells* (intervals finer where the noisy range histogram saw more rows, exact cells for zero and
    frequent values, a missing cell).
 2. **1-way marginals** of the fine cells (Gaussian mechanism, ``MARGIN_SHARE`` of the zCDP budget) set
-   the decoder's initial output bias, so training starts from the right marginals (missing rates, rare
-   categories) and DP-SGD spends its few noisy steps on the dependence between columns.
-3. **DP-SGD** (:mod:`synthwise.privacy.dp_sgd`): the VAE learns the joint distribution of the one-hot
-   fine cells; every step clips per-row gradients to ``max_grad_norm`` and adds Gaussian noise; opacus
-   picks the noise multiplier so that ``epochs`` epochs of Poisson-sampled batches spend exactly what the
-   ledger has left (RDP accountant). There is no private validation split, early stopping or
-   memorization guard: they would read the rows outside the budget; DP bounds memorization instead.
-   Stopping early (``max_time_s``, Ctrl-C) spends less, never more.
+   every column's initial output bias, so training starts from the right marginals (missing rates, rare
+   categories) and DP-SGD spends its noisy steps on the dependence between columns.
+3. **DP-SGD** (:mod:`synthwise.privacy.dp_sgd`): the network :class:`~synthwise.deep.autoregressive.ColumnAR`
+   learns ``p(column j | columns before j)`` over the one-hot fine cells; every step clips per-row
+   gradients to ``max_grad_norm`` (ghost clipping: no per-row gradients are materialized) and adds
+   Gaussian noise; opacus picks the noise multiplier so that ``epochs`` epochs of Poisson-sampled batches
+   spend exactly what the ledger has left (RDP accountant). There is no private validation split, early
+   stopping or memorization guard: they would read the rows outside the budget; DP bounds memorization
+   instead. Stopping early (``max_time_s``, Ctrl-C) spends less, never more.
 
 What stays public, as in every DP-SGD library: the row count, through the sampling rate. Column names,
 dtypes, a schema passed to ``fit`` and ``bounds`` are public too; never pass a schema inferred from the
 private data itself (it would leak ranges and categories for free; such a schema is refused).
 
-Deliberately a separate generator rather than a ``dp_epsilon`` switch on ``tvae``: under DP the fit may
-not read what ``tvae`` reads freely (its per-column mixture models, validation rows, memorization
-guard), so the two share the network and the loss, not the fit; and capabilities (here
-``differential_privacy``) are a property of the class that the CLI and the conformance suite read.
+Why autoregressive rather than our VAE: trained with DP-SGD on ISLR Default, a VAE's posterior collapses
+under the noise (detection AUC 0.74 at epsilon 1, 10 and even 100, the score of independent columns; it
+learns only below a noise multiplier of about 0.3), while this network's conditionals are ordinary
+classifiers that DP-SGD trains well (0.69 at epsilon 1, 0.54 at 10). And why a generator of its own
+rather than a ``dp_epsilon`` switch on ``tvae``: under DP the fit may not read what the deep generators
+read freely (mixture models per column, validation rows, the memorization guard).
 """
 
 from __future__ import annotations
@@ -33,19 +36,17 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Sequence
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 
 from synthwise._types import Seed
-from synthwise.deep._torch import nn, torch
-from synthwise.deep.encoding import Span
-from synthwise.deep.fitting import in_chunks, validate_layer_sizes
-from synthwise.deep.nets import adam, build, gumbel, pick_device, torch_generator
+from synthwise.deep._torch import torch
+from synthwise.deep.autoregressive import BlockLoss, ColumnAR
+from synthwise.deep.fitting import in_chunks
+from synthwise.deep.nets import adam, build, pick_device, torch_generator
 from synthwise.deep.training import TrainConfig, train
-from synthwise.deep.vae import VAE, VAELoss
 from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
@@ -66,12 +67,12 @@ from synthwise.schema import Schema
 from synthwise.transforms import TableTransformer
 
 MARGIN_ROWS = 20_000  # rows drawn from the trained model to set the output schema (post-processing)
-MARGIN_SHARE = 0.1  # of the zCDP budget, for the 1-way marginals that initialize the decoder
+MARGIN_SHARE = 0.1  # of the zCDP budget, for the 1-way marginals that initialize the network
 
 
-@register_generator("dp_tvae")
-class DPTVAE(Generator):
-    summary = "Differentially private (epsilon, delta) TVAE: DP-SGD (opacus) on DP column domains."
+@register_generator("dp_ar")
+class DPAR(Generator):
+    summary = "Differentially private (epsilon, delta) autoregressive network: DP-SGD (opacus), DP domains."
     capabilities = Capabilities(differential_privacy=True, extra="privacy")
 
     def __init__(
@@ -81,12 +82,11 @@ class DPTVAE(Generator):
         delta: float = 1e-9,
         bounds: dict[str, Any] | None = None,
         n_fine_bins: int = 32,
-        epochs: int = 20,
+        epochs: int = 30,
         batch_size: int | None = None,
-        learning_rate: float = 2e-3,
+        learning_rate: float = 3e-3,
         max_grad_norm: float = 1.0,
-        latent_dim: int = 64,
-        hidden: Sequence[int] = (128, 128),
+        hidden: int = 64,
         max_time_s: float | None = None,
         device: str = "auto",
         verbose: bool = True,
@@ -100,7 +100,6 @@ class DPTVAE(Generator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.max_grad_norm = max_grad_norm
-        self.latent_dim = latent_dim
         self.hidden = hidden
         self.max_time_s = max_time_s
         self.device = device
@@ -109,7 +108,7 @@ class DPTVAE(Generator):
 
     def _validate_params(self) -> None:
         def bad(name: str, expectation: str) -> InvalidParameterError:
-            return InvalidParameterError.expected(name, "DPTVAE", expectation, getattr(self, name))
+            return InvalidParameterError.expected(name, "DPAR", expectation, getattr(self, name))
 
         def is_int(v: Any, lo: int) -> bool:
             return bool(isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= lo)
@@ -134,9 +133,8 @@ class DPTVAE(Generator):
                 raise bad(name, "a number > 0")
         if self.max_time_s is not None and not is_pos(self.max_time_s):
             raise bad("max_time_s", "None or a number > 0")
-        if not is_int(self.latent_dim, 1):
-            raise bad("latent_dim", "an int >= 1")
-        validate_layer_sizes(self, "hidden")
+        if not is_int(self.hidden, 1):
+            raise bad("hidden", "an int >= 1 (the width of each column's network)")
         if not isinstance(self.device, str):
             raise bad("device", 'a string: "auto", "cpu" or "cuda"')
 
@@ -149,7 +147,7 @@ class DPTVAE(Generator):
         _opacus()  # a missing opacus fails before any budget is spent
         started = time.perf_counter()
         cols = begin_private_fit(
-            "DPTVAE",
+            "DPAR",
             data,
             schema,
             epsilon=self.epsilon,
@@ -162,16 +160,15 @@ class DPTVAE(Generator):
         self.sizes_ = [len(c) for c in cols.cells]
         self.device_ = pick_device(self.device)
         rng = cols.releaser.rng
-        g = torch_generator(rng, self.device_)
-        self.model_ = self._build(g)
+        self.model_ = self._build(torch_generator(rng, self.device_))
         fine = cols.encode(data)
         rho = MARGIN_SHARE * cols.ledger.rho_budget
-        priors, _ = release_marginals(cols, fine, min(rho, cols.ledger.remaining_rho() * SAFETY))
-        _init_bias(self.model_.head, self.sizes_, priors)
+        shares, _ = release_marginals(cols, fine, min(rho, cols.ledger.remaining_rho() * SAFETY))
+        self.model_.init_marginals(shares)
         with warnings.catch_warnings():  # opacus' notes on secure RNG and alphas; torch's on hooks
             for message in ("Secure RNG", "Optimal order", "Full backward hook"):
                 warnings.filterwarnings("ignore", message=f".*{message}")
-            self.training_ = self._train(fine, cols.ledger, rng, g)
+            self.training_ = self._train(fine, cols.ledger, rng)
         self.ledger_ = cols.ledger
         self.notes_ = cols.notes
         self.columns_ = [str(c) for c in data.columns]
@@ -186,7 +183,7 @@ class DPTVAE(Generator):
         return self
 
     def _train(
-        self, fine: list[np.ndarray], ledger: BudgetLedger, rng: np.random.Generator, g: torch.Generator
+        self, fine: list[np.ndarray], ledger: BudgetLedger, rng: np.random.Generator
     ) -> dict[str, Any]:
         dev = self.device_
         n = len(fine[0])
@@ -199,9 +196,7 @@ class DPTVAE(Generator):
         loader = torch.utils.data.DataLoader(
             dataset, batch_size=batch, generator=torch_generator(rng, torch.device("cpu"))
         )
-        self.model_.log_sigma.requires_grad_(False)  # no value spans: every column is a softmax block
-        opt = adam([p for p in self.model_.parameters() if p.requires_grad], lr=float(self.learning_rate))
-        noise = torch_generator(rng, dev)
+        opt = adam(self.model_.parameters(), lr=float(self.learning_rate))
         private = make_private(
             self.model_,
             opt,
@@ -209,9 +204,10 @@ class DPTVAE(Generator):
             ledger=ledger,
             epochs=int(self.epochs),
             max_grad_norm=float(self.max_grad_norm),
-            noise_generator=noise,
+            noise_generator=torch_generator(rng, dev),
+            criterion=BlockLoss(self.sizes_),
+            ghost_clipping=True,  # per-row norms without per-row gradients: ~10x faster on a CPU
         )
-        loss_fn = VAELoss(self._spans(), 1.0, dev)
 
         def run_epoch(epoch: int) -> float:
             total, steps = 0.0, 0
@@ -219,10 +215,10 @@ class DPTVAE(Generator):
                 if len(xb) == 0:
                     continue
                 private.optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(private.model, xb.to(dev), tb.to(dev), g)
+                loss = private.criterion(private.model(xb.to(dev)), tb.to(dev))
                 loss.backward()
                 private.optimizer.step()
-                total, steps = total + float(loss.detach()), steps + 1
+                total, steps = total + float(loss.item()), steps + 1
             private.check()
             return total / max(steps, 1)
 
@@ -234,7 +230,7 @@ class DPTVAE(Generator):
             patience=epochs + 1,
             check_every=epochs,
             verbose=bool(self.verbose),
-            label="dp_tvae",
+            label="dp_ar",
         )
         result = train(run_epoch, lambda: 0.0, None, [self.model_], config)
         private.model._close()  # detach opacus' hooks; the trained weights stay in self.model_
@@ -255,16 +251,9 @@ class DPTVAE(Generator):
             return min(int(self.batch_size), n)
         return int(np.clip(n // 20, 64, 1024))  # about 20 steps an epoch; large batches drown the noise
 
-    def _spans(self) -> list[Span]:
-        spans, start = [], 0
-        for p, k in zip(self.plans_, self.sizes_, strict=True):
-            spans.append(Span(p.name, start, start + k, "softmax", "category"))
-            start += k
-        return spans
-
-    def _build(self, g: torch.Generator) -> VAE:
-        width, latent, hidden = sum(self.sizes_), int(self.latent_dim), [int(h) for h in self.hidden]
-        return build(lambda: VAE(width, latent, hidden), g, self.device_)
+    def _build(self, g: torch.Generator) -> ColumnAR:
+        sizes, hidden = list(self.sizes_), int(self.hidden)
+        return build(lambda: ColumnAR(sizes, hidden), g, self.device_)
 
     def _margins(self, rng: np.random.Generator) -> list[np.ndarray]:
         """The model's mass on each fine cell, from rows it draws (post-processing of the DP model)."""
@@ -274,23 +263,11 @@ class DPTVAE(Generator):
         ]
 
     # -- sampling -------------------------------------------------------------------------------------
-    @torch.no_grad()
     def _draw_cells(self, n: int, rng: np.random.Generator) -> list[np.ndarray]:
         g = torch_generator(rng, self.device_)
-        blocks = [(s.start, s.stop) for s in self._spans()]
         banned = [torch.as_tensor(c.kind == OTHER, device=self.device_) for c in self.cells_]
-
-        def draw(k: int) -> np.ndarray:
-            z = torch.randn((k, self.model_.latent_dim), generator=g, device=self.device_)
-            out = self.model_.decoder(z)
-            picks = []
-            for (a, b), ban in zip(blocks, banned, strict=True):
-                logits = out[:, a:b].masked_fill(ban, -math.inf)  # "other" is never emitted
-                picks.append(torch.argmax(logits + gumbel(logits.shape, g, logits.device), dim=1))
-            return torch.stack(picks, dim=1).cpu().numpy()
-
-        matrix = in_chunks(n, draw)
-        return [matrix[:, j].astype(np.int64) for j in range(len(blocks))]
+        matrix = in_chunks(n, lambda k: self.model_.sample(k, g, banned).cpu().numpy())  # never "other"
+        return [matrix[:, j].astype(np.int64) for j in range(len(self.cells_))]
 
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
         return cell_values(self.plans_, self.cells_, self._draw_cells(n, rng), rng)
@@ -317,13 +294,3 @@ class DPTVAE(Generator):
         self.model_ = self._build(torch.Generator(device=self.device_))
         load_module_arrays(self.model_, arrays, "net/")
         self.model_.eval()
-
-
-def _init_bias(head: nn.Linear, sizes: list[int], priors: list[np.ndarray]) -> None:
-    """Start each softmax block of the decoder's output at the log of its free prior (see the docstring)."""
-    with torch.no_grad():
-        start = 0
-        for k, prior in zip(sizes, priors, strict=True):
-            logp = np.log(np.maximum(prior, 1e-6))
-            head.bias[start : start + k] = torch.as_tensor(logp - logp.mean(), dtype=head.bias.dtype)
-            start += k
