@@ -152,6 +152,11 @@ def check_faithful(
             assert not set(map(str, s)) & set(map(str, r)), (
                 f"{name}: identifier {col.name!r} copies real keys"
             )
+        if col.kind == "pii" and col.pii_kind != "name":  # fakes; a common name may match by chance
+            copied = set(map(str, s.dropna())) & set(map(str, r.dropna()))
+            assert not copied, (
+                f"{name}: personal-data column {col.name!r} emits real values, e.g. {sorted(copied)[:2]}"
+            )
         if col.kind not in ("identifier",):
             gap = abs(float(s.isna().mean()) - float(r.isna().mean()))
             assert gap <= missing_tolerance, (

@@ -119,6 +119,8 @@ def schema_cmd(
             )
         elif c.kind == "identifier":
             details = f"regenerated as {c.id_template}"
+        elif c.kind == "pii":
+            details = f"personal data ({c.pii_kind}): regenerated with fakes"
         else:
             details = "word-bigram text model"
         table.add_row(c.name, c.kind, c.dtype, f"{c.missing_rate:.1%}", f"{c.n_unique:,}", details)

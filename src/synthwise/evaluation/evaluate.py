@@ -333,7 +333,7 @@ def _check_columns(
                     name, f"is named as the {role} but is not in the real data", f"use one of {schema.names}"
                 )
             )
-        elif schema[name].kind in ("identifier", "text"):
+        elif schema[name].kind in ("identifier", "pii", "text"):
             problems.append(
                 ColumnProblem(
                     name,

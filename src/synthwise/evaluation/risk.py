@@ -141,13 +141,11 @@ def attribute_risk(ctx: Context) -> Score:
 
 @metric("pii_leak", "privacy", "minimize", (0.0, 1.0))
 def pii_leak(ctx: Context) -> Score:
-    """Share of synthetic rows holding a real personal-data value verbatim (PII columns found by
-    synthwise.privacy.detect). Ideal 0."""
-    from synthwise.privacy.pii import detect
-
-    cols = [f.column for f in detect(ctx.real.train.frame) if f.column in ctx.synthetic.frame.columns]
+    """Share of synthetic rows holding a real personal-data value verbatim, in the columns of kind
+    ``pii`` (found by synthwise.privacy.detect when the schema is inferred). Ideal 0."""
+    cols = [c.name for c in ctx.schema.columns if c.kind == "pii" and c.name in ctx.synthetic.frame.columns]
     if not cols:
-        raise Skip("no column holds personal data (synthwise.privacy.detect found none)")
+        raise Skip("no column holds personal data (no column of kind pii in the schema)")
     syn = ctx.synthetic.frame
     hit = np.zeros(len(syn), dtype=bool)
     per_column = {}

@@ -193,7 +193,7 @@ def condition_codes(transformer: TableTransformer, frame: pd.DataFrame) -> pd.Da
         raise SamplingError(
             f"Conditions name unknown columns {unknown}. Fix: condition only on {schema.names}."
         )
-    bad = [c for c in frame.columns if schema[c].kind in ("identifier", "text")]
+    bad = [c for c in frame.columns if schema[c].kind in ("identifier", "pii", "text")]
     if bad:
         raise SamplingError(f"Cannot condition on identifier or text columns {bad}. Fix: drop them.")
     from synthwise.transforms import encode_column

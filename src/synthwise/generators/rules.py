@@ -101,7 +101,7 @@ class Rules(Generator):
                 "add it to the spec's columns, or drop it from the data",
             )
             for c in self.schema_.columns
-            if c.kind not in ("identifier", "text") and tspec.column(c.name) is None
+            if c.kind not in ("identifier", "pii", "text") and tspec.column(c.name) is None
         ]
         if problems:
             raise ColumnError(problems)

@@ -351,7 +351,7 @@ def leak_check(
         pii[col] = (int(hits.sum()), float(hits.sum() / max(1, len(synthetic))))
     if columns is None:
         schema = infer_schema(real)
-        columns = [c.name for c in schema.columns if c.kind not in ("identifier", "text")]
+        columns = [c.name for c in schema.columns if c.kind not in ("identifier", "pii", "text")]
     cols = tuple(columns)
     rk = combination_keys(real, cols)
     values, counts = np.unique(rk, return_counts=True)

@@ -126,7 +126,7 @@ def _plan_from_dtype(name: str, dtype: Any) -> ColumnPlan:
 
 
 def _plan_from_schema(col: ColumnSchema) -> ColumnPlan | None:
-    if col.kind in ("identifier", "text"):
+    if col.kind in ("identifier", "pii", "text"):
         return None
     plan = ColumnPlan(col.name, col.kind, col.dtype, integer=col.integer)
     if col.kind in DISCRETE:

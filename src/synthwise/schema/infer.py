@@ -145,6 +145,10 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
             max=_ts(nonnull.max()),
             **base,
         )
+    if kind is None:
+        pii = _pii_kind(s, n_unique, len(nonnull))
+        if pii is not None:
+            return ColumnSchema(kind="pii", pii_kind=pii, **base)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return _numeric_or_id(name, s, nonnull, base, kind, max_categories)
 
@@ -197,6 +201,28 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
         )
     cats = tuple(sorted((_py(v) for v in nonnull.unique()), key=_sort_key))
     return ColumnSchema(kind="categorical", categories=cats, **base)
+
+
+def _pii_kind(s: pd.Series, n_unique: int, n: int) -> str | None:
+    """The personal-data kind of a column that is regenerated with fakes (see transforms.pii), or None.
+
+    Needs most sampled values to match a recognizer, or the column name and a fair share of values to
+    agree; names must be many distinct values, and a national id named as such nearly unique per row."""
+    from synthwise.privacy.pii import detect_column
+    from synthwise.transforms.pii import REGENERATED
+
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return None
+    found = detect_column(s)
+    if found is None or found.kind not in REGENERATED:
+        return None
+    if found.kind == "name" and n_unique < max(20, 0.2 * n):
+        return None  # a few repeated words ("White", "Male", "Boston") are categories, not people
+    if found.share >= 0.5 or (found.by == "both" and found.share >= 0.3):
+        return found.kind
+    if found.kind == "national_id" and found.by == "name" and n_unique >= 0.9 * n:
+        return found.kind
+    return None
 
 
 def _numeric_or_id(

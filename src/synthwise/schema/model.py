@@ -14,8 +14,17 @@ from typing import Any, Literal
 
 from synthwise.errors import DataError
 
-Kind = Literal["numeric", "categorical", "boolean", "datetime", "identifier", "text", "constant"]
-KINDS: tuple[str, ...] = ("numeric", "categorical", "boolean", "datetime", "identifier", "text", "constant")
+Kind = Literal["numeric", "categorical", "boolean", "datetime", "identifier", "pii", "text", "constant"]
+KINDS: tuple[str, ...] = (
+    "numeric",
+    "categorical",
+    "boolean",
+    "datetime",
+    "identifier",
+    "pii",
+    "text",
+    "constant",
+)
 Role = Literal["entity", "sequence_index"]
 
 SCHEMA_FORMAT = "synthwise.schema/1"
@@ -46,6 +55,8 @@ class ColumnSchema:
     resolution: str | None = None  # smallest unit every value is a multiple of: "D", "s", "ms", "us", "ns"
     # identifier: a template such as "int", "uuid", or a prefix plus digit count ("ID-{:06d}")
     id_template: str | None = None
+    # pii: personal data, regenerated with fakes of this kind ("name", "email", "phone", ...)
+    pii_kind: str | None = None
     # sequences
     role: Role | None = None
 

@@ -26,6 +26,7 @@ from synthwise.transforms.categorical import decode_categorical, encode_categori
 from synthwise.transforms.datetime import decode_datetime, encode_datetime
 from synthwise.transforms.identifier import generate_identifiers
 from synthwise.transforms.numeric import decode_numeric, encode_numeric
+from synthwise.transforms.pii import generate_pii
 from synthwise.transforms.text import TextModel
 
 ENCODED_KINDS = ("numeric", "categorical", "boolean", "datetime", "constant")
@@ -93,7 +94,8 @@ class TableTransformer:
         return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
 
     def from_codes(self, codes: pd.DataFrame, *, rng: np.random.Generator, id_start: int = 0) -> pd.DataFrame:
-        """Codes back to a full table in schema order; identifiers and text are generated fresh."""
+        """Codes back to a full table in schema order; identifiers, personal data and text are generated
+        fresh."""
         self._check_fitted()
         n = len(codes)
         out: dict[str, pd.Series] = {}
@@ -102,6 +104,8 @@ class TableTransformer:
                 series = decode_column(codes[col.name].to_numpy(), col, clip=self.clip)
             elif col.kind == "identifier":
                 series = generate_identifiers(col, n, rng, start=id_start)
+            elif col.kind == "pii":
+                series = generate_pii(col, n, rng)
             else:
                 series = self._text(col, n, rng)
             series = series.reset_index(drop=True)
