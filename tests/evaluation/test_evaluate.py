@@ -260,3 +260,16 @@ def test_regression_target_uses_r2(tables: dict[str, pd.DataFrame], quick: Quick
     assert ev["r2"].reference is not None and ev["r2"].reference > 0.3
     assert ev["ratio"].value == pytest.approx(1.0, abs=0.15)
     assert not math.isnan(ev["r2"].value)
+
+
+def test_a_synthetic_column_left_all_missing_still_scores_utility(
+    tables: dict[str, pd.DataFrame], quick: Quick
+) -> None:
+    # e.g. MST at a small epsilon releases no category of a column; TSTR must still run, and lose
+    syn = tables["disjoint"].assign(balance=np.nan)
+    ev = quick(tables["train"], syn, tables["holdout"], target="default", metrics=["utility"])
+    full = quick(
+        tables["train"], tables["disjoint"], tables["holdout"], target="default", metrics=["utility"]
+    )
+    assert not math.isnan(ev["roc_auc"].value)
+    assert ev["roc_auc"].value < full["roc_auc"].value - 0.1  # balance is what predicts a default

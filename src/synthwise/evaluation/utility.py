@@ -69,6 +69,10 @@ def _fit_predict(
     y = class_labels(rows.codes[target].to_numpy(), classes, task)
     ok = ~np.isnan(y) & (y >= 0) if task == "classification" else ~np.isnan(y)
     x, y = x[ok], y[ok]
+    empty = np.isnan(x).all(axis=0)
+    if empty.any():  # a column the synthetic data never fills: constant, so the model cannot use it
+        x = x.copy()
+        x[:, empty] = 0.0
     seed = int(ctx.rng("utility." + salt).integers(2**31 - 1))
     if task == "regression":
         if len(y) < 2:
