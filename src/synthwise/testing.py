@@ -165,6 +165,32 @@ def check_faithful(
             )
 
 
+def marginal_error(real: pd.DataFrame, synth: pd.DataFrame) -> float:
+    """Mean over columns of the worst CDF gap on the real deciles (numerics) or the total variation
+    distance of the category shares (others, missing counted as a category in ``synth``). 0 = equal."""
+    errs = []
+    for col in real.columns:
+        if pd.api.types.is_numeric_dtype(real[col]):
+            grid = np.quantile(real[col].dropna(), np.linspace(0.05, 0.95, 19))
+            r = (real[col].to_numpy()[:, None] <= grid).mean(0)
+            s = (synth[col].to_numpy()[:, None] <= grid).mean(0)
+            errs.append(float(np.abs(r - s).max()))
+        else:
+            a = real[col].value_counts(normalize=True)
+            b = synth[col].value_counts(normalize=True, dropna=False)
+            errs.append(0.5 * float(a.sub(b, fill_value=0).abs().sum()))
+    return float(np.mean(errs))
+
+
+def run_cli(args: list[str], capsys: Any) -> tuple[int, str]:
+    """Run ``synthwise ARGS`` in process; the exit code and everything printed (``capsys``: pytest's)."""
+    from synthwise.cli import main
+
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
 # ---------------------------------------------------------------------------------------------------
 # Hypothesis strategies
 

@@ -8,13 +8,7 @@ import pandas as pd
 import pytest
 
 import synthwise as sw
-from synthwise.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(args)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+from synthwise.testing import run_cli as run
 
 
 @pytest.fixture(scope="module")

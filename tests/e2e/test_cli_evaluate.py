@@ -9,15 +9,9 @@ import pandas as pd
 import pytest
 
 import synthwise as sw
-from synthwise.cli import main
+from synthwise.testing import run_cli as run
 
 PASSING = "alpha_precision=0.9,authenticity=0.2,dcr_share=0.6,detection_auc=0.6"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(args)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from synthwise.cli import main
 from synthwise.generators import load_generator
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(args)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+from synthwise.testing import run_cli as run
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from synthwise.cli import main
+from synthwise.testing import run_cli as run
 from synthwise.testing_sequential import small_pbcseq
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(args)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def test_generate_sequential_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ pytest.importorskip("opacus")
 from synthwise.errors import InvalidParameterError, MissingDependencyError
 from synthwise.generators import create, load_generator
 from synthwise.schema import infer_schema
+from synthwise.testing import marginal_error
 
 FAST = {"epochs": 3, "verbose": False}
 
@@ -109,25 +110,11 @@ def test_a_budget_too_small_for_the_training_is_a_clear_error(small_default: pd.
         create("dp_ar", seed=0, epsilon=0.02, **FAST).fit(small_default)
 
 
-def _marginal_error(real: pd.DataFrame, syn: pd.DataFrame) -> float:
-    errs = []
-    for col in real.columns:
-        if pd.api.types.is_numeric_dtype(real[col]):
-            grid = np.quantile(real[col], np.linspace(0.1, 0.9, 9))
-            r = (real[col].to_numpy()[:, None] <= grid).mean(0)
-            s = (syn[col].to_numpy()[:, None] <= grid).mean(0)
-            errs.append(float(np.abs(r - s).max()))
-        else:
-            a, b = real[col].value_counts(normalize=True), syn[col].value_counts(normalize=True, dropna=False)
-            errs.append(0.5 * float(a.sub(b, fill_value=0).abs().sum()))
-    return float(np.mean(errs))
-
-
 def test_utility_improves_as_epsilon_grows(small_default: pd.DataFrame) -> None:
     mean_error = []
     for eps in (0.5, 10.0):
         errs = [
-            _marginal_error(
+            marginal_error(
                 small_default,
                 create("dp_ar", seed=s, epsilon=eps, **FAST).fit(small_default).sample(1500, seed=s),
             )

@@ -14,7 +14,7 @@ from synthwise.errors import ColumnError, InvalidParameterError
 from synthwise.generators import create, load_generator
 from synthwise.privacy.release import Releaser
 from synthwise.schema import ColumnSchema, Schema, infer_schema
-from synthwise.testing import check_faithful, mixed_table
+from synthwise.testing import check_faithful, marginal_error, mixed_table
 
 DOMAIN_STEPS = {
     "range (log-scale histogram)",
@@ -242,32 +242,13 @@ def test_neighbouring_datasets_give_output_distributions_within_the_bound() -> N
     assert _worst_excess(p_open, q_open, eps) > 0.2
 
 
-def _error(real: pd.DataFrame, syn: pd.DataFrame) -> float:
-    errs = []
-    for col in real.columns:
-        if pd.api.types.is_numeric_dtype(real[col]):
-            grid = np.quantile(real[col], np.linspace(0.05, 0.95, 19))
-            errs.append(
-                float(
-                    np.max(
-                        np.abs(
-                            (real[col].to_numpy()[:, None] <= grid).mean(0)
-                            - (syn[col].to_numpy()[:, None] <= grid).mean(0)
-                        )
-                    )
-                )
-            )
-        else:
-            a, b = real[col].value_counts(normalize=True), syn[col].value_counts(normalize=True, dropna=False)
-            errs.append(0.5 * float(a.sub(b, fill_value=0).abs().sum()))
-    return float(np.mean(errs))
-
-
 def test_utility_improves_as_epsilon_grows(small_default: pd.DataFrame) -> None:
     mean_error = []
     for eps in (0.05, 0.5, 5.0):
         errs = [
-            _error(small_default, create("mst", seed=s, epsilon=eps).fit(small_default).sample(2000, seed=s))
+            marginal_error(
+                small_default, create("mst", seed=s, epsilon=eps).fit(small_default).sample(2000, seed=s)
+            )
             for s in range(3)
         ]
         mean_error.append(np.mean(errs))

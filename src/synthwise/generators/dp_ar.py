@@ -146,16 +146,7 @@ class DPAR(Generator):
 
         _opacus()  # a missing opacus fails before any budget is spent
         started = time.perf_counter()
-        cols = begin_private_fit(
-            "DPAR",
-            data,
-            schema,
-            epsilon=self.epsilon,
-            delta=self.delta,
-            seed=self.seed,
-            bounds=self.bounds,
-            n_fine_bins=self.n_fine_bins,
-        )
+        cols = begin_private_fit(self, data, schema)
         self.plans_, self.cells_ = cols.plans, cols.cells
         self.sizes_ = [len(c) for c in cols.cells]
         self.device_ = pick_device(self.device)

@@ -106,16 +106,7 @@ class MST(Generator):
         """Learn under ``(epsilon, delta)``-DP. ``schema`` and ``bounds`` are treated as PUBLIC."""
         self._validate_params()
         started = time.perf_counter()
-        cols = begin_private_fit(
-            "MST",
-            data,
-            schema,
-            epsilon=self.epsilon,
-            delta=self.delta,
-            seed=self.seed,
-            bounds=self.bounds,
-            n_fine_bins=self.n_fine_bins,
-        )
+        cols = begin_private_fit(self, data, schema)
         model = self._measure_and_estimate(cols.plans, cols.cells, cols.encode(data), cols.releaser)
         self.plans_, self.cells_ = cols.plans, cols.cells
         self.tree_, self.weights_, n_hat, margins = model

@@ -72,18 +72,12 @@ class PrivateColumns:
         return [f"{p.name}: {note}" for p in self.plans for note in p.notes]
 
 
-def begin_private_fit(
-    owner: str,
-    data: pd.DataFrame,
-    schema: Schema | None,
-    *,
-    epsilon: float,
-    delta: float,
-    seed: Any,
-    bounds: dict[str, Any] | None,
-    n_fine_bins: int,
-) -> PrivateColumns:
-    """Check the input, open the ledger, release the private domains and cut every column into cells."""
+def begin_private_fit(gen: Any, data: pd.DataFrame, schema: Schema | None) -> PrivateColumns:
+    """Check the input, open the ledger, release the private domains and cut every column into cells.
+
+    ``gen`` is the DP generator: its ``epsilon``, ``delta``, ``seed``, ``bounds`` and ``n_fine_bins``."""
+    owner = type(gen).__name__
+    epsilon, delta, seed, bounds, n_fine_bins = gen.epsilon, gen.delta, gen.seed, gen.bounds, gen.n_fine_bins
     check_table(data)
     if schema is not None and schema.n_rows == len(data):
         raise InvalidParameterError(

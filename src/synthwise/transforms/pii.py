@@ -21,22 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthwise.privacy.pii import KINDS
 from synthwise.privacy.recognizers import iban_check_digits, luhn_check_digit
 from synthwise.schema import ColumnSchema
 
-REGENERATED = (
-    "name",
-    "email",
-    "phone",
-    "address",
-    "ssn",
-    "national_id",
-    "iban",
-    "card_number",
-    "ip",
-    "url",
-    "uuid",
-)  # date_of_birth stays a datetime column and free text a text column: both are modelled
+# date_of_birth stays a datetime column and free text a text column: both are modelled
+REGENERATED = tuple(k for k in KINDS if k not in ("date_of_birth", "free_text"))
 
 
 def generate_pii(col: ColumnSchema, n: int, rng: np.random.Generator, *, locale: str = "en_US") -> pd.Series:
