@@ -178,11 +178,15 @@ class DPAR(Generator):
     ) -> dict[str, Any]:
         dev = self.device_
         n = len(fine[0])
-        offsets = np.cumsum([0, *self.sizes_[:-1]])
-        idx = np.stack(fine, axis=1).astype(np.int64)
-        x = np.zeros((n, sum(self.sizes_)), dtype=np.float32)
-        x[np.arange(n)[:, None], idx + offsets] = 1.0
-        dataset = torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(idx))
+        idx = torch.from_numpy(np.stack(fine, axis=1).astype(np.int64))
+        offsets = torch.as_tensor(np.cumsum([0, *self.sizes_[:-1]]), dtype=torch.long, device=dev)
+        width = sum(self.sizes_)
+
+        def one_hot(cells: torch.Tensor) -> torch.Tensor:  # per batch: no n x width matrix in memory
+            x = torch.zeros((len(cells), width), device=dev)
+            return x.scatter_(1, cells + offsets, 1.0)
+
+        dataset = torch.utils.data.TensorDataset(idx)
         batch = self._batch_size(n)
         loader = torch.utils.data.DataLoader(
             dataset, batch_size=batch, generator=torch_generator(rng, torch.device("cpu"))
@@ -202,11 +206,12 @@ class DPAR(Generator):
 
         def run_epoch(epoch: int) -> float:
             total, steps = 0.0, 0
-            for xb, tb in private.loader:
-                if len(xb) == 0:
+            for (cells,) in private.loader:
+                if len(cells) == 0:
                     continue
+                cells = cells.to(dev)
                 private.optimizer.zero_grad(set_to_none=True)
-                loss = private.criterion(private.model(xb.to(dev)), tb.to(dev))
+                loss = private.criterion(private.model(one_hot(cells)), cells)
                 loss.backward()
                 private.optimizer.step()
                 total, steps = total + float(loss.item()), steps + 1
