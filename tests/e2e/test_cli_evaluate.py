@@ -29,23 +29,21 @@ def files(
     return paths
 
 
+def judge(
+    command: str, files: dict[str, Path], synthetic: Path, *extra: str, quick: bool = True
+) -> list[str]:
+    """``synthwise COMMAND --real train --synthetic SYNTHETIC --holdout holdout EXTRA...`` (quick: no
+    baselines, no bootstrap)."""
+    args = [command, "--real", str(files["train"]), "--synthetic", str(synthetic)]
+    args += ["--holdout", str(files["holdout"]), *extra]
+    return [*args, "--no-baselines", "--bootstrap", "0"] if quick else args
+
+
 def test_copy_of_the_train_fails_the_gate_and_names_authenticity(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = [
-        "evaluate",
-        "--real",
-        str(files["train"]),
-        "--synthetic",
-        str(files["train"]),
-        "--holdout",
-        str(files["holdout"]),
-        "--target",
-        "default",
-        "--fail-under",
-        "authenticity=0.5",
-    ]
-    code, text = run([*args, "--no-baselines", "--bootstrap", "0"], capsys)
+    args = judge("evaluate", files, files["train"], "--target", "default", "--fail-under", "authenticity=0.5")
+    code, text = run(args, capsys)
     assert code == 1, text
     assert "memorization.authenticity = 0, needs >= 0.5" in text
     for group in ("fidelity", "diversity", "memorization", "utility", "privacy"):
@@ -56,30 +54,18 @@ def test_fresh_sample_passes_and_writes_json_and_html(
     files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_json, out_html = tmp_path / "scores.json", tmp_path / "report.html"
-    code, text = run(
-        [
-            "evaluate",
-            "--real",
-            str(files["train"]),
-            "--synthetic",
-            str(files["fresh"]),
-            "--holdout",
-            str(files["holdout"]),
-            "--target",
-            "default",
-            "--sensitive",
-            "student",
-            "--json",
-            str(out_json),
-            "--html",
-            str(out_html),
-            "--fail-under",
-            PASSING,
-            "--bootstrap",
-            "20",
-        ],
-        capsys,
-    )
+    extra = [
+        "--target",
+        "default",
+        "--sensitive",
+        "student",
+        "--json",
+        str(out_json),
+        "--html",
+        str(out_html),
+    ]
+    args = judge("evaluate", files, files["fresh"], *extra, "--fail-under", PASSING, quick=False)
+    code, text = run([*args, "--bootstrap", "20"], capsys)
     assert code == 0, text
     assert "Gate passed: 4 of 4 thresholds met." in text
     data = json.loads(out_json.read_text())
@@ -98,25 +84,7 @@ def test_cart_sample_passes_reasonable_thresholds(
         pytest.skip(f"cart generator unavailable: {exc}")
     syn = tmp_path / "cart.csv"
     gen.sample(1000).to_csv(syn, index=False)
-    code, text = run(
-        [
-            "evaluate",
-            "--real",
-            str(files["train"]),
-            "--synthetic",
-            str(syn),
-            "--holdout",
-            str(files["holdout"]),
-            "--target",
-            "default",
-            "--fail-under",
-            PASSING,
-            "--no-baselines",
-            "--bootstrap",
-            "0",
-        ],
-        capsys,
-    )
+    code, text = run(judge("evaluate", files, syn, "--target", "default", "--fail-under", PASSING), capsys)
     assert code == 0, text
 
 
@@ -124,8 +92,7 @@ def test_quasi_identifiers_feed_the_risk_metrics_and_the_gate(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     out = tmp_path / "scores.json"
-    base = ["evaluate", "--real", str(files["train"]), "--synthetic", str(files["fresh"])]
-    base += ["--holdout", str(files["holdout"]), "--no-baselines", "--bootstrap", "0", "--json", str(out)]
+    base = judge("evaluate", files, files["fresh"], "--json", str(out))
     code, text = run([*base, "--qi", "student", "--qi", "default", "--secret", "income"], capsys)
     assert code == 0, text
     scores = json.loads(out.read_text())
@@ -145,18 +112,7 @@ def test_gate_file_and_bad_threshold(
 ) -> None:
     gate = tmp_path / "gate.yaml"
     gate.write_text("exact_copies: '<= 0.01'\nmia_auc: '<= 0.6'\n")
-    base = [
-        "evaluate",
-        "--real",
-        str(files["train"]),
-        "--synthetic",
-        str(files["train"]),
-        "--holdout",
-        str(files["holdout"]),
-        "--no-baselines",
-        "--bootstrap",
-        "0",
-    ]
+    base = judge("evaluate", files, files["train"])
     code, text = run([*base, "--gate", str(gate)], capsys)
     assert code == 1
     assert "privacy.exact_copies = 1, needs <= 0.01" in text and "privacy.mia_auc" in text
@@ -182,25 +138,7 @@ def test_audit_writes_the_kept_rows(
         mixed, index=False
     )
     out, report = tmp_path / "clean.csv", tmp_path / "audit.json"
-    code, text = run(
-        [
-            "audit",
-            "--real",
-            str(files["train"]),
-            "--synthetic",
-            str(mixed),
-            "--holdout",
-            str(files["holdout"]),
-            "-o",
-            str(out),
-            "--json",
-            str(report),
-            "--no-baselines",
-            "--bootstrap",
-            "0",
-        ],
-        capsys,
-    )
+    code, text = run(judge("audit", files, mixed, "-o", str(out), "--json", str(report)), capsys)
     assert code == 0, text
     kept = pd.read_csv(out)
     assert 0 < len(kept) < 600
