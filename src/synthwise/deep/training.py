@@ -121,6 +121,33 @@ def train(
     return result
 
 
+def train_generator(
+    gen: Any,
+    run_epoch: Callable[[int], float],
+    score: Callable[[], float],
+    guard: Any,
+    check_guard: Callable[[int], tuple[float, bool]],
+    modules: Sequence[nn.Module],
+    *,
+    max_epochs: int,
+    check_every: int,
+    label: str,
+) -> None:
+    """:func:`train` with a deep generator's own settings (``max_time_s``, ``patience``, ``verbose``);
+    sets its ``training_`` and ``guard_history_`` (``guard``: its memorization guard, or None)."""
+    config = TrainConfig(
+        max_epochs=int(max_epochs),
+        max_time_s=gen.max_time_s,
+        patience=int(gen.patience),
+        check_every=check_every,
+        verbose=bool(gen.verbose),
+        label=label,
+    )
+    result = train(run_epoch, score, check_guard if guard else None, modules, config)
+    gen.training_ = result.to_dict()
+    gen.guard_history_ = list(guard.history) if guard else []
+
+
 class _Checkpoints:
     """Keeps the best checkpoint that passed the guard (and the lowest-DCR one as a fallback)."""
 

@@ -40,7 +40,7 @@ from synthwise.deep.nets import (
     softmax_blocks,
     torch_generator,
 )
-from synthwise.deep.training import TrainConfig, train
+from synthwise.deep.training import train_generator
 from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator, condition_groups, sample_by_rejection
@@ -177,17 +177,17 @@ class CTGAN(Generator):
             synth = self._draw(guard.n_synthetic, guard_g, None)
             return guard.check(self.encoder_.inverse(synth, guard_rng), epoch)
 
-        config = TrainConfig(
+        train_generator(
+            self,
+            run_epoch,
+            score,
+            guard,
+            check_guard,
+            [self.generator_, critic],
             max_epochs=auto_epochs(self.max_epochs, steps, target_steps=AUTO_STEPS, cap=AUTO_MAX_EPOCHS),
-            max_time_s=self.max_time_s,
-            patience=int(self.patience),
             check_every=check_every,
-            verbose=bool(self.verbose),
             label="ctgan",
         )
-        result = train(run_epoch, score, check_guard if guard else None, [self.generator_, critic], config)
-        self.training_ = result.to_dict()
-        self.guard_history_ = list(guard.history) if guard else []
 
     def _build(self, g: torch.Generator) -> tuple[GanGenerator, Critic]:
         width, cond_dim = self.encoder_.width, self.sampler_.dim

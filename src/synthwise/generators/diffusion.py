@@ -29,7 +29,7 @@ from synthwise.deep.fitting import (
     validate_layer_sizes,
 )
 from synthwise.deep.nets import adam, build, init_softmax_bias, pick_device, targets, torch_generator
-from synthwise.deep.training import TrainConfig, train
+from synthwise.deep.training import train_generator
 from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
@@ -154,17 +154,17 @@ class Diffusion(Generator):
             synth = self._draw(guard.n_synthetic, guard_g, steps=min(int(self.sample_steps), GUARD_STEPS))
             return guard.check(self.encoder_.inverse(synth, guard_rng), epoch)
 
-        config = TrainConfig(
-            max_epochs=int(max_epochs),
-            max_time_s=self.max_time_s,
-            patience=int(self.patience),
+        train_generator(
+            self,
+            run_epoch,
+            score,
+            guard,
+            check_guard,
+            [self.process_.net],
+            max_epochs=max_epochs,
             check_every=check_every,
-            verbose=bool(self.verbose),
             label="diffusion",
         )
-        result = train(run_epoch, score, check_guard if guard else None, [self.process_.net], config)
-        self.training_ = result.to_dict()
-        self.guard_history_ = list(guard.history) if guard else []
 
     def _build(self, g: torch.Generator) -> Process:
         n_num = len(self.encoder_.spans_of("value"))

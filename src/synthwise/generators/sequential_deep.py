@@ -34,7 +34,7 @@ from synthwise.deep.nets import (
     targets,
     torch_generator,
 )
-from synthwise.deep.training import TrainConfig, train
+from synthwise.deep.training import train_generator
 from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities
@@ -178,17 +178,17 @@ class SequentialDeep(SequentialGenerator):
             values = self._values(self.encoder_.inverse(gen_rows), seqs.lengths[chosen])
             return gd.check(_summaries(context[chosen], values, seqs.lengths[chosen]), epoch)
 
-        config = TrainConfig(
+        train_generator(
+            self,
+            run_epoch,
+            score,
+            guard,
+            check_guard,
+            [self.model_],
             max_epochs=int(self.max_epochs or 300),
-            max_time_s=self.max_time_s,
-            patience=int(self.patience),
             check_every=check_every,
-            verbose=bool(self.verbose),
             label="sequential_deep",
         )
-        result = train(run_epoch, score, check_guard if guard else None, [self.model_], config)
-        self.training_ = result.to_dict()
-        self.guard_history_ = list(guard.history) if guard else []
         finite = seqs.gaps[~np.isnan(seqs.gaps)]
         self.max_gap_ = float(finite.max()) if finite.size else 0.0
 

@@ -35,7 +35,7 @@ from synthwise.deep.nets import (
     targets,
     torch_generator,
 )
-from synthwise.deep.training import TrainConfig, train
+from synthwise.deep.training import train_generator
 from synthwise.deep.vae import LOG_SIGMA_MAX, LOG_SIGMA_MIN, VAE, VAELoss, decode_sample
 from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
@@ -137,17 +137,17 @@ class TVAE(Generator):
             synth = self._decode(guard.n_synthetic, guard_g)
             return guard.check(self.encoder_.inverse(synth.cpu().numpy(), guard_rng), epoch)
 
-        config = TrainConfig(
+        train_generator(
+            self,
+            run_epoch,
+            score,
+            guard,
+            check_guard,
+            [self.model_],
             max_epochs=auto_epochs(self.max_epochs, steps, target_steps=AUTO_STEPS, cap=AUTO_MAX_EPOCHS),
-            max_time_s=self.max_time_s,
-            patience=int(self.patience),
             check_every=check_every,
-            verbose=bool(self.verbose),
             label="tvae",
         )
-        result = train(run_epoch, score, check_guard if guard else None, [self.model_], config)
-        self.training_ = result.to_dict()
-        self.guard_history_ = list(guard.history) if guard else []
 
     def _build(self, g: torch.Generator) -> VAE:
         width, latent, hidden = self.encoder_.width, int(self.latent_dim), [int(h) for h in self.hidden]
