@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from synthwise.testing import run_cli as run
-from synthwise.testing_sequential import small_pbcseq
+from synthwise.testing.sequential import small_pbcseq
 
 
 def test_generate_sequential_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from synthwise.evaluation import get_metric
 from synthwise.evaluation.sequential import SEQUENCE_METRICS, evaluate_sequential
-from synthwise.testing_sequential import small_pbcseq
+from synthwise.testing.sequential import small_pbcseq
 
 FAST: dict[str, Any] = {"baselines": False, "n_bootstrap": 0}
 

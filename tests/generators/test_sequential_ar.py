@@ -11,7 +11,7 @@ import pytest
 
 import synthwise as sw
 from synthwise.errors import InvalidParameterError, SamplingError
-from synthwise.testing_sequential import check_sequential_generator, small_pbcseq
+from synthwise.testing.sequential import check_sequential_generator, small_pbcseq
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("torch")
 
 import synthwise as sw
-from synthwise.testing_sequential import check_sequential_generator, small_pbcseq
+from synthwise.testing.sequential import check_sequential_generator, small_pbcseq
 
 
 def test_sequential_deep_conformance_on_pbcseq() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from synthwise.generators import create, load_generator
-from synthwise.testing import _fast_params, check_faithful
+from synthwise.testing.generators import _fast_params, check_faithful
 
 
 def small_pbcseq(n_entities: int = 60) -> pd.DataFrame:
