@@ -44,7 +44,7 @@ def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, *, seed: int = 0) -> 
     keep = [c.name for c in schema.columns if c.kind not in ("identifier", "text")]
     schema = type(schema)(columns=tuple(schema[c] for c in keep), n_rows=schema.n_rows)
     tt = TableTransformer(schema).fit(real[keep])
-    x = np.vstack([tt.encode(real[keep]), tt.encode(synth[keep])])
+    x = detection_features(tt, real[keep], synth[keep])
     y = np.r_[np.zeros(len(real)), np.ones(len(synth))]
     oof = np.zeros(len(y))
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
@@ -52,6 +52,20 @@ def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, *, seed: int = 0) -> 
         clf = HistGradientBoostingClassifier(random_state=seed).fit(x[tr], y[tr])
         oof[te] = clf.predict_proba(x[te])[:, 1]
     return float(roc_auc_score(y, oof))
+
+
+def detection_features(tt: TableTransformer, real: pd.DataFrame, synth: pd.DataFrame) -> np.ndarray:
+    """Real then synthetic rows as a matrix without NaN: each code (missing filled with the real mean),
+    followed by a missing flag for each column with missing values."""
+    real_codes, synth_codes = tt.to_codes(real, unseen="nan"), tt.to_codes(synth, unseen="nan")
+    blocks: list[np.ndarray] = []
+    for col in tt.encoded:
+        fill = np.nanmean(real_codes[col.name]) if real_codes[col.name].notna().any() else 0.0
+        v = np.r_[real_codes[col.name].to_numpy(), synth_codes[col.name].to_numpy()]
+        blocks.append(np.where(np.isnan(v), fill, v))
+        if col.missing_rate > 0:
+            blocks.append(np.isnan(v).astype(np.float64))
+    return np.column_stack(blocks) if blocks else np.zeros((len(real) + len(synth), 0))
 
 
 def copied_share(real: pd.DataFrame, synth: pd.DataFrame) -> float:

@@ -115,7 +115,7 @@ def split(df: pd.DataFrame, entity: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def run_pair(gen: str, data: str, args: argparse.Namespace) -> dict[str, Any]:
-    from synthwise.evaluation.sequential import evaluate_sequential
+    from synthwise.evaluation import evaluate_sequential
     from synthwise.schema import infer_schema
     from synthwise.schema.roles import infer_roles
 

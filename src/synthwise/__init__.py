@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthwise import datasets
+from synthwise._version import __version__
 from synthwise.errors import (
     ColumnError,
     DataError,
@@ -21,8 +22,6 @@ from synthwise.errors import (
 from synthwise.generators import Generator, create, list_generators, load_generator
 from synthwise.io import read_table, write_table
 from synthwise.schema import ColumnSchema, Schema, infer_schema, validate_data
-
-__version__ = "0.1.0"
 
 
 def get_generator(name: str, **params: Any) -> Generator:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +29,11 @@ def _suffix(path: Path) -> str:
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV / TSV / Parquet file into a DataFrame with clear errors for unusable files."""
+    return read_table_sha256(path)[0]
+
+
+def read_table_sha256(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
+    """:func:`read_table` and the SHA-256 of the file's bytes, from one read of the file."""
     p = Path(path)
     if not p.exists():
         raise DataError(f"File {str(p)!r} does not exist. Fix: check the path.")
@@ -36,29 +43,30 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     if p.stat().st_size == 0:
         raise DataError(f"File {str(p)!r} is empty. Fix: give a table with a header row and data rows.")
     try:
+        data = p.read_bytes()
         if suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(p)
+            df = pd.read_parquet(io.BytesIO(data))
         else:
-            df = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", low_memory=False)
+            df = pd.read_csv(io.BytesIO(data), sep="\t" if suffix == ".tsv" else ",", low_memory=False)
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"File {str(p)!r} has no columns. Fix: give a table with a header row.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
         raise DataError(f"File {str(p)!r} cannot be read as {suffix}: {exc}. Fix: check the file.") from exc
-    dupes = _duplicate_header(p, suffix)
+    dupes = _duplicate_header(data, suffix)
     if dupes:
         raise DataError(
             f"File {str(p)!r}: duplicate column names {dupes}. Fix: give every column a unique name."
         )
-    return df
+    return df, hashlib.sha256(data).hexdigest()
 
 
-def _duplicate_header(path: Path, suffix: str) -> list[str]:
+def _duplicate_header(data: bytes, suffix: str) -> list[str]:
     """pandas silently renames duplicate CSV headers (``a``, ``a.1``); detect that from the raw header."""
     if suffix in (".parquet", ".pq"):
         return []
     import csv
 
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+    with io.TextIOWrapper(io.BytesIO(data), newline="", encoding="utf-8", errors="replace") as fh:
         header = next(csv.reader(fh, delimiter="\t" if suffix == ".tsv" else ","), [])
     seen: set[str] = set()
     dupes: list[str] = []

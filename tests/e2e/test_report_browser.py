@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from synthwise.report import example_evaluation, render_html
+from synthwise.report import render_html, write_html
+from synthwise.testing.reports import example_evaluation
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 N_COLUMNS = 12
@@ -57,7 +58,7 @@ def _console(stderr: str) -> list[str]:
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
-    example_evaluation(n_columns=N_COLUMNS).to_html(path)
+    write_html(example_evaluation(n_columns=N_COLUMNS), path)
     return path
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from synthwise.evaluation.baselines import independent, perturbed_copy
-from synthwise.evaluation.bootstrap import bootstrap_ci
 from synthwise.evaluation.context import RealSide, Settings
+from synthwise.evaluation.intervals import bootstrap_ci
 from synthwise.evaluation.registry import Score
 from synthwise.schema import infer_schema
 

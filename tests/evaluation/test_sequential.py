@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from synthwise.evaluation import get_metric
-from synthwise.evaluation.sequential import SEQUENCE_METRICS, evaluate_sequential
+from synthwise.evaluation.evaluate import evaluate_sequential
+from synthwise.evaluation.sequential import SEQUENCE_METRICS
 from synthwise.testing.sequential import small_pbcseq
 
 FAST: dict[str, Any] = {"baselines": False, "n_bootstrap": 0}

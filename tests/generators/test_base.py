@@ -86,3 +86,47 @@ def test_model_file_holds_no_pickle(tmp_path, default_split) -> None:
         assert sorted(zf.namelist()) == ["arrays.npz", "manifest.json"]
         with zf.open("arrays.npz") as fh, np.load(fh, allow_pickle=False) as z:
             assert all(z[k].dtype != object for k in z.files)
+
+
+def test_unknown_generator_names_the_closest_ones() -> None:
+    from synthwise.generators import get
+
+    with pytest.raises(InvalidParameterError, match=r"did you mean 'smote' or 'smotenc'\?"):
+        get("smot")
+
+
+def test_model_file_naming_an_unknown_generator_is_a_model_file_error(tmp_path, default_split) -> None:
+    path = tmp_path / "m.synthwise"
+    create("bootstrap", seed=0).fit(default_split[0]).save(str(path))
+    bad = tmp_path / "bad.synthwise"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            if item == "manifest.json":
+                data = data.replace(b'"generator": "bootstrap"', b'"generator": "nosuch"')
+            dst.writestr(item, data)
+    with pytest.raises(ModelFileError, match="unknown generator 'nosuch'"):
+        load_generator(str(bad))
+
+
+def test_state_and_restore_give_the_same_generator(default_split) -> None:
+    gen = create("cart", seed=0).fit(default_split[0])
+    fields, arrays = gen.state()
+    assert set(fields) == {"params", "columns", "schema", "transformer", "state", "n_rows"}
+    again = type(gen).restore(fields, arrays)
+    pd.testing.assert_frame_equal(again.sample(50, seed=1), gen.sample(50, seed=1))
+
+
+def test_fit_encodes_the_table_once(default_split, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synthwise.transforms import TableTransformer
+
+    calls = []
+    to_codes = TableTransformer.to_codes
+
+    def counting(self: TableTransformer, df: pd.DataFrame, **kw: object) -> pd.DataFrame:
+        calls.append(len(df))
+        return to_codes(self, df, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TableTransformer, "to_codes", counting)
+    create("cart", seed=0).fit(default_split[0])
+    assert calls == [len(default_split[0])]

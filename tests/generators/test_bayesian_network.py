@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import synthwise as sw
 from synthwise.errors import InvalidParameterError, SamplingError
-from synthwise.generators._discretize import fit_continuous
+from synthwise.generators.discretize import fit_continuous
 from synthwise.schema import infer_schema
 from synthwise.testing import check_faithful, table_strategy
 

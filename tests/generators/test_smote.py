@@ -1,5 +1,6 @@
-"""The SMOTE family (smote, smotenc, adasyn): rows of the requested class, in the real domains,
-deterministic, saved safely. One shared contract, run for each of the three generators."""
+"""The SMOTE family (smote, smotenc, adasyn; synthwise.generators.smote): rows of the requested class,
+in the real domains, deterministic, saved safely. One shared contract, run for each of the three
+generators, then what smotenc and adasyn do beyond it."""
 
 from __future__ import annotations
 
@@ -86,3 +87,24 @@ def test_default_rows_keep_student_share_of_defaulters(name: str) -> None:
     share = (real.loc[real["default"] == "Yes", "student"] == "Yes").mean()
     assert abs((out["student"] == "Yes").mean() - share) < 0.06
     assert np.all(out[["balance", "income"]].to_numpy() >= 0)
+
+
+def test_categorical_only_table_uses_smoten() -> None:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "y": rng.choice(["p", "n"], 200, p=[0.2, 0.8]),
+            "a": rng.choice(["x", "y", "z"], 200),
+            "b": rng.choice(["u", "v"], 200),
+        }
+    )
+    out = sw.get_generator("smotenc", target="y", seed=0).fit(df).sample(50)
+    assert set(out["y"]) == {"p"} and set(out["a"]) <= {"x", "y", "z"} and set(out["b"]) <= {"u", "v"}
+
+
+def test_rows_concentrate_near_the_class_boundary() -> None:
+    """ADASYN weights the hard defaulters (neighbours who did not default: lower balances) more than SMOTE."""
+    real = sw.datasets.load_frame("default")
+    ada = sw.get_generator("adasyn", target="default", seed=0).fit(real).sample(2000, seed=0)
+    smo = sw.get_generator("smote", target="default", seed=0).fit(real).sample(2000, seed=0)
+    assert ada["balance"].mean() < smo["balance"].mean() - 50

@@ -43,3 +43,27 @@ def test_audit_of_a_pure_copy_keeps_nothing(tables: dict[str, pd.DataFrame]) -> 
 def test_audit_requires_known_flags(tables: dict[str, pd.DataFrame]) -> None:
     with pytest.raises(InvalidParameterError):
         audit(tables["train"], tables["mixed"], require=("pretty",))
+
+
+def test_audit_prepares_the_real_data_once_and_matches_two_evaluations(
+    tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import synthwise.evaluation.evaluator as evaluator
+    from synthwise.evaluation import evaluate
+
+    opts = {"metrics": ["fidelity", "privacy"], "n_bootstrap": 20, "baselines": False}
+    built = []
+    real_side = evaluator.RealSide
+
+    def counting(*args: object, **kwargs: object) -> object:
+        built.append(1)
+        return real_side(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluator, "RealSide", counting)
+    result = audit(tables["train"], tables["mixed"], tables["holdout"], **opts)  # type: ignore[arg-type]
+    assert len(built) == 1  # one embedding of the real data serves both evaluations
+    monkeypatch.undo()
+    assert result.after is not None
+    for got, syn in ((result.before, tables["mixed"]), (result.after, result.kept)):
+        alone = evaluate(tables["train"], syn, tables["holdout"], **opts)  # type: ignore[arg-type]
+        pd.testing.assert_frame_equal(got.to_frame(), alone.to_frame())

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synthwise.evaluation.result import Evaluation, MetricResult, PlotData
-from synthwise.report import example_evaluation, render_html
-from synthwise.report.example import HOSTILE_NAMES
+from synthwise.report import render_html, write_html
 from synthwise.report.svg import fmt, nice_ticks
 from synthwise.report.verdict import judge
+from synthwise.testing.reports import HOSTILE_NAMES, example_evaluation
 
 
 class _Collector(HTMLParser):
@@ -278,7 +278,7 @@ def test_render_does_not_mutate_the_evaluation() -> None:
 
 def test_to_html_writes_the_report(tmp_path: Path, evaluation: Evaluation) -> None:
     out = tmp_path / "sub" / "report.html"
-    assert evaluation.to_html(out) == str(out)
+    assert write_html(evaluation, out) == str(out)
     assert out.read_text(encoding="utf-8") == render_html(evaluation)
 
 

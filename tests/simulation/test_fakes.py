@@ -81,7 +81,7 @@ def test_missing_faker_raises_missing_dependency(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "faker", None)
     spec = {"tables": {"t": {"rows": 2, "columns": {"n": {"fake": "name"}}}}}
     with pytest.raises(MissingDependencyError, match=r"synthwise\[pii\]"):
-        from synthwise.simulation.fakes import _faker, _pool
+        from synthwise.pii.fakes import _faker, _pool
 
         _faker.cache_clear()
         _pool.cache_clear()

@@ -10,10 +10,11 @@ import pytest
 
 from synthwise.evaluation import evaluate
 from synthwise.generators import create
-from synthwise.privacy.recognizers import RECOGNIZERS, looks_like_address, luhn_valid
+from synthwise.pii.recognizers import RECOGNIZERS, looks_like_address, luhn_valid
 from synthwise.schema import ColumnSchema, infer_schema
+from synthwise.schema.model import REGENERATED
 from synthwise.testing import check_faithful
-from synthwise.transforms.pii import REGENERATED, generate_pii
+from synthwise.transforms.pii import generate_pii
 
 faker = pytest.importorskip("faker")
 

@@ -49,11 +49,11 @@ def augment_cmd(
     from synthwise.imbalance import parse_boost, synthesize_minority, write_augmented
     from synthwise.imbalance.augment import check_output
     from synthwise.io import read_table
-    from synthwise.schema import Schema, infer_schema
+    from synthwise.schema import resolve
 
     check_output(data, output)
     real = read_table(data)
-    sch = None if schema is None else infer_schema(real, overrides=Schema.from_file(schema))
+    sch = None if schema is None else resolve(real, schema)
     boosts = parse_boost(boost) if boost else None
     with status(f"Fitting {generator} on {len(real):,} rows and sampling minority rows"):
         synth = synthesize_minority(

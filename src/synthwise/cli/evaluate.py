@@ -11,10 +11,14 @@ import typer
 from rich.table import Table
 
 from synthwise.cli._app import app, console, console_err
+from synthwise.cli.tabular import SchemaOpt
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from synthwise.evaluation import Evaluation, MetricResult
     from synthwise.guard import Gate
+    from synthwise.schema import Schema
 
 RealOpt = Annotated[Path, typer.Option("--real", help="The real table the generator was trained on.")]
 SynOpt = Annotated[Path, typer.Option("--synthetic", help="The synthetic table to judge.")]
@@ -51,9 +55,6 @@ BootstrapOpt = Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamp
 BaselinesOpt = Annotated[
     bool, typer.Option("--baselines/--no-baselines", help="Score the trivial baselines (saturation marks).")
 ]
-SchemaOpt = Annotated[
-    Path | None, typer.Option("--schema", help="A schema file (JSON / YAML) instead of inference.")
-]
 
 # issue 7: sequential tables (the sequence metrics run when the schema has an entity / sequence index)
 EntityOpt = Annotated[
@@ -67,21 +68,15 @@ SequenceIndexOpt = Annotated[
 _GROUP_ORDER = ("fidelity", "diversity", "memorization", "utility", "privacy", "bias", "validity")
 
 
-def _schema(  # type: ignore[no-untyped-def]
-    real: Path, schema: Path | None, entity: str | None = None, sequence_index: str | None = None
-):
+def _schema(
+    real: pd.DataFrame, schema: Path | None, entity: str | None = None, sequence_index: str | None = None
+) -> Schema | None:
+    """--schema / --entity / --sequence-index applied to the real table (None: evaluate infers it)."""
     if schema is None and entity is None and sequence_index is None:
         return None
-    from synthwise.io import read_table
-    from synthwise.schema import Schema, infer_schema
+    from synthwise.schema import resolve
 
-    override = Schema.from_file(schema) if schema is not None else None
-    return infer_schema(
-        read_table(real),
-        overrides=override,
-        entity=entity or (override.entity if override else None),  # issue 7: keep sequence roles
-        sequence_index=sequence_index or (override.sequence_index if override else None),
-    )
+    return resolve(real, schema, entity=entity, sequence_index=sequence_index)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -179,18 +174,19 @@ def evaluate_cmd(
 
     Re-identification risk: [bold]... --qi age,sex,zip --secret diagnosis --fail-under k_anonymity=5[/]
     """
-    from synthwise.evaluation import evaluate
+    from synthwise.evaluation import evaluate, load_input
 
     quality_gate = _gate(fail_under, gate)  # parse first: a typo fails before a long evaluation
     with console_err.status("Evaluating", spinner="dots") as status:
+        real_in = load_input(real, "real")  # read once: schema, evaluation and manifest hash
         ev = evaluate(
-            real,
+            real_in,
             synthetic,
             holdout,
             target=target,
             sensitive=sensitive,
             seed=seed,
-            schema=_schema(real, schema, entity, sequence_index),
+            schema=_schema(real_in.frame, schema, entity, sequence_index),
             max_rows=max_rows,
             exact=exact,
             n_bootstrap=bootstrap,
@@ -227,14 +223,9 @@ def _names(values: list[str] | None) -> list[str]:
 
 
 def _write_html(ev: Evaluation, path: Path) -> None:
-    from synthwise.errors import MissingDependencyError
+    from synthwise.report import write_html
 
-    try:
-        ev.to_html(path)
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").startswith("synthwise.report"):
-            raise MissingDependencyError("synthwise.report", "report", "The HTML report") from exc
-        raise
+    write_html(ev, path)
     console_err.print(f"Report written to {path}")
 
 

@@ -21,7 +21,7 @@ def pii_cmd(
     Example: [bold]synthwise pii customers.csv[/]
     """
     from synthwise.io import read_table
-    from synthwise.privacy import detect
+    from synthwise.pii import detect
 
     df = read_table(data)
     findings = detect(df, seed=seed)
@@ -49,7 +49,7 @@ def mask_cmd(
     Example: [bold]synthwise mask customers.csv -o masked.csv --policy policy.yaml --seed 0[/]
     """
     from synthwise.io import read_table, write_table
-    from synthwise.privacy import MaskPolicy, mask
+    from synthwise.transforms.mask import MaskPolicy, mask
 
     df = read_table(data)
     pol = MaskPolicy.from_file(policy) if policy else MaskPolicy()

@@ -6,18 +6,18 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from synthwise.cli._app import app, console, console_err
 from synthwise.cli._progress import status
 from synthwise.generators.base import Generator
-from synthwise.schema import Schema, infer_schema
+from synthwise.schema import resolve
 
 DataArg = Annotated[Path, typer.Argument(help="A real table: .csv, .tsv or .parquet.")]
 SchemaOpt = Annotated[
-    Path | None, typer.Option("--schema", help="A schema file (JSON / YAML) to use instead of inference.")
+    Path | None,
+    typer.Option("--schema", help="A schema file (JSON / YAML): its columns override the inferred ones."),
 ]
 GeneratorOpt = Annotated[
     str, typer.Option("--generator", "-g", help="Generator name (see 'synthwise generators').")
@@ -46,28 +46,15 @@ ParamOpt = Annotated[
 
 EpsilonOpt = Annotated[
     float | None,
-    typer.Option("--epsilon", help="Privacy budget of a DP generator (mst, dp_ar); spent at fit."),
+    typer.Option(
+        "--epsilon",
+        help="Privacy budget of a DP generator (mst, dp_ar); spent at fit. It infers nothing from the data: "
+        "its --schema is used as written (public).",
+    ),
 ]
 DeltaOpt = Annotated[
     float | None, typer.Option("--delta", help="Delta of a DP generator's (epsilon, delta).")
 ]
-
-
-def _load_schema(
-    data: pd.DataFrame,
-    schema_path: Path | None,
-    entity: str | None = None,
-    sequence_index: str | None = None,
-) -> Schema:
-    if schema_path is None:
-        return infer_schema(data, entity=entity, sequence_index=sequence_index)
-    override = Schema.from_file(schema_path)
-    return infer_schema(
-        data,
-        overrides=override,
-        entity=entity or override.entity,
-        sequence_index=sequence_index or override.sequence_index,
-    )
 
 
 def parse_params(items: list[str] | None) -> dict[str, object]:
@@ -101,7 +88,7 @@ def schema_cmd(
     from synthwise.io import read_table
 
     df = read_table(data)
-    sch = _load_schema(df, schema)
+    sch = resolve(df, schema)
     table = Table(title=f"{data.name}: {len(df):,} rows, {len(sch)} columns")
     for col_name in ("column", "kind", "dtype", "missing", "unique", "details"):
         table.add_column(col_name)
@@ -161,44 +148,50 @@ def _fit(
     sequence_index: str | None = None,
     dp: dict[str, float | None] | None = None,
 ) -> Generator:
-    from synthwise.generators import create, get
+    from synthwise.generators import create
     from synthwise.io import read_table
 
+    gen = create(generator, seed=seed, **parse_params(params))
     extra = {k: v for k, v in (dp or {}).items() if v is not None}
-    if extra and not get(generator).capabilities.differential_privacy:
+    if extra and not gen.capabilities.differential_privacy:
         from synthwise.errors import InvalidParameterError
 
         raise InvalidParameterError(
             f"--epsilon / --delta apply to differentially private generators; {generator!r} is not one. "
             "Fix: use a DP generator (--generator mst or dp_ar), or drop the options."
         )
+    gen.set_params(**extra)
     df = read_table(data_path)
-    gen = create(generator, seed=seed, **parse_params(params), **extra)
-    if gen.capabilities.differential_privacy:
-        # a DP generator must not see a schema inferred from the private rows: only a public file
-        with status(f"Fitting {generator} on {len(df):,} rows under differential privacy"):
-            gen.fit(df, Schema.from_file(schema) if schema else None)
-        ledger = getattr(gen, "ledger_", None)
-        if ledger is not None:
-            text = ledger.table() if hasattr(ledger, "table") else str(ledger)
-            console.print(text, soft_wrap=True, highlight=False, markup=False)
-        return gen
-    sch = _load_schema(df, schema, entity, sequence_index)
-    for c in sch.columns:
-        if c.kind == "constant":
+    private = gen.capabilities.differential_privacy
+    sch = resolve(df, schema, differential_privacy=private, entity=entity, sequence_index=sequence_index)
+    if sch is not None and not private:
+        for c in sch.of_kind("constant"):
             value = c.categories[0] if c.categories else None
             console_err.print(
                 f"[yellow]note:[/] Column {c.name!r}: every value is {value!r} "
                 "(constant); it is reproduced as a constant. Drop it if it carries no information."
             )
-    with status(f"Fitting {generator} on {len(df):,} rows"):
+    under_dp = " under differential privacy" if private else ""
+    with status(f"Fitting {generator} on {len(df):,} rows{under_dp}"):
         gen.fit(df, sch)
-    if not gen.capabilities.differential_privacy:
+    ledger = getattr(gen, "ledger_", None)
+    if private and ledger is not None:
+        text = ledger.table() if hasattr(ledger, "table") else str(ledger)
+        console.print(text, soft_wrap=True, highlight=False, markup=False)
+    elif not private:
         console_err.print(
             f"[dim]{generator}: no formal privacy guarantee (not differentially private); "
             "measure the risk with 'synthwise evaluate --holdout'.[/]"
         )
     return gen
+
+
+def _input_size(gen: Generator) -> int:
+    """The ``n`` that makes ``gen.sample(n)`` as large as its training table: its rows, or its entities
+    for sequential data. A DP generator's count is the one it released (mst: a noisy estimate)."""
+    from synthwise.generators.sequential.base import SequentialGenerator
+
+    return gen.n_entities_ if isinstance(gen, SequentialGenerator) else int(gen.n_rows_)
 
 
 @app.command("fit")
@@ -257,8 +250,13 @@ def sample_cmd(
 @app.command("generate")
 def generate_cmd(
     data: DataArg,
-    n: Annotated[int, typer.Option("-n", "--rows", help="Number of rows to generate.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output table (.csv / .parquet).")],
+    n: Annotated[
+        int | None,
+        typer.Option(
+            "-n", "--rows", help="Rows to generate (entities for sequential data); default: as many as DATA."
+        ),
+    ] = None,
     generator: GeneratorOpt = "cart",
     seed: SeedOpt = 0,
     param: ParamOpt = None,
@@ -268,7 +266,7 @@ def generate_cmd(
     epsilon: EpsilonOpt = None,
     delta: DeltaOpt = None,
 ) -> None:
-    """Fit a generator on DATA and write N synthetic rows (fit + sample in one step).
+    """Fit a generator on DATA and write N synthetic rows (fit + sample in one step; N: DATA's size).
 
     Example: [bold]synthwise generate data.csv -n 5000 -o synthetic.csv --generator cart --seed 0[/]
     Sequences (N = entities): [bold]synthwise generate visits.csv -g sequential_ar --entity id
@@ -279,6 +277,7 @@ def generate_cmd(
     gen = _fit(
         data, generator, seed, param, schema, entity, sequence_index, {"epsilon": epsilon, "delta": delta}
     )
+    n = _input_size(gen) if n is None else n
     with status(f"Sampling {n:,} rows"):
         out = gen.sample(n, seed=seed)
     write_table(out, output)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from synthwise.deep.encoding import TableEncoder
-from synthwise.deep.guard import Featurizer, MemorizationGuard
+from synthwise.deep.memorization import Featurizer, MemorizationGuard
 from synthwise.errors import InvalidParameterError
 from synthwise.schema import Schema
 
@@ -117,13 +117,14 @@ def prepare(
     return Prepared(encoder, train, valid, featurizer, reference, guard)
 
 
-def begin_fit(gen: Any, codes: pd.DataFrame, *, numeric: str) -> tuple[Prepared, Any, Any]:
+def begin_fit(
+    gen: Any, codes: pd.DataFrame, rng: np.random.Generator, *, numeric: str
+) -> tuple[Prepared, Any, Any]:
     """The start every deep generator's fit shares: encode and split the rows (``prepare``), set the
     fitted ``encoder_`` and ``device_``; return the prepared rows, a local torch generator drawn from
-    the fit's rng, and the device."""
+    the fit's ``rng``, and the device."""
     from synthwise.deep.nets import pick_device, torch_generator
 
-    rng = gen._fit_rng
     prep = prepare(
         codes,
         gen.schema_,

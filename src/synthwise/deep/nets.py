@@ -128,12 +128,6 @@ def softmax_blocks(spans: Sequence[Span]) -> list[tuple[int, int]]:
     return [(s.start, s.stop) for s in spans if s.kind == "softmax"]
 
 
-def span_index(spans: Sequence[Span], kind: str) -> torch.Tensor:
-    """Matrix columns of all spans of ``kind``, as a LongTensor."""
-    cols = [i for s in spans if s.kind == kind for i in range(s.start, s.stop)]
-    return torch.as_tensor(cols, dtype=torch.long)
-
-
 def targets(matrix: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
     """Index of the hot slot of each softmax span: an (n, n_softmax_spans) int64 array."""
     soft = [s for s in spans if s.kind == "softmax"]

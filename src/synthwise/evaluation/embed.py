@@ -27,7 +27,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from synthwise.schema import ColumnSchema, Schema, infer_schema
-from synthwise.transforms import DISCRETE_KINDS, encode_column
+from synthwise.transforms import DISCRETE_KINDS, ENCODED_KINDS, TableTransformer
 
 CONTINUOUS_KINDS = ("numeric", "datetime")
 ONEHOT_WEIGHT = 1.0 / np.sqrt(2.0)
@@ -44,24 +44,24 @@ class Embedding(Protocol):
 
 
 def compared_columns(schema: Schema) -> list[ColumnSchema]:
-    """The columns the metrics compare: every kind except identifier and text."""
-    return [c for c in schema.columns if c.kind in (*CONTINUOUS_KINDS, *DISCRETE_KINDS)]
+    """The columns the metrics compare: the encoded ones (every kind except identifier, PII and text)."""
+    return [c for c in schema.columns if c.kind in ENCODED_KINDS]
 
 
 def table_codes(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """One float column per compared column: values / category codes, NaN where missing.
+    """The codes of the compared columns from the one table encoder (``TableTransformer.to_codes``), as
+    the metrics compare them: one float column per compared column, NaN where missing.
 
     A category the schema does not know becomes -1 (not NaN, so it is not mistaken for missing); a
-    numeric or datetime value that cannot be parsed becomes NaN (validity counts it).
+    numeric or datetime value that cannot be parsed becomes NaN (validity counts it); -0.0 becomes 0.0,
+    so equal values hash equally.
     """
-    data: dict[str, np.ndarray] = {}
+    codes = TableTransformer(schema).to_codes(df, unseen="nan")
     for col in compared_columns(schema):
-        codes = encode_column(df[col.name], col, unseen="nan")
         if col.kind in DISCRETE_KINDS:
-            unseen = np.isnan(codes) & df[col.name].notna().to_numpy()
-            codes[unseen] = -1.0
-        data[col.name] = codes + 0.0  # -0.0 -> 0.0, so equal values hash equally
-    return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
+            values = codes[col.name].to_numpy()
+            codes[col.name] = np.where(np.isnan(values) & df[col.name].notna().to_numpy(), -1.0, values)
+    return codes + 0.0
 
 
 @dataclass(frozen=True)

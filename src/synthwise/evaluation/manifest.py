@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import platform
 from dataclasses import asdict
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from synthwise.evaluation.context import Settings
+from synthwise.evaluation.inputs import Input
 
 _PACKAGES = ("synthwise", "numpy", "pandas", "scipy", "scikit-learn")
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def input_info(df: pd.DataFrame, path: str | os.PathLike[str] | None) -> dict[str, Any]:
-    info: dict[str, Any] = {"rows": len(df), "columns": int(df.shape[1])}
-    if path is not None:
-        info["path"] = str(path)
-        info["sha256"] = file_sha256(path)
+def input_info(table: Input) -> dict[str, Any]:
+    """Rows and columns of an input; its path and SHA-256 when it was read from a file."""
+    info: dict[str, Any] = {"rows": len(table.frame), "columns": int(table.frame.shape[1])}
+    if table.path is not None:
+        info["path"] = table.path
+        info["sha256"] = table.sha256
     return info
 
 

@@ -6,7 +6,11 @@ judge against it, and an optional holdout) and returns a float or a :class:`Scor
 A metric that cannot be computed for the data at hand (no numeric pair, a single class) raises
 :class:`Skip` with the reason; it is then left out of the evaluation and the reason recorded.
 
-Adding a metric is one function plus the decorator, in the module of its group.
+Adding a metric is one function plus the decorator, in the module of its group. The registry imports
+every built-in metric module itself (``BUILTIN_MODULES``, then ``SEQUENCE_MODULES``) before it answers,
+so the metrics a call sees never depend on what was imported before. A ``sequential`` metric (the
+``seq_*`` metrics) applies only to a table with an entity or a sequence index: the default selection
+leaves it out for a plain table.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ class MetricSpec:
     func: MetricFn
     needs: frozenset[str] = frozenset()
     description: str = ""
+    sequential: bool = False
 
     @property
     def key(self) -> str:
@@ -113,6 +118,7 @@ BUILTIN_MODULES = (
     "synthwise.evaluation.bias",
     "synthwise.evaluation.risk",
 )
+SEQUENCE_MODULES = ("synthwise.evaluation.sequential",)
 
 
 def metric(
@@ -123,11 +129,13 @@ def metric(
     *,
     ideal: float | None = None,
     needs: Iterable[str] = (),
+    sequential: bool = False,
 ) -> Callable[[MetricFn], MetricFn]:
     """Register a metric function under ``group.name``.
 
     ``ideal`` defaults to the upper bound for ``maximize`` and the lower bound for ``minimize``; a
     ``target`` metric must name it. ``needs`` lists the inputs it requires: holdout, target, sensitive.
+    ``sequential``: the metric measures sequences (it applies only to a table with sequence roles).
     """
     if group not in GROUPS:
         raise InvalidParameterError.expected("group", "metric", f"one of {GROUPS}", group)
@@ -156,6 +164,7 @@ def metric(
             func=func,
             needs=frozenset(needs),
             description=doc.split("\n\n")[0].replace("\n", " "),
+            sequential=sequential,
         )
         return func
 
@@ -165,19 +174,20 @@ def metric(
 def _load_builtin() -> None:
     import importlib
 
-    for module in BUILTIN_MODULES:
+    for module in (*BUILTIN_MODULES, *SEQUENCE_MODULES):
         importlib.import_module(module)
 
 
 def list_metrics(group: str | None = None) -> list[MetricSpec]:
-    """Every registered metric (built-in groups loaded): by group, then module (built-ins in the order of
-    ``BUILTIN_MODULES``, others after them), then registration order."""
+    """Every registered metric (built-in metrics loaded): by group, then module (in the order of
+    ``BUILTIN_MODULES`` and ``SEQUENCE_MODULES``, others after them), then registration order."""
     _load_builtin()
     specs = [s for s in _REGISTRY.values() if group is None or s.group == group]
+    modules = (*BUILTIN_MODULES, *SEQUENCE_MODULES)
 
     def module_rank(spec: MetricSpec) -> int:
         module = getattr(spec.func, "__module__", "")
-        return BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else len(BUILTIN_MODULES)
+        return modules.index(module) if module in modules else len(modules)
 
     return sorted(specs, key=lambda s: (GROUPS.index(s.group), module_rank(s)))
 
@@ -194,14 +204,17 @@ def get_metric(name: str) -> MetricSpec:
     raise InvalidParameterError(f"Unknown metric {name!r}. Fix: use one of {known}.")
 
 
-def select_metrics(names: Iterable[str] | None) -> list[MetricSpec]:
-    """Metrics by full name, short name or group name (``"privacy"``); all when ``names`` is None."""
+def select_metrics(names: Iterable[str] | None, *, sequences: bool = True) -> list[MetricSpec]:
+    """Metrics by full name, short name or group name (``"privacy"``; all when ``names`` is None). A group
+    or all means the metrics that apply to the kind of table: the ``sequential`` ones only where
+    ``sequences``; a metric named on its own is always selected."""
     specs = list_metrics()
+    applicable = [s for s in specs if sequences or not s.sequential]
     if names is None:
-        return specs
+        return applicable
     chosen: list[str] = []
     for name in names:
-        keys = [s.key for s in specs if s.group == name] if name in GROUPS else [get_metric(name).key]
+        keys = [s.key for s in applicable if s.group == name] if name in GROUPS else [get_metric(name).key]
         chosen.extend(k for k in keys if k not in chosen)
     return [s for s in specs if s.key in chosen]
 

@@ -1,8 +1,8 @@
 """Result objects of an evaluation: one :class:`MetricResult` per metric, gathered in an :class:`Evaluation`.
 
-These are the contract between the metrics (which fill them), the report (which draws them), the gate
-(which checks them) and the JSON manifest. Plain dataclasses; every array is a list or numpy array that
-``to_dict`` turns into JSON.
+These are the contract between the metrics (which fill them), the report (which draws them:
+``synthwise.report.write_html``), the gate (which checks them) and the JSON manifest. Plain
+dataclasses; every array is a list or numpy array that ``to_dict`` turns into JSON.
 """
 
 from __future__ import annotations
@@ -47,10 +47,6 @@ class MetricResult:
     def key(self) -> str:
         """The full name, ``group.name`` (e.g. ``fidelity.alpha_precision``)."""
         return f"{self.group}.{self.name}"
-
-    def distance_to_ideal(self, value: float | None = None) -> float:
-        v = self.value if value is None else value
-        return abs(v - self.ideal)
 
 
 @dataclass
@@ -142,15 +138,6 @@ class Evaluation:
 
             write_text(text + "\n", path)
         return text
-
-    def to_html(self, path: str | os.PathLike[str]) -> str:
-        from synthwise.report.html import render_html
-
-        html = render_html(self)
-        from synthwise.io import write_text
-
-        write_text(html, path)
-        return str(path)
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Privacy risk from attacks (metrics of :mod:`synthwise.privacy.attacks` in the ``privacy`` group).
+"""Privacy risk from attacks (metrics of :mod:`synthwise.evaluation.attacks` in the ``privacy`` group).
 
 * ``k_anonymity`` / ``l_diversity``: of the synthetic table on the declared quasi-identifiers (the real
   train's own values are in ``details``; the holdout reference is a fresh real sample's);
@@ -18,21 +18,21 @@ import math
 
 import numpy as np
 
-from synthwise.evaluation.context import Context
-from synthwise.evaluation.features import auc_aggregate, roc_auc
-from synthwise.evaluation.registry import Score, Skip, metric
-from synthwise.privacy.attacks import (
+from synthwise.evaluation.attacks import (
     attribute_inference,
     bandwidths,
     log_kde,
     unique_combination_share,
 )
-from synthwise.privacy.attacks import (
+from synthwise.evaluation.attacks import (
     k_anonymity as _k_anonymity,
 )
-from synthwise.privacy.attacks import (
+from synthwise.evaluation.attacks import (
     l_diversity as _l_diversity,
 )
+from synthwise.evaluation.context import Context
+from synthwise.evaluation.features import auc_aggregate, roc_auc
+from synthwise.evaluation.registry import Score, Skip, metric
 
 _INF = math.inf
 
@@ -142,7 +142,7 @@ def attribute_risk(ctx: Context) -> Score:
 @metric("pii_leak", "privacy", "minimize", (0.0, 1.0))
 def pii_leak(ctx: Context) -> Score:
     """Share of synthetic rows holding a real personal-data value verbatim, in the columns of kind
-    ``pii`` (found by synthwise.privacy.detect when the schema is inferred). Ideal 0."""
+    ``pii`` (found by synthwise.pii.detect when the schema is inferred). Ideal 0."""
     cols = [c.name for c in ctx.schema.columns if c.kind == "pii" and c.name in ctx.synthetic.frame.columns]
     if not cols:
         raise Skip("no column holds personal data (no column of kind pii in the schema)")

@@ -1,9 +1,11 @@
 """Sequence metrics: selected when the schema names an ``entity`` (or a ``sequence_index``).
 
-They are ordinary registered metrics (``@metric``), so ``evaluate()`` computes them with its holdout
-references, baselines and report; each raises :class:`Skip` on tables without sequence roles. All work
-on the real table's layout (static and time-varying columns; :mod:`synthwise.sequential.layout`) and on
-within-entity statistics (:mod:`synthwise.sequential.summary`):
+They are ordinary registered metrics (``@metric(..., sequential=True)``, loaded with the other built-in
+metrics), so ``evaluate()`` computes them with its holdout references, baselines and report; by default
+only for a table with sequence roles, and each raises :class:`Skip` on a table without them. All work
+on the real table's layout (static and time-varying columns;
+:mod:`synthwise.generators.sequential.layout`) and on within-entity statistics
+(:mod:`synthwise.generators.sequential.summary`):
 
 * ``seq_length_similarity``: 1 - KS between the sequence-length distributions (ideal 1);
 * ``seq_marginal_similarity``: mean 1 - KS / 1 - TVD of the time-varying columns over all steps (ideal 1);
@@ -23,22 +25,17 @@ within-entity statistics (:mod:`synthwise.sequential.summary`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from synthwise.evaluation.context import Context, Table
 from synthwise.evaluation.features import roc_auc
 from synthwise.evaluation.marginals import category_shares, ks_statistic, tvd
-from synthwise.evaluation.registry import Score, Skip, metric
-from synthwise.evaluation.result import Evaluation
+from synthwise.evaluation.registry import Score, Skip, list_metrics, metric
 from synthwise.evaluation.three_d import integrated
-from synthwise.schema import Schema
-from synthwise.sequential.layout import Layout, make_layout
-from synthwise.sequential.summary import (
+from synthwise.generators.sequential.layout import Layout, make_layout
+from synthwise.generators.sequential.summary import (
     Scaler,
     SeqView,
     autocorrelations,
@@ -106,7 +103,7 @@ def _need_entities(*sizes: int) -> None:
 
 
 # -- distributions ---------------------------------------------------------------------------------------
-@metric("seq_length_similarity", "fidelity", "maximize", (0.0, 1.0))
+@metric("seq_length_similarity", "fidelity", "maximize", (0.0, 1.0), sequential=True)
 def seq_length_similarity(ctx: Context) -> Score:
     """1 - KS between the real and synthetic sequence-length distributions. Ideal 1."""
     real, syn = _real(ctx).view, _syn(ctx)
@@ -118,7 +115,7 @@ def seq_length_similarity(ctx: Context) -> Score:
     )
 
 
-@metric("seq_marginal_similarity", "fidelity", "maximize", (0.0, 1.0))
+@metric("seq_marginal_similarity", "fidelity", "maximize", (0.0, 1.0), sequential=True)
 def seq_marginal_similarity(ctx: Context) -> Score:
     """Mean over time-varying columns of 1 - KS (numeric) or 1 - TVD (categorical), all steps. Ideal 1."""
     real, syn = _real(ctx).view, _syn(ctx)
@@ -135,7 +132,7 @@ def seq_marginal_similarity(ctx: Context) -> Score:
     return Score(float(np.mean(list(scores.values()))), details={"columns": scores})
 
 
-@metric("seq_gap_similarity", "fidelity", "maximize", (0.0, 1.0))
+@metric("seq_gap_similarity", "fidelity", "maximize", (0.0, 1.0), sequential=True)
 def seq_gap_similarity(ctx: Context) -> Score:
     """1 - KS between the real and synthetic inter-event gaps (index increase between steps). Ideal 1."""
     real, syn = _real(ctx).view, _syn(ctx)
@@ -147,7 +144,7 @@ def seq_gap_similarity(ctx: Context) -> Score:
 
 
 # -- dependence over time --------------------------------------------------------------------------------
-@metric("seq_autocorrelation_error", "fidelity", "minimize", (0.0, 2.0))
+@metric("seq_autocorrelation_error", "fidelity", "minimize", (0.0, 2.0), sequential=True)
 def seq_autocorrelation_error(ctx: Context) -> Score:
     """Mean |real - synthetic| within-entity autocorrelation at lags 1..5 over numeric time-varying
     columns. Ideal 0; shuffling the steps of each entity drives it up."""
@@ -159,7 +156,7 @@ def seq_autocorrelation_error(ctx: Context) -> Score:
     return _error(a, b, {n: a[j].round(4).tolist() for j, n in enumerate(real.view.wide_names)})
 
 
-@metric("seq_cross_correlation_error", "fidelity", "minimize", (0.0, 2.0))
+@metric("seq_cross_correlation_error", "fidelity", "minimize", (0.0, 2.0), sequential=True)
 def seq_cross_correlation_error(ctx: Context) -> Score:
     """Mean |real - synthetic| within-entity cross-correlation of numeric time-varying columns at lags 0
     and 1. Ideal 0."""
@@ -179,7 +176,7 @@ def _error(a: np.ndarray, b: np.ndarray, details: dict[str, object]) -> Score:
 
 
 # -- entities as points ----------------------------------------------------------------------------------
-@metric("seq_discriminative_auc", "fidelity", "target", (0.0, 1.0), ideal=0.5)
+@metric("seq_discriminative_auc", "fidelity", "target", (0.0, 1.0), ideal=0.5, sequential=True)
 def seq_discriminative_auc(ctx: Context) -> Score:
     """Cross-validated ROC-AUC of a gradient-boosting classifier telling real from synthetic entities by
     their summary features (length, static values, per-column mean, spread, range, first, last, step
@@ -234,7 +231,7 @@ def _three_d(ctx: Context) -> dict[str, object]:
     return ctx.memo("seq:three_d", compute)
 
 
-@metric("seq_alpha_precision", "fidelity", "maximize", (0.0, 1.0))
+@metric("seq_alpha_precision", "fidelity", "maximize", (0.0, 1.0), sequential=True)
 def seq_alpha_precision(ctx: Context) -> Score:
     """Integrated alpha-precision of synthetic entities among real ones (per-entity embeddings). Ideal 1."""
     t = _three_d(ctx)
@@ -242,7 +239,7 @@ def seq_alpha_precision(ctx: Context) -> Score:
     return Score(integrated(inside.mean(axis=0), alphas))
 
 
-@metric("seq_beta_recall", "diversity", "maximize", (0.0, 1.0))
+@metric("seq_beta_recall", "diversity", "maximize", (0.0, 1.0), sequential=True)
 def seq_beta_recall(ctx: Context) -> Score:
     """Integrated beta-recall: do synthetic entities cover the variety of real ones. Ideal 1."""
     t = _three_d(ctx)
@@ -250,18 +247,18 @@ def seq_beta_recall(ctx: Context) -> Score:
     return Score(integrated(covered.mean(axis=0), alphas))
 
 
-@metric("seq_authenticity", "memorization", "maximize", (0.0, 1.0))
+@metric("seq_authenticity", "memorization", "maximize", (0.0, 1.0), sequential=True)
 def seq_authenticity(ctx: Context) -> Score:
     """Share of synthetic entities not closer to a real entity than its own nearest real neighbour.
     Copies score 0; compare with the holdout reference."""
     return Score(float(np.mean(np.asarray(_three_d(ctx)["authentic"]))))
 
 
-@metric("seq_dcr_share", "privacy", "target", (0.0, 1.0), ideal=0.5, needs=("holdout",))
+@metric("seq_dcr_share", "privacy", "target", (0.0, 1.0), ideal=0.5, needs=("holdout",), sequential=True)
 def seq_dcr_share(ctx: Context) -> Score:
     """Share of synthetic entities nearer to a real training entity than to a holdout entity (equal-size
     samples; ties count half). Ideal 0.5; 1 means every synthetic entity is a near copy."""
-    from synthwise.deep.guard import dcr_share
+    from synthwise.deep.memorization import dcr_share
 
     real = _real(ctx)
     hold = ctx.require_holdout()
@@ -276,7 +273,7 @@ def seq_dcr_share(ctx: Context) -> Score:
 
 
 # -- usefulness ------------------------------------------------------------------------------------------
-@metric("seq_predictive_r2", "utility", "maximize", (-1.0, 1.0))
+@metric("seq_predictive_r2", "utility", "maximize", (-1.0, 1.0), sequential=True)
 def seq_predictive_r2(ctx: Context) -> Score:
     """TSTR for sequences: R² (clipped at -1) of next-step predictors of the numeric time-varying columns,
     trained on synthetic steps and tested on real ones (the holdout when given). Ideal: the reference."""
@@ -333,44 +330,5 @@ def _mean(v: np.ndarray) -> float:
     return float(v.mean()) if len(v) else float("nan")
 
 
-SEQUENCE_METRICS = (
-    "fidelity.seq_length_similarity",
-    "fidelity.seq_marginal_similarity",
-    "fidelity.seq_gap_similarity",
-    "fidelity.seq_autocorrelation_error",
-    "fidelity.seq_cross_correlation_error",
-    "fidelity.seq_discriminative_auc",
-    "fidelity.seq_alpha_precision",
-    "diversity.seq_beta_recall",
-    "memorization.seq_authenticity",
-    "privacy.seq_dcr_share",
-    "utility.seq_predictive_r2",
-)
-
-
-def evaluate_sequential(
-    real: pd.DataFrame,
-    synthetic: pd.DataFrame,
-    holdout: pd.DataFrame | None = None,
-    *,
-    entity: str | None = None,
-    sequence_index: str | None = None,
-    schema: Schema | None = None,
-    seed: int = 0,
-    metrics: Iterable[str] | None = SEQUENCE_METRICS,
-    **kwargs: Any,
-) -> Evaluation:
-    """``evaluate()`` for long tables: the roles are inferred (or taken from ``entity`` /
-    ``sequence_index`` / ``schema``) and, by default, only the sequence metrics run (``metrics=None``:
-    every metric, tabular ones included, each step treated as a row)."""
-    from synthwise.evaluation.evaluate import evaluate
-    from synthwise.schema import infer_schema
-    from synthwise.schema.roles import Roles, infer_roles, with_roles
-
-    base = schema if schema is not None else infer_schema(real)
-    roles = infer_roles(
-        real, base, entity=entity or base.entity, sequence_index=sequence_index or base.sequence_index
-    )
-    full = with_roles(base, Roles(roles.entity, roles.sequence_index))
-    kwargs.setdefault("row_flags", False)
-    return evaluate(real, synthetic, holdout, schema=full, seed=seed, metrics=metrics, **kwargs)
+# the keys of the metrics above, in registry order (the default selection of ``evaluate_sequential``)
+SEQUENCE_METRICS = tuple(spec.key for spec in list_metrics() if spec.sequential)

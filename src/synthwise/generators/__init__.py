@@ -1,4 +1,8 @@
-"""Generators: one module per generator, one flat registry.
+"""Generators: one module per generator (the SMOTE family shares ``smote``), one flat registry.
+
+The lifecycle is :class:`Generator`'s (``base``); model files go through ``modelfile``. Internals live
+here too: ``donor_tree`` (cart, sequential_ar), ``interpolation`` (the SMOTE family), ``bn_structure``
+and ``discretize`` (bayesian_network) and the ``sequential`` subpackage (sequential_ar, sequential_deep).
 
 >>> from synthwise import generators
 >>> gen = generators.create("cart", seed=0)  # doctest: +SKIP
@@ -22,8 +26,6 @@ from synthwise.generators.registry import (
     names,
     register_generator,
 )
-
-list = list_generators
 
 __all__ = [
     "Capabilities",

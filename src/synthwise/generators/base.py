@@ -1,14 +1,23 @@
-"""The generator contract: one thin base class that does the shared plumbing, and nothing deeper.
+"""The generator contract: one thin base class that owns the lifecycle, and nothing deeper.
 
-Subclasses implement three hooks on the *code* level (see :mod:`synthwise.transforms`):
+``fit(data, schema)`` checks the parameters, draws the fit's random generator from ``seed`` and hands
+both to the data hook ``_fit_data(data, schema, rng)``. Its default resolves the schema (inferred when
+none is given), encodes the table ONCE (:meth:`TableTransformer.fit_codes`) and calls ``_fit``; DP
+generators override it (a public schema only, a privacy ledger) and so do sequential ones (a long table
+split into entities and steps). ``sample`` checks ``n`` and hands it with the conditions and the
+sampling rng to ``_sample_data`` (default: conditions to codes, ``_sample``, decoding; sequential
+generators return entities as a long table). Subclasses implement on the *code* level (see
+:mod:`synthwise.transforms`):
 
-* ``_fit(codes)``: learn from a frame of float codes (NaN = missing), one column per encoded column;
+* ``_fit(codes, rng)``: learn from a frame of float codes (NaN = missing), one column per encoded column,
+  with the fit's random generator;
 * ``_sample(n, rng, conditions)``: return ``n`` rows of codes; ``conditions`` is a frame of codes
   (one row per wanted row, NaN where free) or None; only generators with ``native`` conditions get it;
-* ``_state()`` / ``_set_state(meta, arrays)``: fitted state as JSON plus numpy arrays (model files).
+* ``_state()`` / ``_set_state(meta, arrays)``: fitted state as JSON plus numpy arrays.
 
 The base handles validation, schema inference, encoding, decoding, seeding, conditions by rejection,
-and safe model files. ``__init__`` only stores its keyword arguments.
+and its own saved state: :meth:`Generator.state` / :meth:`Generator.restore` (model files and the
+sequential entity model store a generator through them). ``__init__`` only stores its keyword arguments.
 """
 
 from __future__ import annotations
@@ -39,10 +48,11 @@ class Capabilities:
     copies_rows: bool = False  # emits real rows as they are (bootstrap): no privacy at all
     differential_privacy: bool = False
     deterministic: bool = True  # same seed, same bytes
+    needs_spec: bool = False  # learns a user-written simulation spec (rules): no fit without one
 
 
 class Generator:
-    """Base of every tabular generator. See the module docstring for the hooks."""
+    """Base of every generator. See the module docstring for the lifecycle and its hooks."""
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
@@ -78,18 +88,9 @@ class Generator:
     def fit(self, data: pd.DataFrame, schema: Schema | None = None) -> Self:
         """Learn from ``data`` (never modified). Infers the schema when none is given."""
         self._validate_params()
-        schema = infer_schema(data) if schema is None else schema
-        validate_data(data, schema)
-        self.schema_ = schema
-        self.columns_ = list(data.columns)
-        self.transformer_ = TableTransformer(schema).fit(data)
-        codes = self.transformer_.to_codes(data)
-        self._fit_rng = make_rng(self.seed)
         started = time.perf_counter()
-        self._fit(codes)
+        self._fit_data(data, schema, make_rng(self.seed))
         self.fit_seconds_ = time.perf_counter() - started
-        self.n_rows_ = len(data)
-        self._id_counter = 0
         return self
 
     def sample(
@@ -110,27 +111,49 @@ class Generator:
         self._check_fitted()
         if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
             raise InvalidParameterError.expected("n", type(self).__name__, "an int >= 0", n)
+        rng = make_rng(self.seed if seed is None else seed)
+        return self._sample_data(int(n), conditions, rng, max_rejection_s)
+
+    # -- hooks ----------------------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        """Check hyperparameters; raise InvalidParameterError with the expected range."""
+
+    def _fit_data(self, data: pd.DataFrame, schema: Schema | None, rng: np.random.Generator) -> None:
+        """The data hook: set ``schema_``, ``columns_``, ``transformer_`` and ``n_rows_`` and learn.
+
+        The default checks the schema against ``data``, encodes the table once and calls ``_fit``.
+        """
+        self.schema_ = checked_schema(data, schema)
+        self.columns_ = list(data.columns)
+        self.transformer_ = TableTransformer(self.schema_)
+        codes = self.transformer_.fit_codes(data)
+        self._fit(codes, rng)
+        self.n_rows_ = len(data)
+
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
+        raise NotImplementedError
+
+    def _sample_data(
+        self, n: int, conditions: Conditions, rng: np.random.Generator, max_rejection_s: float
+    ) -> pd.DataFrame:
+        """The sampling hook, the mirror of ``_fit_data``: the output table from the checked ``n``.
+
+        The default turns the conditions into codes, calls ``_sample`` (or samples by rejection) and
+        decodes; sequential generators override it (``n`` entities as a long table).
+        """
         cond = self._condition_codes(n, conditions)
         if cond is not None:
             n = len(cond)
-        rng = make_rng(self.seed if seed is None else seed)
         if n == 0:
             codes = self.transformer_.to_codes(pd.DataFrame({c: [] for c in self.columns_}).astype(object))
         elif cond is None or self.capabilities.conditions == "native":
-            codes = self._sample(int(n), rng, cond)
+            codes = self._sample(n, rng, cond)
         else:
             codes = sample_by_rejection(self._sample, cond, rng, max_time_s=max_rejection_s)
         if cond is not None:
             codes = _apply_conditions(codes, cond)
         out = self.transformer_.from_codes(codes.reset_index(drop=True), rng=rng, id_start=0)
         return out[self.columns_]
-
-    # -- hooks ----------------------------------------------------------------------------------------
-    def _validate_params(self) -> None:
-        """Check hyperparameters; raise InvalidParameterError with the expected range."""
-
-    def _fit(self, codes: pd.DataFrame) -> None:
-        raise NotImplementedError
 
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
         raise NotImplementedError
@@ -142,6 +165,42 @@ class Generator:
         raise NotImplementedError
 
     # -- persistence ----------------------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted generator as JSON fields plus arrays; :meth:`restore` reads them back.
+
+        Fields: ``params``, ``columns``, ``schema``, ``transformer`` (its state), ``state`` (the
+        generator's own, see ``_state``) and ``n_rows``; arrays are prefixed ``g/`` (generator) and
+        ``t/`` (transformer).
+        """
+        self._check_fitted()
+        meta, arrays = self._state()
+        t_meta, t_arrays = self.transformer_.state()
+        all_arrays = {f"g/{k}": np.asarray(v) for k, v in arrays.items()}
+        all_arrays.update({f"t/{k}": np.asarray(v) for k, v in t_arrays.items()})
+        fields = {
+            "params": {k: v for k, v in self.get_params().items() if not callable(v)},
+            "columns": list(map(str, self.columns_)),
+            "schema": self.schema_.to_dict(),
+            "transformer": t_meta,
+            "state": meta,
+            "n_rows": int(self.n_rows_),
+        }
+        return fields, all_arrays
+
+    @classmethod
+    def restore(cls, fields: dict[str, Any], arrays: dict[str, np.ndarray]) -> Self:
+        """A fitted generator from the output of :meth:`state` (extra fields are ignored)."""
+        gen = cls(**fields["params"])
+        schema = Schema.from_dict(fields["schema"])
+        gen.schema_ = schema
+        gen.columns_ = list(fields["columns"])
+        gen.n_rows_ = int(fields["n_rows"])
+        gen.transformer_ = TableTransformer.from_state(
+            schema, fields["transformer"], {k[2:]: v for k, v in arrays.items() if k.startswith("t/")}
+        )
+        gen._set_state(fields["state"], {k[2:]: v for k, v in arrays.items() if k.startswith("g/")})
+        return gen
+
     def save(self, path: str) -> str:
         """Write a model file: a zip of manifest.json and arrays.npz; never a pickle."""
         from synthwise.generators.modelfile import save_generator
@@ -183,6 +242,13 @@ class Generator:
                 "conditions", "sample", "a dict of column values or a DataFrame of partial rows", conditions
             )
         return condition_codes(self.transformer_, frame)
+
+
+def checked_schema(data: pd.DataFrame, schema: Schema | None) -> Schema:
+    """The schema a fit uses: ``schema``, or one inferred from ``data``; checked against ``data``."""
+    schema = infer_schema(data) if schema is None else schema
+    validate_data(data, schema)
+    return schema
 
 
 def condition_codes(transformer: TableTransformer, frame: pd.DataFrame) -> pd.DataFrame:

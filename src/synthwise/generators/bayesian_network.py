@@ -2,9 +2,9 @@
 
 Fit:
 
-1. every encoded column becomes integer states (:mod:`synthwise.generators._discretize`): categories as
+1. every encoded column becomes integer states (:mod:`synthwise.generators.discretize`): categories as
    they are, numbers and datetimes as frequent values plus quantile bins (``n_bins``), missing as a state;
-2. the structure is learned greedily (:mod:`synthwise.generators._bn_learn`): starting from no edges, add
+2. the structure is learned greedily (:mod:`synthwise.generators.bn_structure`): starting from no edges, add
    the edge ``u -> v`` with the largest BIC gain (log-likelihood gain minus ``penalty * log(n) / 2`` per
    free parameter) that keeps the graph acyclic and every node at most ``max_parents`` parents;
 3. each conditional table is the full table or, when BIC prefers it, main effects only (a log-linear
@@ -29,7 +29,8 @@ import pandas as pd
 
 from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError, SamplingError
-from synthwise.generators._bn_learn import (
+from synthwise.generators.base import Capabilities, Generator
+from synthwise.generators.bn_structure import (
     ancestral_set,
     configs,
     fit_cpt,
@@ -37,7 +38,7 @@ from synthwise.generators._bn_learn import (
     learn_structure,
     topological_order,
 )
-from synthwise.generators._discretize import (
+from synthwise.generators.discretize import (
     ColumnStates,
     Coupling,
     coupled_positions,
@@ -45,7 +46,6 @@ from synthwise.generators._discretize import (
     fit_couplings,
     fit_discrete,
 )
-from synthwise.generators.base import Capabilities, Generator
 from synthwise.generators.registry import register_generator
 from synthwise.transforms import DISCRETE_KINDS, decode_column
 
@@ -93,7 +93,7 @@ class BayesianNetwork(Generator):
                 raise InvalidParameterError.expected(key, name, "a finite float >= 0", value)
 
     # -- fit ------------------------------------------------------------------------------------------
-    def _fit(self, codes: pd.DataFrame) -> None:
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         self.names_ = list(codes.columns)
         self.states_ = [
             fit_discrete(c, codes[c].to_numpy(), len(self.schema_[c].categories))
@@ -105,7 +105,7 @@ class BayesianNetwork(Generator):
         card = np.array([cs.n_states for cs in self.states_], dtype=np.int64)
         sub = data
         if len(data) > MAX_STRUCTURE_ROWS:
-            sub = data[np.sort(self._fit_rng.choice(len(data), MAX_STRUCTURE_ROWS, replace=False))]
+            sub = data[np.sort(rng.choice(len(data), MAX_STRUCTURE_ROWS, replace=False))]
         self.parent_idx_, self.main_effects_ = learn_structure(
             sub, card, int(self.max_parents), float(self.penalty)
         )
@@ -116,9 +116,7 @@ class BayesianNetwork(Generator):
             fit_cpt(data, card, j, self.parent_idx_[j], self.main_effects_[j], float(self.smoothing))
             for j in range(len(card))
         ]
-        self.couplings_ = fit_couplings(
-            self.states_, codes, topological_order(self.parent_idx_), self._fit_rng
-        )
+        self.couplings_ = fit_couplings(self.states_, codes, topological_order(self.parent_idx_), rng)
         self._prepare()
 
     def _to_states(self, codes: pd.DataFrame) -> np.ndarray:

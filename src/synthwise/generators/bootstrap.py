@@ -33,7 +33,7 @@ class Bootstrap(Generator):
                 "smoothing", "Bootstrap", "a float in [0, 1]", self.smoothing
             )
 
-    def _fit(self, codes: pd.DataFrame) -> None:
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         self.codes_ = codes.to_numpy(dtype=np.float64)
         self.names_ = list(codes.columns)
         self.continuous_ = np.array(

@@ -2,7 +2,8 @@
 
 The columns are visited in an order. The first is drawn from its marginal; each next one from a decision
 tree fitted on the columns before it: a synthetic row is routed down the tree and takes its value from a
-random DONOR, a real row of the leaf it lands in. Donors keep values realistic and keep interactions the
+random DONOR, a real row of the leaf it lands in (the donor tree of :mod:`synthwise.generators.donor_tree`,
+shared with ``sequential_ar``). Donors keep values realistic and keep interactions the
 tree did not model explicitly. Numeric columns can be smoothed so that real values are not copied
 verbatim: a rare donor value (shared by fewer than ``min_samples_leaf`` real rows) gets Gaussian noise
 with its leaf's Silverman bandwidth, reflected into the leaf's range; values shared by many rows (heaps
@@ -24,7 +25,6 @@ share a cart model file only where the real table may go.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,55 +34,10 @@ import pandas as pd
 from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator, condition_groups
+from synthwise.generators.donor_tree import DonorTree, fit_donor_tree, to_float32
 from synthwise.generators.registry import register_generator
 
 _MIN_UNIQUE_TO_SMOOTH = 20  # numeric columns with fewer distinct values are never smoothed
-_MAX_TREE_CLASSES = 64  # a categorical target with more classes is fitted on its top classes + "other"
-
-
-@dataclass(frozen=True)
-class _Tree:
-    """A fitted tree as arrays, with the donor pool of every leaf.
-
-    ``feature`` indexes ``predictors`` (variable indices); leaves have ``left == -1``. The donors of node
-    ``k`` are ``donors[start[k]:start[k] + count[k]]``; ``bandwidth[i]`` is donor ``i``'s smoothing kernel
-    width (empty when the column is not smoothed).
-    """
-
-    predictors: tuple[int, ...]
-    left: np.ndarray
-    right: np.ndarray
-    feature: np.ndarray
-    threshold: np.ndarray
-    start: np.ndarray
-    count: np.ndarray
-    donors: np.ndarray
-    bandwidth: np.ndarray
-
-    def route(self, x: np.ndarray) -> np.ndarray:
-        """The leaf reached by each row of ``x`` (float32 predictors in ``predictors`` order)."""
-        node = np.zeros(len(x), dtype=np.int64)
-        active = np.flatnonzero(self.left[node] >= 0)
-        while active.size:
-            nd = node[active]
-            go_left = x[active, self.feature[nd]] <= self.threshold[nd]
-            node[active] = np.where(go_left, self.left[nd], self.right[nd])
-            active = active[self.left[node[active]] >= 0]
-        return node
-
-    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        names = ("left", "right", "feature", "threshold", "start", "count", "donors", "bandwidth")
-        return {f"{prefix}_{k}": getattr(self, k) for k in names}
-
-    @classmethod
-    def from_arrays(cls, predictors: list[int], arrays: dict[str, np.ndarray], prefix: str) -> _Tree:
-        a = {k: arrays[f"{prefix}_{k}"] for k in ("left", "right", "feature", "threshold", "start", "count")}
-        return cls(
-            tuple(int(p) for p in predictors),
-            **a,
-            donors=arrays[f"{prefix}_donors"],
-            bandwidth=arrays[f"{prefix}_bandwidth"],
-        )
 
 
 @dataclass(frozen=True)
@@ -169,11 +124,11 @@ class Cart(Generator):
             )
 
     # -- fit ------------------------------------------------------------------------------------------
-    def _fit(self, codes: pd.DataFrame) -> None:
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         order = self._column_order(codes)
         self.vars_ = self._make_vars(codes, order)
         self.data_ = _var_matrix(codes, self.vars_)
-        self.base_seed_ = int(self._fit_rng.integers(0, 2**31 - 1))
+        self.base_seed_ = int(rng.integers(0, 2**31 - 1))
         self._prepare()
         self.trees_ = [self._tree(j, tuple(range(j))) for j in range(len(self.vars_))]
 
@@ -225,64 +180,34 @@ class Cart(Generator):
         # flag_[j]: the index of value variable j's missing flag, -1 when it has none
         flags = {v.column: i for i, v in enumerate(self.vars_) if v.part == "missing"}
         self.flag_ = [flags.get(v.column, -1) if v.part == "value" else -1 for v in self.vars_]
-        self.predictors_ = _float32(np.where(np.isnan(data), fill, data))
-        self.cache_: dict[tuple[int, tuple[int, ...]], _Tree] = {}
+        self.predictors_ = to_float32(np.where(np.isnan(data), fill, data))
+        self.cache_: dict[tuple[int, tuple[int, ...]], DonorTree] = {}
 
-    def _tree(self, j: int, predictors: tuple[int, ...]) -> _Tree:
+    def _tree(self, j: int, predictors: tuple[int, ...]) -> DonorTree:
         """The tree for variable ``j`` on ``predictors`` (sorted variable indices), fitted once."""
         key = (j, predictors)
         if key not in self.cache_:
             self.cache_[key] = self._fit_tree(j, predictors)
         return self.cache_[key]
 
-    def _fit_tree(self, j: int, predictors: tuple[int, ...]) -> _Tree:
+    def _fit_tree(self, j: int, predictors: tuple[int, ...]) -> DonorTree:
         var = self.vars_[j]
         y_all = self.data_[:, j]
         rows = np.arange(len(y_all))
         if var.part == "value":
             rows = rows[~np.isnan(y_all)]
-        y = y_all[rows]
         x = self.predictors_[np.ix_(rows, np.asarray(predictors, dtype=np.int64))]
         rs = np.random.SeedSequence([self.base_seed_, j, *predictors]).generate_state(1)[0] % (2**31 - 1)
-        if not predictors or len(rows) < 2 * self.min_samples_leaf or np.unique(y).size < 2:
-            left = np.array([-1], dtype=np.int64)
-            threshold = np.array([0.0])
-            feature = np.array([0], dtype=np.int64)
-            right = left.copy()
-        else:
-            left, right, feature, threshold = self._sk_tree(x, y, var, int(rs))
-        bare = _Tree(predictors, left, right, feature, threshold, *([np.zeros(0)] * 4))
-        leaves = bare.route(x)
-        return _with_donors(bare, leaves, y, smooth=var.smooth, min_shared=max(self.min_samples_leaf, 2))
-
-    def _sk_tree(
-        self, x: np.ndarray, y: np.ndarray, var: _Var, random_state: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-
-        fit_rows = np.arange(len(y))
-        if self.max_rows_per_tree is not None and len(y) > self.max_rows_per_tree:
-            sub = np.random.default_rng(random_state)
-            fit_rows = np.sort(sub.choice(len(y), size=self.max_rows_per_tree, replace=False))
-        params: dict[str, Any] = {
-            "min_samples_leaf": self.min_samples_leaf,
-            "max_depth": self.max_depth,
-            "random_state": random_state,
-        }
-        if var.discrete:
-            target = _coarse_classes(np.where(np.isnan(y), -1.0, y)[fit_rows])
-            model: Any = DecisionTreeClassifier(**params)
-        else:
-            model, target = DecisionTreeRegressor(**params), y[fit_rows]
-        with warnings.catch_warnings():  # "more classes than half the rows" is expected for wide codes
-            warnings.simplefilter("ignore", UserWarning)
-            model.fit(x[fit_rows], target)
-        t = model.tree_
-        return (
-            t.children_left.astype(np.int64),
-            t.children_right.astype(np.int64),
-            np.maximum(t.feature, 0).astype(np.int64),
-            t.threshold.astype(np.float64),
+        return fit_donor_tree(
+            x,
+            y_all[rows],
+            discrete=var.discrete,
+            min_samples_leaf=int(self.min_samples_leaf),
+            max_depth=self.max_depth,
+            random_state=int(rs),
+            max_rows=self.max_rows_per_tree,
+            smooth=var.smooth,
+            min_shared=max(int(self.min_samples_leaf), 2),
         )
 
     # -- sample ---------------------------------------------------------------------------------------
@@ -319,8 +244,8 @@ class Cart(Generator):
             if not tree.donors.size:  # a column never present in the real data stays missing
                 continue
             x = values[np.ix_(todo, np.asarray(preds, dtype=np.int64))]
-            x = _float32(np.where(np.isnan(x), self.fill_[list(preds)], x))
-            values[todo, j] = _draw(tree, tree.route(x), rng)
+            x = to_float32(np.where(np.isnan(x), self.fill_[list(preds)], x))
+            values[todo, j] = tree.draw(x, rng)
 
     def _to_codes(self, values: np.ndarray) -> pd.DataFrame:
         data: dict[str, np.ndarray] = {}
@@ -340,7 +265,7 @@ class Cart(Generator):
         }
         arrays: dict[str, np.ndarray] = {"data": self.data_}
         for j, tree in enumerate(self.trees_):
-            arrays.update(tree.arrays(f"t{j}"))
+            arrays.update(tree.arrays(f"t{j}_"))
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -348,14 +273,9 @@ class Cart(Generator):
         self.base_seed_ = int(meta["base_seed"])
         self.data_ = arrays["data"]
         self._prepare()
-        self.trees_ = [_Tree.from_arrays(list(range(j)), arrays, f"t{j}") for j in range(len(self.vars_))]
+        self.trees_ = [DonorTree.from_arrays(arrays, f"t{j}_") for j in range(len(self.vars_))]
         for j, tree in enumerate(self.trees_):
-            self.cache_[(j, tree.predictors)] = tree
-
-
-def _float32(x: np.ndarray) -> np.ndarray:
-    """Predictors as sklearn's trees see them: float32, with huge values clipped so sums stay finite."""
-    return np.clip(x, -1e30, 1e30).astype(np.float32)
+            self.cache_[(j, tuple(range(j)))] = tree
 
 
 def _var_matrix(codes: pd.DataFrame, variables: list[_Var]) -> np.ndarray:
@@ -363,75 +283,4 @@ def _var_matrix(codes: pd.DataFrame, variables: list[_Var]) -> np.ndarray:
     for j, var in enumerate(variables):
         v = codes[var.column].to_numpy(dtype=np.float64)
         out[:, j] = np.isnan(v).astype(np.float64) if var.part == "missing" else v
-    return out
-
-
-def _coarse_classes(y: np.ndarray) -> np.ndarray:
-    """Class labels for fitting: the most frequent classes kept, the rest merged (donors stay exact)."""
-    classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
-    if len(classes) <= _MAX_TREE_CLASSES:
-        return inverse.reshape(-1)
-    keep = np.zeros(len(classes), dtype=bool)
-    keep[np.argsort(-counts, kind="stable")[: _MAX_TREE_CLASSES - 1]] = True
-    label = np.where(keep, np.cumsum(keep) - 1, _MAX_TREE_CLASSES - 1)
-    return label[inverse.reshape(-1)]
-
-
-def _with_donors(bare: _Tree, leaves: np.ndarray, y: np.ndarray, *, smooth: bool, min_shared: int) -> _Tree:
-    """Attach the donor pools, sorted by leaf then value; with ``smooth``, a kernel width per donor.
-
-    A value shared by at least ``min_shared`` real rows (a heap such as a round price) is kept as it is:
-    it identifies nobody and smoothing it would blur the heap. Rarer values get their leaf's width.
-    """
-    n_nodes = len(bare.left)
-    order = np.lexsort((y, leaves))
-    count = np.bincount(leaves, minlength=n_nodes).astype(np.int64)
-    start = (np.cumsum(count) - count).astype(np.int64)
-    donors = y[order]
-    bandwidth = np.zeros(0)
-    if smooth and len(donors):
-        leaf_of = leaves[order]
-        _, inverse, counts = np.unique(donors, return_inverse=True, return_counts=True)
-        rare = counts[inverse.reshape(-1)] < min_shared
-        per_leaf = _leaf_bandwidths(donors, leaf_of, count, start)
-        bandwidth = np.where(rare, per_leaf[leaf_of], 0.0)
-    return _Tree(
-        bare.predictors, bare.left, bare.right, bare.feature, bare.threshold, start, count, donors, bandwidth
-    )
-
-
-def _leaf_bandwidths(
-    donors: np.ndarray, leaf_of: np.ndarray, count: np.ndarray, start: np.ndarray
-) -> np.ndarray:
-    """Silverman's rule per leaf: 0.9 * min(sd, IQR / 1.34) * n^(-1/5) (sd alone when the IQR is 0)."""
-    n_nodes = len(count)
-    c = np.maximum(count, 1)
-    mean = np.bincount(leaf_of, weights=donors, minlength=n_nodes) / c
-    sq = np.bincount(leaf_of, weights=(donors - mean[leaf_of]) ** 2, minlength=n_nodes)
-    sd = np.sqrt(sq / np.maximum(c - 1, 1))
-    q1 = donors[np.minimum(start + (0.25 * (c - 1)).astype(np.int64), len(donors) - 1)]
-    q3 = donors[np.minimum(start + (0.75 * (c - 1)).astype(np.int64), len(donors) - 1)]
-    iqr = (q3 - q1) / 1.34
-    spread = np.where(iqr > 0, np.minimum(sd, iqr), sd)
-    return np.where(count > 1, 0.9 * spread * c ** (-0.2), 0.0)
-
-
-def _draw(tree: _Tree, leaves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One donor value per row from the leaf it reached, smoothed where the donor is marked."""
-    count = tree.count[leaves]
-    pick = tree.start[leaves] + np.minimum((rng.random(len(leaves)) * count).astype(np.int64), count - 1)
-    out = tree.donors[pick].astype(np.float64)
-    if not tree.bandwidth.size:
-        return out
-    idx = np.flatnonzero(tree.bandwidth[pick] > 0)
-    if not idx.size:
-        return out
-    p, first = pick[idx], tree.start[leaves[idx]]
-    last = first + count[idx] - 1
-    # a Gaussian kernel around the donor, reflected into the leaf's range [lowest, highest donor]
-    v = out[idx] + rng.normal(0.0, 1.0, idx.size) * tree.bandwidth[p]
-    lo, hi = tree.donors[first], tree.donors[last]
-    v = np.where(v > hi, 2 * hi - v, v)
-    v = np.where(v < lo, 2 * lo - v, v)
-    out[idx] = np.clip(v, lo, hi)
     return out

@@ -5,7 +5,7 @@ discrete conditions by log-frequency so rare categories are learned, a PacGAN cr
 gradient penalty (:mod:`synthwise.deep.gan`). A GAN's losses do not say how good its samples are, so
 checkpoints are scored by a quick fidelity gap between samples and the held-out validation rows (early
 stopping after ``patience`` checks without improvement); the memorization guard
-(:mod:`synthwise.deep.guard`) watches the DCR share against the same held-out rows. Conditions on one
+(:mod:`synthwise.deep.memorization`) watches the DCR share against the same held-out rows. Conditions on one
 discrete column are native (through the condition vector); other columns in the same condition are met
 by rejection on top.
 """
@@ -30,7 +30,7 @@ from synthwise.deep.fitting import (
     validate_layer_sizes,
 )
 from synthwise.deep.gan import ConditionSampler, Critic, GanGenerator, activate, gradient_penalty
-from synthwise.deep.guard import fidelity_gap
+from synthwise.deep.memorization import fidelity_gap
 from synthwise.deep.nets import (
     adam,
     build,
@@ -101,9 +101,8 @@ class CTGAN(Generator):
         validate_layer_sizes(self, "generator_hidden", "critic_hidden")
 
     # -- fitting --------------------------------------------------------------------------------------
-    def _fit(self, codes: pd.DataFrame) -> None:
-        rng = self._fit_rng
-        prep, g, dev = begin_fit(self, codes, numeric="gmm")
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
+        prep, g, dev = begin_fit(self, codes, rng, numeric="gmm")
         x = torch.from_numpy(prep.train).to(dev)
         self.sampler_ = ConditionSampler(prep.train, self.encoder_.spans, dev)
         self._restore_frequencies()  # the same sampling table as after loading a model file

@@ -4,7 +4,7 @@ Gaussian diffusion on quantile-normalized numerics, masked (absorbing-state) dif
 and missing indicators, one MLP denoiser with a timestep embedding (:mod:`synthwise.deep.ddpm`).
 Trains on ``n_timesteps`` noise levels and samples with far fewer (``sample_steps``), which keeps it
 fast on a CPU. Early stopping on the held-out rows' loss (fixed noise, so it is comparable between
-checks), and the memorization guard (:mod:`synthwise.deep.guard`) on their DCR share.
+checks), and the memorization guard (:mod:`synthwise.deep.memorization`) on their DCR share.
 """
 
 from __future__ import annotations
@@ -97,9 +97,8 @@ class Diffusion(Generator):
             raise InvalidParameterError.expected("eta", "Diffusion", "a float in [0, 1]", self.eta)
 
     # -- fitting --------------------------------------------------------------------------------------
-    def _fit(self, codes: pd.DataFrame) -> None:
-        rng = self._fit_rng
-        prep, g, dev = begin_fit(self, codes, numeric="quantile")
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
+        prep, g, dev = begin_fit(self, codes, rng, numeric="quantile")
         trainer = self._build(g)
         net = trainer.net
         blocks = [(a, a + k) for a, k in zip(net.out_offsets, net.cat_sizes, strict=True)]

@@ -34,9 +34,8 @@ read freely (mixture models per column, validation rows, the memorization guard)
 from __future__ import annotations
 
 import math
-import time
 import warnings
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +50,7 @@ from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
 from synthwise.generators.registry import register_generator
+from synthwise.privacy.dp_cells import OTHER
 from synthwise.privacy.dp_columns import (
     SAFETY,
     begin_private_fit,
@@ -60,7 +60,6 @@ from synthwise.privacy.dp_columns import (
     public_schema,
     release_marginals,
 )
-from synthwise.privacy.dp_domain import OTHER
 from synthwise.privacy.dp_sgd import make_private
 from synthwise.privacy.ledger import BudgetLedger
 from synthwise.schema import Schema
@@ -139,13 +138,13 @@ class DPAR(Generator):
             raise bad("device", 'a string: "auto", "cpu" or "cuda"')
 
     # -- fitting --------------------------------------------------------------------------------------
-    def fit(self, data: pd.DataFrame, schema: Schema | None = None) -> Self:
-        """Learn under ``(epsilon, delta)``-DP. ``schema`` and ``bounds`` are treated as PUBLIC."""
-        self._validate_params()
+    def _fit_data(self, data: pd.DataFrame, schema: Schema | None, rng: np.random.Generator) -> None:
+        """Learn under ``(epsilon, delta)``-DP. ``schema`` and ``bounds`` are treated as PUBLIC: a schema
+        inferred from ``data`` is refused and every release is booked in the ledger (``begin_private_fit``);
+        the fit's own randomness is the releaser's."""
         from synthwise.privacy.dp_sgd import _opacus
 
         _opacus()  # a missing opacus fails before any budget is spent
-        started = time.perf_counter()
         cols = begin_private_fit(self, data, schema)
         self.plans_, self.cells_ = cols.plans, cols.cells
         self.sizes_ = [len(c) for c in cols.cells]
@@ -169,9 +168,6 @@ class DPAR(Generator):
         )
         self.transformer_ = TableTransformer.from_state(self.schema_, {}, {})
         self.n_rows_ = len(data)  # public for DP-SGD (the sampling rate), see the module docstring
-        self.fit_seconds_ = time.perf_counter() - started
-        self._id_counter = 0
-        return self
 
     def _train(
         self, fine: list[np.ndarray], ledger: BudgetLedger, rng: np.random.Generator

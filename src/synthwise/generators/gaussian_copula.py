@@ -103,8 +103,7 @@ class GaussianCopula(Generator):
             raise InvalidParameterError.expected("order_categories", owner, "a bool", self.order_categories)
 
     # -- fit ------------------------------------------------------------------------------------------
-    def _fit(self, codes: pd.DataFrame) -> None:
-        rng = self._fit_rng
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         n = len(codes)
         dims: list[_Dim] = []
         cells: list[np.ndarray] = []  # per dim: the cell (tie block / state) of each row, -1 = unknown

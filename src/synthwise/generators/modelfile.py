@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from synthwise.errors import ModelFileError
+from synthwise._version import __version__
+from synthwise.errors import InvalidParameterError, ModelFileError
 from synthwise.io import write_bytes
-from synthwise.schema import Schema
 
 if TYPE_CHECKING:
     from synthwise.generators.base import Generator
@@ -41,31 +41,22 @@ def _jsonable(value: Any) -> Any:
 
 
 def save_generator(gen: Generator, path: str | os.PathLike[str]) -> str:
-    from synthwise import __version__
-
-    gen._check_fitted()
-    meta, arrays = gen._state()
-    t_meta, t_arrays = gen.transformer_.state()
-    all_arrays = {f"g/{k}": np.asarray(v) for k, v in arrays.items()}
-    all_arrays.update({f"t/{k}": np.asarray(v) for k, v in t_arrays.items()})
+    fields, all_arrays = gen.state()
     for key, arr in all_arrays.items():
         if arr.dtype == object:
             raise TypeError(f"array {key!r} has dtype object, which model files refuse to store")
     buf = io.BytesIO()
     np.savez_compressed(buf, **all_arrays)  # type: ignore[arg-type]
     npz = buf.getvalue()
-    params = {k: v for k, v in gen.get_params().items() if not callable(v)}
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "generator": gen.name,
         "library_version": __version__,
-        "params": _jsonable(params),
-        "columns": list(map(str, gen.columns_)),
-        "schema": gen.schema_.to_dict(),
-        "transformer": _jsonable(t_meta),
-        "state": _jsonable(meta),
-        "n_rows": int(gen.n_rows_),
+        **fields,
+        "params": _jsonable(fields["params"]),
+        "transformer": _jsonable(fields["transformer"]),
+        "state": _jsonable(fields["state"]),
         "arrays_sha256": hashlib.sha256(npz).hexdigest(),
     }
     out = io.BytesIO()
@@ -122,8 +113,8 @@ def load_generator(path: str | os.PathLike[str]) -> Generator:
 
     manifest, npz = read_manifest(path)
     try:
-        cls = get(manifest["generator"])
-    except KeyError as exc:
+        cls = get(str(manifest.get("generator")))
+    except InvalidParameterError as exc:
         raise ModelFileError(
             f"Model file {str(path)!r} names an unknown generator {manifest.get('generator')!r}. "
             "Fix: upgrade synthwise or refit."
@@ -131,17 +122,7 @@ def load_generator(path: str | os.PathLike[str]) -> Generator:
     try:
         with np.load(io.BytesIO(npz), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-        gen = cls(**manifest["params"])
-        schema = Schema.from_dict(manifest["schema"])
-        from synthwise.transforms import TableTransformer
-
-        gen.schema_ = schema
-        gen.columns_ = list(manifest["columns"])
-        gen.n_rows_ = int(manifest["n_rows"])
-        gen.transformer_ = TableTransformer.from_state(
-            schema, manifest["transformer"], {k[2:]: v for k, v in arrays.items() if k.startswith("t/")}
-        )
-        gen._set_state(manifest["state"], {k[2:]: v for k, v in arrays.items() if k.startswith("g/")})
+        gen = cls.restore(manifest, arrays)
     except ModelFileError:
         raise
     except Exception as exc:

@@ -27,8 +27,7 @@ are regenerated fresh; free-text columns cannot be learned privately and are ref
 from __future__ import annotations
 
 import math
-import time
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +36,7 @@ from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
 from synthwise.generators.registry import register_generator
+from synthwise.privacy.dp_cells import CONTINUOUS, Cells, ColumnPlan
 from synthwise.privacy.dp_columns import (
     SAFETY,
     begin_private_fit,
@@ -44,7 +44,6 @@ from synthwise.privacy.dp_columns import (
     cells_state,
     public_schema,
 )
-from synthwise.privacy.dp_domain import CONTINUOUS, Cells, ColumnPlan
 from synthwise.privacy.dp_tree import (
     MAX_CATEGORY_GROUPS,
     TreeModel,
@@ -102,10 +101,10 @@ class MST(Generator):
             )
 
     # -- fitting --------------------------------------------------------------------------------------
-    def fit(self, data: pd.DataFrame, schema: Schema | None = None) -> Self:
-        """Learn under ``(epsilon, delta)``-DP. ``schema`` and ``bounds`` are treated as PUBLIC."""
-        self._validate_params()
-        started = time.perf_counter()
+    def _fit_data(self, data: pd.DataFrame, schema: Schema | None, rng: np.random.Generator) -> None:
+        """Learn under ``(epsilon, delta)``-DP. ``schema`` and ``bounds`` are treated as PUBLIC: a schema
+        inferred from ``data`` is refused and every release is booked in the ledger (``begin_private_fit``);
+        the fit's own randomness is the releaser's."""
         cols = begin_private_fit(self, data, schema)
         model = self._measure_and_estimate(cols.plans, cols.cells, cols.encode(data), cols.releaser)
         self.plans_, self.cells_ = cols.plans, cols.cells
@@ -116,9 +115,6 @@ class MST(Generator):
         self.schema_ = public_schema(self.columns_, cols.plans, cols.cells, cols.passthrough, margins, n_hat)
         self.transformer_ = TableTransformer.from_state(self.schema_, {}, {})
         self.n_rows_ = round(n_hat)
-        self.fit_seconds_ = time.perf_counter() - started
-        self._id_counter = 0
-        return self
 
     def _measure_and_estimate(
         self, plans: list[ColumnPlan], cells: list[Cells], fine: list[np.ndarray], releaser: Releaser

@@ -60,7 +60,7 @@ class Noise(Generator):
         if not isinstance(self.flip_missing, bool | np.bool_):
             raise InvalidParameterError.expected("flip_missing", "Noise", "a bool", self.flip_missing)
 
-    def _fit(self, codes: pd.DataFrame) -> None:
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         self.names_ = list(codes.columns)
         self.codes_ = codes.to_numpy(dtype=np.float64)
         self.discrete_ = np.array([self.schema_[c].kind in DISCRETE_KINDS for c in self.names_], dtype=bool)

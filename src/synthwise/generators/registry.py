@@ -7,6 +7,7 @@ duplicate name raises at once, and so does a failed import: nothing is silently 
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,8 +29,8 @@ _BUILTIN: dict[str, str] = {
     "dp_ar": "synthwise.generators.dp_ar:DPAR",
     "rules": "synthwise.generators.rules:Rules",
     "smote": "synthwise.generators.smote:Smote",
-    "smotenc": "synthwise.generators.smotenc:SmoteNC",
-    "adasyn": "synthwise.generators.adasyn:Adasyn",
+    "smotenc": "synthwise.generators.smote:SmoteNC",
+    "adasyn": "synthwise.generators.smote:Adasyn",
     "tvae": "synthwise.generators.tvae:TVAE",
     "ctgan": "synthwise.generators.ctgan:CTGAN",
     "diffusion": "synthwise.generators.diffusion:Diffusion",
@@ -79,11 +80,19 @@ def names() -> list[str]:
 
 
 def get(name: str) -> type[Generator]:
-    """The generator class registered as ``name``; imports its module on first use."""
+    """The generator class registered as ``name``; imports its module on first use.
+
+    An unknown name raises :class:`InvalidParameterError` naming the closest registered names.
+    """
     if name in _LOADED:
         return _LOADED[name]
     if name not in _BUILTIN:
-        raise KeyError(name)
+        close = difflib.get_close_matches(str(name), names(), n=3)
+        hint = f"did you mean {' or '.join(map(repr, close))}? Otherwise " if close else ""
+        raise InvalidParameterError(
+            f"Unknown generator {name!r}. Fix: {hint}use one of {', '.join(names())} "
+            "(see 'synthwise generators')."
+        )
     module, _, attr = _BUILTIN[name].partition(":")
     try:
         mod = importlib.import_module(module)
@@ -100,13 +109,7 @@ def get(name: str) -> type[Generator]:
 
 def create(name: str, **params: Any) -> Generator:
     """An unfitted generator instance: ``create("cart", seed=0)``."""
-    try:
-        cls = get(name)
-    except KeyError:
-        raise InvalidParameterError(
-            f"Unknown generator {name!r}. Fix: use one of {', '.join(names())} (see 'synthwise generators')."
-        ) from None
-    return cls(**params)
+    return get(name)(**params)
 
 
 @dataclass(frozen=True)

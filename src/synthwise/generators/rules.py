@@ -20,23 +20,23 @@ from __future__ import annotations
 import copy
 import os
 from dataclasses import asdict
-from typing import Any, ClassVar, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthwise._types import Seed
 from synthwise.errors import ColumnError, ColumnProblem, InvalidParameterError
-from synthwise.generators.base import Capabilities, Generator
+from synthwise.generators.base import Capabilities, Generator, checked_schema
 from synthwise.generators.registry import register_generator
 from synthwise.schema import Schema
+from synthwise.transforms import TableTransformer
 
 
 @register_generator("rules")
 class Rules(Generator):
     summary = "Rule-based: a simulation spec's structure with its free parameters fitted on the real table."
-    capabilities = Capabilities(conditions="rejection", missing_values=True)
-    needs_spec: ClassVar[bool] = True  # the conformance suite cannot build one without a spec
+    capabilities = Capabilities(conditions="rejection", missing_values=True, needs_spec=True)
 
     def __init__(
         self,
@@ -78,15 +78,15 @@ class Rules(Generator):
                 "fit_parameters", "Rules", "True or False", self.fit_parameters
             )
 
-    def fit(self, data: pd.DataFrame, schema: Schema | None = None) -> Self:
-        """Parse the spec and fit its table's free parameters on ``data`` (never modified)."""
-        self._data = data
-        try:
-            return super().fit(data, schema)
-        finally:
-            del self._data
+    def _fit_data(self, data: pd.DataFrame, schema: Schema | None, rng: np.random.Generator) -> None:
+        """Parse the spec and fit its table's free parameters on the real values of ``data`` (no codes)."""
+        self.schema_ = checked_schema(data, schema)
+        self.columns_ = list(data.columns)
+        self.transformer_ = TableTransformer(self.schema_).fit(data)
+        self._fit_spec(data)
+        self.n_rows_ = len(data)
 
-    def _fit(self, codes: pd.DataFrame) -> None:
+    def _fit_spec(self, data: pd.DataFrame) -> None:
         from synthwise.simulation import parse_spec
         from synthwise.simulation.fitting import fit_table
         from synthwise.simulation.source import to_plain
@@ -106,7 +106,7 @@ class Rules(Generator):
         if problems:
             raise ColumnError(problems)
         if self.fit_parameters:
-            tree, notes = fit_table(spec, table, self._data, self.schema_)
+            tree, notes = fit_table(spec, table, data, self.schema_)
         else:
             tree, notes = to_plain(spec.tree), []
             tree.pop("scenarios", None)

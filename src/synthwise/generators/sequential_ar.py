@@ -1,13 +1,14 @@
 """SequentialAR: a fast autoregressive baseline for sequential (long) tables.
 
-Three parts (see :mod:`synthwise.sequential`):
+Three parts (see :mod:`synthwise.generators.sequential`):
 
 1. the entity model: static attributes, sequence length and start from a tabular generator (``cart``
    by default), so lengths come from their empirical distribution conditional on the static attributes;
 2. the step model: every step is a chain of variables (the gap since the previous step, then each
-   time-varying column; :mod:`synthwise.sequential.chain`) drawn one after the other from CART trees with
-   donor leaves, fitted on the entity context, the position, the values of the previous ``n_lags`` steps,
-   the last observed values and the variables of the current step drawn so far;
+   time-varying column; :mod:`synthwise.generators.sequential.chain`) drawn one after the other from
+   donor trees (:mod:`synthwise.generators.donor_tree`), fitted on the entity context, the position, the
+   values of the previous ``n_lags`` steps, the last observed values and the variables of the current
+   step drawn so far;
 3. wide numerics and datetimes are drawn as *differences* from their last observed value (a leaf of
    real increments), so trajectories stay smooth and keep their autocorrelation; the first value of a
    column in an entity is drawn as a level. Datetimes in the index are gaps, never negative.
@@ -25,9 +26,10 @@ import numpy as np
 from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities
+from synthwise.generators.donor_tree import DonorTree, fit_donor_tree, to_float32
 from synthwise.generators.registry import register_generator
-from synthwise.sequential.base import SequentialGenerator
-from synthwise.sequential.chain import (
+from synthwise.generators.sequential.base import SequentialGenerator
+from synthwise.generators.sequential.chain import (
     History,
     StepVar,
     base_width,
@@ -38,8 +40,7 @@ from synthwise.sequential.chain import (
     make_chain,
     training_state,
 )
-from synthwise.sequential.layout import Sequences
-from synthwise.sequential.trees import DonorTree, fit_donor_tree, to_float32
+from synthwise.generators.sequential.layout import Sequences
 
 
 @register_generator("sequential_ar")
@@ -105,7 +106,7 @@ class SequentialAR(SequentialGenerator):
             )
 
     # -- fit --------------------------------------------------------------------------------------------
-    def _fit_steps(self, seqs: Sequences, context: np.ndarray) -> None:
+    def _fit_steps(self, seqs: Sequences, context: np.ndarray, rng: np.random.Generator) -> None:
         layout = self.layout_
         self.chain_ = make_chain(self.schema_, layout.steps, seqs.steps, layout.index is not None)
         rows = chain_values(self.chain_, seqs.steps, seqs.gaps)
@@ -117,7 +118,7 @@ class SequentialAR(SequentialGenerator):
         self.fill_ = fill_values(x)
         xf = to_float32(np.where(np.isnan(x), self.fill_, x))
         base = base_width(context.shape[1], len(self.chain_), int(self.n_lags))
-        seed_seq = int(self._fit_rng.integers(0, 2**31 - 1))
+        seed_seq = int(rng.integers(0, 2**31 - 1))
         self.level_trees_: list[DonorTree] = []
         self.delta_trees_: list[DonorTree | None] = []
         for j, var in enumerate(self.chain_):

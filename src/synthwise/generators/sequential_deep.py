@@ -1,9 +1,9 @@
 """SequentialDeep: a GRU over steps, conditioned on the entity's static attributes (needs ``deep``: torch).
 
 Entities (static attributes, length, start) come from the same tabular entity model as ``sequential_ar``
-(:mod:`synthwise.sequential.entities`). The steps (the gap since the previous step, then every
+(:mod:`synthwise.generators.sequential.entities`). The steps (the gap since the previous step, then every
 time-varying column) are encoded with mode-specific normalization (:mod:`synthwise.deep.encoding`) and
-learned by an autoregressive GRU (:mod:`synthwise.sequential.gru`) whose input at each step is the
+learned by an autoregressive GRU (:mod:`synthwise.generators.sequential.gru`) whose input at each step is the
 previous step, the entity context and the position. Long sequences are trained in windows of at most
 ``max_window`` steps.
 
@@ -25,7 +25,7 @@ from synthwise._types import Seed
 from synthwise.deep._torch import torch
 from synthwise.deep.encoding import TableEncoder
 from synthwise.deep.fitting import MIN_VALIDATION_ROWS, validate_common
-from synthwise.deep.guard import Featurizer, MemorizationGuard
+from synthwise.deep.memorization import Featurizer, MemorizationGuard
 from synthwise.deep.nets import (
     build,
     init_softmax_bias,
@@ -39,9 +39,9 @@ from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities
 from synthwise.generators.registry import register_generator
-from synthwise.sequential.base import SequentialGenerator
-from synthwise.sequential.gru import StepGRU, StepLoss, init_recurrent, sample_steps
-from synthwise.sequential.layout import Sequences
+from synthwise.generators.sequential.base import SequentialGenerator
+from synthwise.generators.sequential.gru import StepGRU, StepLoss, init_recurrent, sample_steps
+from synthwise.generators.sequential.layout import Sequences
 
 GAP = "_sw_gap"
 DELTA = "__sw_delta"
@@ -104,8 +104,7 @@ class SequentialDeep(SequentialGenerator):
                 raise InvalidParameterError.expected(name, "SequentialDeep", f"an int >= {low}", v)
 
     # -- fit --------------------------------------------------------------------------------------------
-    def _fit_steps(self, seqs: Sequences, context: np.ndarray) -> None:
-        rng = self._fit_rng
+    def _fit_steps(self, seqs: Sequences, context: np.ndarray, rng: np.random.Generator) -> None:
         codes = self._step_codes(seqs)
         continuous = [
             c

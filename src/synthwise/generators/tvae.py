@@ -3,7 +3,7 @@
 Numerics get mode-specific normalization (a Bayesian Gaussian mixture per column plus exact point
 masses), categoricals a softmax head, missing values their own slot; see :mod:`synthwise.deep.encoding`.
 Training holds out ``validation_fraction`` of the rows: early stopping on their loss, and the
-memorization guard (:mod:`synthwise.deep.guard`) on their DCR share. Fitted attributes: ``training_``
+memorization guard (:mod:`synthwise.deep.memorization`) on their DCR share. Fitted attributes: ``training_``
 (epochs, stop reason, losses, checks) and ``guard_history_`` (DCR share per check; ideal 0.5).
 """
 
@@ -93,9 +93,8 @@ class TVAE(Generator):
             raise InvalidParameterError.expected("loss_factor", "TVAE", "a float > 0", self.loss_factor)
 
     # -- fitting --------------------------------------------------------------------------------------
-    def _fit(self, codes: pd.DataFrame) -> None:
-        rng = self._fit_rng
-        prep, g, dev = begin_fit(self, codes, numeric="gmm")
+    def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
+        prep, g, dev = begin_fit(self, codes, rng, numeric="gmm")
         self.model_ = self._build(g)
         spans = self.encoder_.spans
         init_softmax_bias(self.model_.head, softmax_blocks(spans), self.encoder_.frequencies)

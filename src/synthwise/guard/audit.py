@@ -4,7 +4,9 @@ Every synthetic row carries the evaluation's flags: ``typical`` (inside the real
 alpha = 0.95: not an outlier), ``authentic`` (not closer to a real row than that row's own nearest real
 neighbour, and not an exact copy) and ``valid`` (respects the schema). The audit keeps the rows that
 have all the required flags (by default typical and authentic, the filter of Alaa et al.) and
-evaluates the kept rows again, with the same seed, so that the change of every score is visible.
+evaluates the kept rows again, with the same seed, so that the change of every score is visible. Both
+evaluations share one :class:`~synthwise.evaluation.Evaluator`: the real data is read, embedded and
+scored for its references once.
 
 Expect about 5% of rows from even a perfect generator to be dropped as not typical (that is what
 alpha = 0.95 means), and a share of authentic-looking fresh rows to be dropped as not authentic (see
@@ -15,12 +17,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
 from synthwise.errors import DataError, InvalidParameterError
-from synthwise.evaluation import Evaluation, evaluate
+from synthwise.evaluation import Evaluation, Evaluator
 
 FLAGS = ("typical", "authentic", "valid")
 
@@ -90,7 +93,8 @@ def audit(
     """Keep the synthetic rows that have every flag in ``require``; evaluate before and after.
 
     ``evaluation`` reuses an evaluation of the same inputs (its row flags) instead of computing one.
-    The synthetic input is never modified; ``result.kept`` is a new frame with the kept rows in order.
+    ``evaluate_kwargs`` are the other options of :class:`~synthwise.evaluation.Evaluator`. The synthetic
+    input is never modified; ``result.kept`` is a new frame with the kept rows in order.
     """
     unknown = [f for f in require if f not in FLAGS]
     if unknown or not require:
@@ -99,8 +103,10 @@ def audit(
         from synthwise.io import read_table
 
         synthetic = read_table(synthetic)
-    kwargs = {"target": target, "sensitive": sensitive, "seed": seed, **evaluate_kwargs}
-    before = evaluation if evaluation is not None else evaluate(real, synthetic, holdout, **kwargs)
+    make = partial(Evaluator, real, holdout, target=target, sensitive=sensitive, seed=seed, **evaluate_kwargs)
+    evaluator = make() if evaluation is None else None
+    before = evaluator.evaluate(synthetic) if evaluator is not None else evaluation
+    assert before is not None
     flags = before.row_flags
     if flags is None or len(flags) != len(synthetic):
         raise InvalidParameterError(
@@ -113,5 +119,5 @@ def audit(
             f"All {len(synthetic):,} synthetic rows fail the audit ({', '.join(require)}). "
             "Fix: the generator copies or distorts the real data; retrain it or relax 'require'."
         )
-    after = evaluate(real, kept, holdout, **kwargs) if reevaluate and len(kept) >= 2 else None
+    after = (evaluator or make()).evaluate(kept) if reevaluate and len(kept) >= 2 else None
     return AuditResult(kept=kept, flags=flags.copy(), require=tuple(require), before=before, after=after)

@@ -3,8 +3,7 @@
 * :func:`augment`: the real rows unchanged plus synthetic minority rows from any generator;
 * :func:`sample_boosted`: raise a value's share in generated data, the rest conditional on it;
 * :class:`GeneratorOverSampler`: ``fit_resample(X, y)`` with any synthwise generator, for pipelines;
-* :mod:`~synthwise.imbalance.interpolation`: the imbalanced-learn wrapper behind the ``smote``,
-  ``smotenc`` and ``adasyn`` generators.
+* the ``smote``, ``smotenc`` and ``adasyn`` generators live in :mod:`synthwise.generators.smote`.
 """
 
 from synthwise.imbalance.augment import augment, plan_counts, synthesize_minority, write_augmented

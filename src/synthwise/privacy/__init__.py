@@ -1,6 +1,4 @@
-"""Privacy: PII detection and masking (and, with the DP modules, formal guarantees)."""
-
-from synthwise.privacy.mask import MaskPolicy, MaskResult, mask
-from synthwise.privacy.pii import PiiFinding, detect
-
-__all__ = ["MaskPolicy", "MaskResult", "PiiFinding", "detect", "mask"]
+"""Differential privacy: mechanisms and accounting (``dp``, ``ledger``, ``release``), DP column domains
+and fine cells (``dp_domain``, ``dp_cells``, ``dp_columns``), the DP tree model (``dp_tree``) and
+DP-SGD (``dp_sgd``). Personal-data detection and fakes live in :mod:`synthwise.pii`, masking in
+:mod:`synthwise.transforms.mask`, attacks and risk metrics in :mod:`synthwise.evaluation`."""

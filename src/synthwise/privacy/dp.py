@@ -123,11 +123,6 @@ def simple_zcdp_epsilon(rho: float, delta: float) -> float:
     return rho + 2.0 * math.sqrt(rho * math.log(1.0 / delta))
 
 
-def rho_of_pure_dp(epsilon: float) -> float:
-    """An epsilon-DP mechanism (Laplace) is (epsilon^2 / 2)-zCDP (Bun & Steinke 2016, Prop. 1.4)."""
-    return 0.5 * epsilon * epsilon
-
-
 def rho_of_exponential(epsilon: float) -> float:
     """The exponential mechanism with parameter epsilon is (epsilon^2 / 8)-zCDP (Cesar & Rogers 2021)."""
     return epsilon * epsilon / 8.0

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from synthwise.errors import InvalidParameterError
-from synthwise.privacy.dp_domain import (
+from synthwise.privacy.dp_cells import (
     CONTINUOUS,
     INTERVAL,
     POINT,
@@ -29,6 +29,8 @@ from synthwise.privacy.dp_domain import (
     continuous_values,
     encode_categorical,
     encode_continuous,
+)
+from synthwise.privacy.dp_domain import (
     plan_columns,
     refine_range,
     release_categories,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthwise.privacy.dp_domain import MISSING, OTHER, POINT, Cells
+from synthwise.privacy.dp_cells import MISSING, OTHER, POINT, Cells
 
 MAX_CATEGORY_GROUPS = 48
 

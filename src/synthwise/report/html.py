@@ -14,6 +14,7 @@ the embedding projection, the worst columns and pairs, and the run manifest.
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from synthwise.evaluation.result import GROUPS, Evaluation, MetricResult
+from synthwise.io import write_text
 from synthwise.report.gauges import bullet
 from synthwise.report.sections import (
     correlation_section,
@@ -76,8 +78,14 @@ def _asset(name: str) -> str:
     return (resources.files("synthwise.report") / "assets" / name).read_text(encoding="utf-8")
 
 
+def write_html(evaluation: Evaluation, path: str | os.PathLike[str]) -> str:
+    """Write the report page of ``evaluation`` to ``path`` (atomically); return the path."""
+    write_text(render_html(evaluation), path)
+    return str(path)
+
+
 def render_html(evaluation: Evaluation) -> str:
-    """The full report page as a string (write it with ``Evaluation.to_html(path)``)."""
+    """The full report page as a string (:func:`write_html` writes it to a file)."""
     ev = evaluation
     body = "".join(
         (

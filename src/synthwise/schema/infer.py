@@ -8,40 +8,22 @@ and never copied), free text and constant columns. Every problem found is gather
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthwise.errors import ColumnError, ColumnProblem, DataError
-from synthwise.schema.model import ColumnSchema, Schema
+from synthwise.pii import detect_column
+from synthwise.schema.model import REGENERATED, ColumnSchema, Schema
+from synthwise.schema.values import datetime_format, round_decimals
 
 MIN_ROWS = 2
 DEFAULT_MAX_CATEGORIES = 1000
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^id[_\s.-]|[a-z]Id$", re.IGNORECASE)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _PREFIXED_ID = re.compile(r"^([A-Za-z_-]*?)(\d+)$")
-_DATETIME_FORMATS = (
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%d %H:%M:%S%z",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y/%m/%d",
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%Y%m%d",
-    "%d/%m/%Y %H:%M",
-    "%m/%d/%Y %H:%M",
-    "%Y-%m",
-)
 
 
 def infer_schema(
@@ -161,7 +143,7 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
     if kind is None:
         _check_mixed(name, nonnull)
     if kind in (None, "datetime"):
-        fmt = _datetime_format(values)
+        fmt = datetime_format(values)
         if fmt is not None:
             parsed = pd.to_datetime(values, format=fmt, utc="%z" in fmt or fmt.endswith("Z"))
             tz = "UTC" if ("%z" in fmt or fmt.endswith("Z")) else None
@@ -204,13 +186,10 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
 
 
 def _pii_kind(s: pd.Series, n_unique: int, n: int) -> str | None:
-    """The personal-data kind of a column that is regenerated with fakes (see transforms.pii), or None.
+    """The personal-data kind of a column regenerated with fakes (:mod:`synthwise.transforms.pii`), or None.
 
     Needs most sampled values to match a recognizer, or the column name and a fair share of values to
     agree; names must be many distinct values, and a national id named as such nearly unique per row."""
-    from synthwise.privacy.pii import detect_column
-    from synthwise.transforms.pii import REGENERATED
-
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return None
     found = detect_column(s)
@@ -264,8 +243,6 @@ def _numeric_or_id(
 
 def _decimals(values: np.ndarray, max_decimals: int = 10) -> int | None:
     """Smallest number of decimals that represents every value exactly; None when there is none."""
-    from synthwise.transforms.numeric import round_decimals
-
     for d in range(max_decimals + 1):
         if np.array_equal(round_decimals(values, d), values):
             return d
@@ -310,30 +287,6 @@ def _check_mixed(name: str, values: pd.Series) -> None:
             "replace the stray text with a number or null, or mark the column "
             'kind="categorical" in the schema',
         )
-
-
-def _datetime_format(values: pd.Series) -> str | None:
-    sample = values.iloc[:: max(1, len(values) // 500)].astype(str)
-    if not sample.str.contains(r"\d", regex=True).all() or sample.str.len().max() > 40:
-        return None
-    if sample.str.fullmatch(r"[+-]?\d+(\.\d*)?").all() and not sample.str.fullmatch(r"\d{8}").all():
-        return None
-    for fmt in _DATETIME_FORMATS:
-        parsed = pd.to_datetime(sample, format=fmt, errors="coerce", utc="%z" in fmt)
-        if parsed.isna().any():
-            continue
-        full = pd.to_datetime(values.astype(str), format=fmt, errors="coerce", utc="%z" in fmt)
-        if full.isna().any():
-            continue
-        if _render(full, fmt).equals(values.astype(str).reset_index(drop=True)):
-            return fmt
-    return None
-
-
-def _render(parsed: pd.Series, fmt: str) -> pd.Series:
-    from synthwise.transforms.datetime import format_datetimes
-
-    return format_datetimes(parsed.reset_index(drop=True), fmt)
 
 
 def _looks_like_id(name: str, values: pd.Series, n_unique: int) -> bool:
@@ -455,8 +408,3 @@ def validate_data(df: pd.DataFrame, schema: Schema, *, check_domains: bool = Fal
             )
     if problems:
         raise ColumnError(problems)
-
-
-def column_names(schema: Schema, kinds: Iterable[str]) -> list[str]:
-    kinds = set(kinds)
-    return [c.name for c in schema.columns if c.kind in kinds]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from synthwise.errors import DataError
+from synthwise.pii import KINDS as PII_KINDS
 
 Kind = Literal["numeric", "categorical", "boolean", "datetime", "identifier", "pii", "text", "constant"]
 KINDS: tuple[str, ...] = (
@@ -26,6 +27,9 @@ KINDS: tuple[str, ...] = (
     "constant",
 )
 Role = Literal["entity", "sequence_index"]
+# personal-data kinds a column of kind "pii" holds, regenerated with fakes; date_of_birth stays a datetime
+# column and free text a text column: both are modelled
+REGENERATED = tuple(k for k in PII_KINDS if k not in ("date_of_birth", "free_text"))
 
 SCHEMA_FORMAT = "synthwise.schema/1"
 
@@ -65,10 +69,6 @@ class ColumnSchema:
             raise DataError(
                 f"Column {self.name!r}: unknown kind {self.kind!r}. Fix: use one of {', '.join(KINDS)}."
             )
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.kind == "numeric"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind}

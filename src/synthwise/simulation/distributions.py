@@ -174,10 +174,11 @@ def _binomial(p: dict[str, Any], r: Rand) -> Any:
     prob = np.broadcast_to(np.asarray(p["p"], dtype=np.float64), u.shape)
     if np.any(n < 0) or np.any(n != np.floor(n)):
         raise ExprError("parameter 'n' must be a whole number >= 0")
+    whole = n.astype(np.int64)  # scipy deprecates a float n in bdtr
     mean, sd = n * prob, np.sqrt(n * prob * (1 - prob))
     guess = np.clip(np.floor(mean + sd * special.ndtri(u)), 0, n).astype(np.int64)
-    k = _search(u, guess, lambda k, i: np.where(k >= n[i], 1.0, special.bdtr(k, n[i], prob[i])))
-    return np.minimum(k, n.astype(np.int64))
+    k = _search(u, guess, lambda k, i: np.where(k >= n[i], 1.0, special.bdtr(k, whole[i], prob[i])))
+    return np.minimum(k, whole)
 
 
 def _bernoulli(p: dict[str, Any], r: Rand) -> Any:

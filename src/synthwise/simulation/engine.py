@@ -46,13 +46,13 @@ class RunContext:
 
     def pool(self, kind: str, locale: str, size: int) -> np.ndarray:
         """A pool of Faker values, made once per run and shared by every column that asks for it."""
-        from synthwise.simulation.fakes import build_pool
+        from synthwise.pii.fakes import faker_pool
 
         ident = (kind, locale, size)
         if ident not in self.pools:
             base = kind.split("|")[0]  # 'first_name|ascii' is drawn from the same pool as 'first_name'
             seed = int(self.key("__pool", base, locale, size)) % (2**32)
-            self.pools[ident] = build_pool(kind, locale, size, seed)
+            self.pools[ident] = faker_pool(kind, locale, size, seed)
         return self.pools[ident]
 
     def error(self, where: Where, problem: str, fix: str) -> SpecError:

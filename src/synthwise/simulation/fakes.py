@@ -2,7 +2,8 @@
 
 Faker (the optional extra ``pii``) makes one value per call, about 0.1 to 0.5 ms each: far too slow for
 millions of rows. So Faker is called only to fill small *pools* once per column (seeded from the run's
-seed, so the same seed gives the same pools), and rows draw from the pools by counter-based uniforms:
+seed, so the same seed gives the same pools: :func:`synthwise.pii.fakes.faker_pool`), and rows draw from
+the pools by counter-based uniforms:
 
 * ``name`` = a first name and a last name from two pools (a million combinations from 1,000 x 1,000);
 * ``email`` = ASCII forms of those names in one of four patterns, digits, and a free-mail domain;
@@ -14,16 +15,13 @@ seed, so the same seed gives the same pools), and rows draw from the pools by co
 
 from __future__ import annotations
 
-import functools
-import inspect
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthwise.errors import MissingDependencyError
+from synthwise.pii.fakes import faker_kind_problem
 from synthwise.simulation import values as V
 
 if TYPE_CHECKING:
@@ -32,33 +30,6 @@ if TYPE_CHECKING:
 VECTORIZED = ("ipv4", "ipv4_private", "uuid4")
 COMPOSED = ("name", "first_name", "last_name", "email", "iban")
 DEFAULT_POOL = 1000
-_REFUSED = {
-    "binary",
-    "zip",
-    "tar",
-    "image",
-    "json",
-    "csv",
-    "tsv",
-    "psv",
-    "dsv",
-    "xml",
-    "fixed_width",
-    "json_bytes",
-    "seed",
-    "seed_instance",
-    "seed_locale",
-    "get_providers",
-    "add_provider",
-    "provider",
-    "set_formatter",
-    "get_formatter",
-    "parse",
-    "format",
-    "random",
-    "enum",
-    "pystr_format",
-}
 # public first octets, leaving out private, loopback, link-local, carrier-grade NAT and multicast blocks
 _PUBLIC_FIRST = np.array([o for o in range(1, 224) if o not in (10, 100, 127, 169, 172, 192, 198, 203)])
 
@@ -66,81 +37,11 @@ _PUBLIC_FIRST = np.array([o for o in range(1, 224) if o not in (10, 100, 127, 16
 _OCTETS = pa.array([str(i) for i in range(256)], type=pa.string())
 
 
-def faker_module() -> Any:
-    try:
-        import faker
-    except ImportError as exc:
-        raise MissingDependencyError("faker", "pii", "Fake values in a simulation ('fake: ...')") from exc
-    return faker
-
-
-@functools.lru_cache(maxsize=16)
-def _faker(locale: str) -> Any:
-    """One Faker per locale (building one scans every provider); always reseeded before use."""
-    return faker_module().Faker(locale)
-
-
 def check_kind(kind: str, locale: str) -> str | None:
     """A problem text when ``kind`` / ``locale`` cannot make fake values, else None."""
     if kind in VECTORIZED:
         return None
-    faker_module()
-    from faker.config import AVAILABLE_LOCALES
-
-    if locale not in AVAILABLE_LOCALES:
-        return f"unknown Faker locale {locale!r}"
-    if kind in COMPOSED:
-        return None
-    if kind.startswith("_") or kind in _REFUSED:
-        return f"the fake kind {kind!r} is not allowed"
-    method = getattr(_faker(locale), kind, None)
-    if method is None or not callable(method):
-        return f"Faker has no value kind {kind!r} in locale {locale!r}"
-    try:
-        required = [
-            p
-            for p in inspect.signature(method).parameters.values()
-            if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-    except (TypeError, ValueError):
-        required = []
-    if required:
-        return f"Faker's {kind!r} needs arguments ({', '.join(p.name for p in required)})"
-    return None
-
-
-def build_pool(kind: str, locale: str, size: int, seed: int) -> np.ndarray:
-    """``size`` values of a Faker kind from a Faker seeded with ``seed`` (an object array of str).
-
-    ``kind|ascii`` gives the ASCII forms of the ``kind`` pool made with the same seed. Pools are
-    memoized per process (they depend only on the arguments), so repeated runs do not call Faker again.
-    """
-    if kind.endswith("|ascii"):
-        base = build_pool(kind[: -len("|ascii")], locale, size, seed)
-        return np.array([ascii_name(s) for s in base], dtype=object)
-    return np.array(_pool(kind, locale, size, seed), dtype=object)
-
-
-@functools.lru_cache(maxsize=128)
-def _pool(kind: str, locale: str, size: int, seed: int) -> tuple[str, ...]:
-    gen = _faker(locale)
-    gen.seed_instance(seed)
-    if kind == "free_email_domain":
-        raw = list(dict.fromkeys(gen.free_email_domain() for _ in range(size)))
-    elif kind == "bban":
-        provider = gen.iban.__self__
-        raw = [str(provider.bban_format), str(provider.country_code)]
-    else:
-        method = getattr(gen, kind)
-        raw = [method() for _ in range(size)]
-    return tuple(str(v).replace("\n", ", ") for v in raw)
-
-
-def ascii_name(text: str) -> str:
-    """A lower-case ASCII form of a name for e-mail addresses ('Jürgen' -> 'jurgen')."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    kept = "".join(ch for ch in plain if ch.isalnum())
-    return kept or "user"
+    return faker_kind_problem(kind, locale, composed=COMPOSED)
 
 
 def _index(u: np.ndarray, size: int) -> np.ndarray:

@@ -4,7 +4,10 @@
   generator keeps), ``mixed_table``, ``marginal_error``;
 * ``sequential``: ``check_sequential_generator`` (the same contract for sequential generators);
 * ``cli``: ``run_cli`` (the command line in process);
-* ``strategies``: ``table_strategy`` (Hypothesis).
+* ``strategies``: ``table_strategy`` (Hypothesis);
+* ``metrics``: ``check_metric`` (the contract every registered metric keeps);
+* ``reports``: ``example_evaluation`` (a hand-made evaluation to preview and test the report; not
+  imported here, so that ``python -m synthwise.testing.reports report.html`` writes the preview).
 """
 
 from synthwise.testing.cli import run_cli
@@ -15,6 +18,7 @@ from synthwise.testing.generators import (
     marginal_error,
     mixed_table,
 )
+from synthwise.testing.metrics import check_metric
 from synthwise.testing.sequential import check_sequences, check_sequential_generator, small_pbcseq
 from synthwise.testing.strategies import table_strategy
 
@@ -22,6 +26,7 @@ __all__ = [
     "_fast_params",
     "check_faithful",
     "check_generator",
+    "check_metric",
     "check_sequences",
     "check_sequential_generator",
     "marginal_error",

@@ -1,10 +1,13 @@
-"""Conformance checks for generators, plus Hypothesis strategies for tables.
+"""Conformance checks for tabular generators and their fixtures.
 
-``check_generator(name)`` runs the contract every registered generator must keep: output has the real
-columns, order and dtypes; categories come from the real domain; numerics stay in range; missing rates
-are kept; identifiers are fresh; the same seed gives the same bytes; save/load gives the same samples;
-the input frame is never modified; ``__init__`` only stores. ``tests/test_conformance.py`` runs it over
-every registered generator; a new generator gets these checks by being registered.
+``check_generator(name)`` runs the contract every registered tabular generator must keep: output has the
+real columns, order and dtypes; categories come from the real domain; numerics stay in range; missing
+rates are kept; identifiers are fresh; the same seed gives the same bytes; save/load gives the same
+samples; the input frame is never modified; ``__init__`` only stores. A generator that needs a spec
+(``Capabilities.needs_spec``: ``rules``) is checked on :func:`spec_table`, a table simulated from
+:data:`CONFORMANCE_SPEC`. ``tests/test_conformance.py`` runs the checks over every registered generator,
+sequential ones with :func:`synthwise.testing.sequential.check_sequential_generator`; a new generator
+gets them by being registered.
 """
 
 from __future__ import annotations
@@ -74,14 +77,50 @@ def _fast_params(name: str) -> dict[str, Any]:
         params["epsilon"] = 1000.0  # the 300-row conformance table releases nothing at small epsilon
     if "target" in names:  # class-imbalance generators (smote family) learn one categorical target
         params["target"] = "group"
+    if cls.capabilities.needs_spec:
+        params["spec"] = CONFORMANCE_SPEC
     return params
 
 
-def check_generator(name: str, data: pd.DataFrame | None = None, *, n: int = 200) -> None:
-    """Assert the generator contract for the registered generator ``name``."""
-    df = mixed_table() if data is None else data
+# A spec over mixed columns (categorical, numeric with missing values, boolean, a rule between columns)
+# for generators that learn a spec (``rules``): :func:`spec_table` simulates the conformance data from it.
+CONFORMANCE_SPEC: dict[str, Any] = {
+    "tables": {
+        "people": {
+            "rows": 300,
+            "columns": {
+                "id": "sequence(start = 1000)",
+                "group": {"categorical": {"a": 6, "b": 3, "c": 1}},
+                "x": {"dist": "normal(mu = 10 + 3 * (group == 'b'), sigma = 2)", "round": 2},
+                "maybe": {"dist": "gamma(shape = 2, scale = 3)", "round": 1, "missing": 0.2},
+                "flag": "bernoulli(p = 0.3)",
+            },
+            "constraints": ["x > 0"],
+        }
+    }
+}
+
+
+def spec_table(seed: int = 0) -> pd.DataFrame:
+    """The conformance table of spec-learning generators: simulated from :data:`CONFORMANCE_SPEC`."""
+    from synthwise.simulation import simulate_frames
+
+    return simulate_frames(CONFORMANCE_SPEC, seed=seed, tables=["people"])["people"]
+
+
+def check_generator(
+    name: str,
+    data: pd.DataFrame | None = None,
+    *,
+    n: int = 200,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Assert the generator contract for the registered generator ``name`` (``params`` are added to
+    the fast settings)."""
+    spec = get(name).capabilities.needs_spec
+    df = (spec_table() if spec else mixed_table()) if data is None else data
     before = df.copy(deep=True)
-    params = _fast_params(name)
+    params = {**_fast_params(name), **(params or {})}
     gen = create(name, seed=0, **params)
     # __init__ only stores
     for key, value in params.items():

@@ -1,4 +1,5 @@
-"""Reversible transforms: columns to numeric codes and back, one module per column kind."""
+"""Column transforms: reversible encodings to numeric codes and back (one module per column kind), and
+masking of personal data in a real table (:mod:`synthwise.transforms.mask`)."""
 
 from synthwise.transforms.table import (
     DISCRETE_KINDS,

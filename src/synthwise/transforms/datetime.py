@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from synthwise.schema import ColumnSchema
+from synthwise.schema.values import format_datetimes
 
 _UNIT_SECONDS = {"D": 86_400.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 
@@ -53,11 +54,6 @@ def decode_datetime(seconds: np.ndarray, col: ColumnSchema, *, clip: bool = True
         return ts.astype(col.dtype)
     except (TypeError, ValueError):
         return ts
-
-
-def format_datetimes(ts: pd.Series, fmt: str) -> pd.Series:
-    """``strftime`` that keeps NaT as missing."""
-    return ts.dt.strftime(fmt)
 
 
 def _as_text_dtype(s: pd.Series, dtype: str) -> pd.Series:

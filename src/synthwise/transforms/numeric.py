@@ -6,23 +6,11 @@ import numpy as np
 import pandas as pd
 
 from synthwise.schema import ColumnSchema
+from synthwise.schema.values import round_decimals
 
 
 def encode_numeric(s: pd.Series, col: ColumnSchema) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(copy=True)
-
-
-def round_decimals(values: np.ndarray, decimals: int | None) -> np.ndarray:
-    """Round to ``decimals`` places so that the result equals parsing the decimal string exactly.
-
-    ``round(v * 10**d) / 10**d`` divides two exact doubles, which IEEE rounds correctly: the result is
-    the double nearest to the decimal number, the same double that parsing its text gives.
-    """
-    if decimals is None:
-        return values
-    scale = 10.0**decimals
-    with np.errstate(invalid="ignore"):
-        return np.round(values * scale) / scale
 
 
 def decode_numeric(values: np.ndarray, col: ColumnSchema, *, clip: bool = True) -> pd.Series:

@@ -1,12 +1,9 @@
-"""TableTransformer: a whole table to per-column numeric codes and a numeric matrix, and back.
+"""TableTransformer: a whole table to per-column numeric codes, and back.
 
-Two levels:
-
-* ``to_codes`` / ``from_codes``: one float column per encoded column (numeric value, category code,
-  0/1, seconds since the epoch), NaN where missing. Statistical generators work here.
-* ``encode`` / ``decode``: a dense matrix without NaN: values (missing filled with the column mean) plus
-  a missing indicator per column that has missing values, categoricals as codes or one-hot. Deep models
-  and embeddings work here.
+``to_codes`` / ``from_codes``: one float column per encoded column (numeric value, category code, 0/1,
+seconds since the epoch), NaN where missing. Every generator works on codes (deep ones build their own
+network inputs from them: :mod:`synthwise.deep.encoding`). ``fit_codes`` fits the transformer and
+returns the table's codes, encoding it once.
 
 Identifier columns are not encoded: decoding generates fresh keys. Text columns are not encoded either:
 decoding draws new text from a word-bigram model fitted on the column.
@@ -14,7 +11,6 @@ decoding draws new text from a word-bigram model fitted on the column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -55,16 +51,6 @@ def decode_column(codes: np.ndarray, col: ColumnSchema, *, clip: bool = True) ->
     raise ValueError(f"column {col.name!r} of kind {col.kind!r} has no numeric encoding")
 
 
-@dataclass
-class MatrixLayout:
-    """Where each column sits in the encoded matrix."""
-
-    names: list[str] = field(default_factory=list)  # feature names, one per matrix column
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # value block of each column
-    missing: dict[str, int] = field(default_factory=dict)  # missing-indicator position
-    onehot: bool = False
-
-
 class TableTransformer:
     """Reversible encoding of a table described by a :class:`Schema`."""
 
@@ -72,7 +58,6 @@ class TableTransformer:
         self.schema = schema
         self.clip = clip
         self.text_models_: dict[str, TextModel] = {}
-        self.fill_: dict[str, float] = {}
         self.none_columns_: list[str] = []  # object columns whose missing values are None, not NaN
         self.fitted_ = False
 
@@ -81,12 +66,15 @@ class TableTransformer:
         return [c for c in self.schema.columns if c.kind in ENCODED_KINDS]
 
     def fit(self, df: pd.DataFrame) -> TableTransformer:
+        """Learn what decoding needs beyond the schema: text models, columns whose missing is None."""
         self.text_models_ = {c.name: TextModel.fit(df[c.name]) for c in self.schema.of_kind("text")}
-        codes = self.to_codes(df)
-        self.fill_ = {name: _fill_value(codes[name].to_numpy()) for name in codes.columns}
         self.none_columns_ = [str(c) for c in df.columns if _missing_is_none(df[c])]
         self.fitted_ = True
         return self
+
+    def fit_codes(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Fit on ``df`` and return its codes: the one encoding of the table a generator's fit needs."""
+        return self.fit(df).to_codes(df)
 
     # -- codes ----------------------------------------------------------------------------------------
     def to_codes(self, df: pd.DataFrame, *, unseen: str = "error") -> pd.DataFrame:
@@ -121,67 +109,9 @@ class TableTransformer:
             values[rng.random(n) < col.missing_rate] = np.nan
         return values if col.dtype == "object" else values.astype(col.dtype)
 
-    # -- matrix ---------------------------------------------------------------------------------------
-    def layout(self, *, onehot: bool = False) -> MatrixLayout:
-        lay = MatrixLayout(onehot=onehot)
-        for col in self.encoded:
-            start = len(lay.names)
-            if onehot and col.kind in DISCRETE_KINDS:
-                lay.names.extend(f"{col.name}={c}" for c in col.categories)
-            else:
-                lay.names.append(col.name)
-            lay.spans[col.name] = (start, len(lay.names))
-            if col.missing_rate > 0:
-                lay.missing[col.name] = len(lay.names)
-                lay.names.append(f"{col.name}__missing")
-        return lay
-
-    def encode(self, df: pd.DataFrame, *, onehot: bool = False, unseen: str = "nan") -> np.ndarray:
-        self._check_fitted()
-        codes = self.to_codes(df, unseen=unseen)
-        return self.codes_to_matrix(codes, onehot=onehot)
-
-    def codes_to_matrix(self, codes: pd.DataFrame, *, onehot: bool = False) -> np.ndarray:
-        lay = self.layout(onehot=onehot)
-        m = np.zeros((len(codes), len(lay.names)), dtype=np.float64)
-        for col in self.encoded:
-            v = codes[col.name].to_numpy()
-            miss = np.isnan(v)
-            a, _ = lay.spans[col.name]
-            if onehot and col.kind in DISCRETE_KINDS:
-                idx = np.nan_to_num(v).astype(np.int64)
-                rows = np.flatnonzero(~miss)
-                m[rows, a + idx[~miss]] = 1.0
-            else:
-                m[:, a] = np.where(miss, self.fill_.get(col.name, 0.0), v)
-            if col.name in lay.missing:
-                m[:, lay.missing[col.name]] = miss
-        return m
-
-    def matrix_to_codes(self, m: np.ndarray, *, onehot: bool = False) -> pd.DataFrame:
-        lay = self.layout(onehot=onehot)
-        data: dict[str, np.ndarray] = {}
-        for col in self.encoded:
-            a, b = lay.spans[col.name]
-            if onehot and col.kind in DISCRETE_KINDS:
-                v = np.argmax(m[:, a:b], axis=1).astype(np.float64)
-            elif col.kind in DISCRETE_KINDS:
-                v = np.clip(np.round(m[:, a]), 0, max(len(col.categories) - 1, 0))
-            else:
-                v = m[:, a].astype(np.float64)
-            if col.name in lay.missing:
-                v = np.where(m[:, lay.missing[col.name]] > 0.5, np.nan, v)
-            data[col.name] = v
-        return pd.DataFrame(data)
-
-    def decode(
-        self, m: np.ndarray, *, onehot: bool = False, rng: np.random.Generator | None = None
-    ) -> pd.DataFrame:
-        return self.from_codes(self.matrix_to_codes(m, onehot=onehot), rng=rng or np.random.default_rng(0))
-
     # -- state for model files ------------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        meta: dict[str, Any] = {"fill": self.fill_, "none_columns": self.none_columns_, "text": {}}
+        meta: dict[str, Any] = {"none_columns": self.none_columns_, "text": {}}
         arrays: dict[str, np.ndarray] = {}
         for i, (name, tm) in enumerate(self.text_models_.items()):
             meta["text"][name] = {"key": f"text{i}", "vocab": list(tm.vocab)}
@@ -194,7 +124,6 @@ class TableTransformer:
         cls, schema: Schema, meta: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> TableTransformer:
         tt = cls(schema)
-        tt.fill_ = {k: float(v) for k, v in meta.get("fill", {}).items()}
         tt.none_columns_ = list(meta.get("none_columns", []))
         for name, info in meta.get("text", {}).items():
             key = info["key"]
@@ -214,8 +143,3 @@ def _missing_is_none(s: pd.Series) -> bool:
         return False
     missing = s[s.isna()]
     return len(missing) > 0 and missing.iloc[0] is None
-
-
-def _fill_value(v: np.ndarray) -> float:
-    finite = v[~np.isnan(v)]
-    return float(finite.mean()) if len(finite) else 0.0

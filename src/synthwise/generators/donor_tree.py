@@ -1,0 +1,223 @@
+"""Decision trees with donor pools, stored as plain arrays (no pickle): the one donor tree of ``cart``
+and ``sequential_ar``.
+
+A :class:`DonorTree` is a scikit-learn CART fitted on predictors ``x`` and a target ``y``; each leaf
+keeps the real target values (its *donors*) of the training rows that reached it. Drawing routes new rows
+down the tree and picks a random donor from each row's leaf, so draws follow the leaf's empirical
+conditional distribution, missing values (NaN donors) included.
+
+A tree fitted with ``smooth`` also keeps a kernel width per donor (``bandwidth``): a rare donor value
+(shared by fewer than ``min_shared`` real rows) gets Gaussian noise with its leaf's Silverman bandwidth,
+reflected into the leaf's range; values shared by many rows (heaps such as a round price) are kept.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+_FIELDS = ("left", "right", "feature", "threshold", "start", "count", "donors", "bandwidth")
+_MAX_CLASSES = 64
+
+
+@dataclass(frozen=True)
+class DonorTree:
+    """Tree arrays (leaves have ``left == -1``) plus donors sorted by leaf then value: node ``k`` owns
+    ``donors[start[k]:start[k] + count[k]]``; ``bandwidth[i]`` is donor ``i``'s smoothing kernel width
+    (empty when the tree does not smooth)."""
+
+    left: np.ndarray
+    right: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    donors: np.ndarray
+    bandwidth: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @cached_property
+    def _lists(self) -> tuple[list[int], list[int], list[int], list[float]]:
+        return (self.left.tolist(), self.right.tolist(), self.feature.tolist(), self.threshold.tolist())
+
+    def route(self, x: np.ndarray) -> np.ndarray:
+        """The leaf each row of ``x`` reaches (``x`` float32, no NaN)."""
+        if len(x) <= 4:  # a few rows (one long series): plain Python is much faster than numpy here
+            left, right, feature, threshold = self._lists
+            out = []
+            for row in x.tolist():
+                k = 0
+                while left[k] >= 0:
+                    k = left[k] if row[feature[k]] <= threshold[k] else right[k]
+                out.append(k)
+            return np.asarray(out, dtype=np.int64)
+        node = np.zeros(len(x), dtype=np.int64)
+        active = np.flatnonzero(self.left[node] >= 0)
+        while active.size:
+            nd = node[active]
+            go_left = x[active, self.feature[nd]] <= self.threshold[nd]
+            node[active] = np.where(go_left, self.left[nd], self.right[nd])
+            active = active[self.left[node[active]] >= 0]
+        return node
+
+    def draw(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One donor per row of ``x`` from its leaf, smoothed where the donor is marked (NaN when the
+        tree has no donor at all)."""
+        if not self.donors.size:
+            return np.full(len(x), np.nan)
+        leaves = self.route(x)
+        count = self.count[leaves]
+        pick = self.start[leaves] + np.minimum((rng.random(len(x)) * count).astype(np.int64), count - 1)
+        out = self.donors[pick].astype(np.float64)
+        if not self.bandwidth.size:
+            return out
+        idx = np.flatnonzero(self.bandwidth[pick] > 0)
+        if not idx.size:
+            return out
+        p, first = pick[idx], self.start[leaves[idx]]
+        last = first + count[idx] - 1
+        # a Gaussian kernel around the donor, reflected into the leaf's range [lowest, highest donor]
+        v = out[idx] + rng.normal(0.0, 1.0, idx.size) * self.bandwidth[p]
+        lo, hi = self.donors[first], self.donors[last]
+        v = np.where(v > hi, 2 * hi - v, v)
+        v = np.where(v < lo, 2 * lo - v, v)
+        out[idx] = np.clip(v, lo, hi)
+        return out
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}{k}": getattr(self, k) for k in _FIELDS}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> DonorTree:
+        """The tree stored under ``prefix`` (trees saved without ``bandwidth`` do not smooth)."""
+        stored = {k: arrays[f"{prefix}{k}"] for k in _FIELDS if f"{prefix}{k}" in arrays}
+        return cls(**stored)
+
+
+def fit_donor_tree(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    discrete: bool,
+    min_samples_leaf: int,
+    max_depth: int | None,
+    random_state: int,
+    max_rows: int | None = None,
+    smooth: bool = False,
+    min_shared: int = 2,
+) -> DonorTree:
+    """A classification (``discrete``: NaN is a class of its own) or regression tree with donors.
+
+    Regression targets must not be NaN. With fewer than ``2 * min_samples_leaf`` rows, one distinct
+    target or no predictor, the tree is a single leaf (the marginal). ``max_rows`` fits the tree on a
+    random subset (every row is still a donor); ``smooth`` marks donor values shared by fewer than
+    ``min_shared`` rows for smoothing.
+    """
+    x = to_float32(x)
+    n = len(y)
+    if n == 0:
+        empty = np.zeros(0)
+        return DonorTree(
+            np.array([-1]),
+            np.array([-1]),
+            np.array([0]),
+            np.array([0.0]),
+            np.array([0]),
+            np.array([0]),
+            empty,
+        )
+    distinct = np.unique(np.where(np.isnan(y), np.inf, y)).size
+    if x.shape[1] == 0 or n < 2 * min_samples_leaf or distinct < 2:
+        left = np.array([-1], dtype=np.int64)
+        feature, threshold = np.array([0], dtype=np.int64), np.array([0.0])
+        right = left.copy()
+    else:
+        left, right, feature, threshold = _sk_tree(
+            x, y, discrete, min_samples_leaf, max_depth, random_state, max_rows
+        )
+    bare = DonorTree(left, right, feature, threshold, np.zeros(0, np.int64), np.zeros(0, np.int64), y)
+    leaves = bare.route(x)
+    order = np.lexsort((np.where(np.isnan(y), np.inf, y), leaves))
+    count = np.bincount(leaves, minlength=len(left)).astype(np.int64)
+    start = (np.cumsum(count) - count).astype(np.int64)
+    donors = y[order].astype(np.float64)
+    bandwidth = np.zeros(0)
+    if smooth and len(donors):
+        leaf_of = leaves[order]
+        _, inverse, counts = np.unique(donors, return_inverse=True, return_counts=True)
+        rare = counts[inverse.reshape(-1)] < min_shared
+        bandwidth = np.where(rare, _leaf_bandwidths(donors, leaf_of, count, start)[leaf_of], 0.0)
+    return DonorTree(left, right, feature, threshold, start, count, donors, bandwidth)
+
+
+def _leaf_bandwidths(
+    donors: np.ndarray, leaf_of: np.ndarray, count: np.ndarray, start: np.ndarray
+) -> np.ndarray:
+    """Silverman's rule per leaf: 0.9 * min(sd, IQR / 1.34) * n^(-1/5) (sd alone when the IQR is 0)."""
+    n_nodes = len(count)
+    c = np.maximum(count, 1)
+    mean = np.bincount(leaf_of, weights=donors, minlength=n_nodes) / c
+    sq = np.bincount(leaf_of, weights=(donors - mean[leaf_of]) ** 2, minlength=n_nodes)
+    sd = np.sqrt(sq / np.maximum(c - 1, 1))
+    q1 = donors[np.minimum(start + (0.25 * (c - 1)).astype(np.int64), len(donors) - 1)]
+    q3 = donors[np.minimum(start + (0.75 * (c - 1)).astype(np.int64), len(donors) - 1)]
+    iqr = (q3 - q1) / 1.34
+    spread = np.where(iqr > 0, np.minimum(sd, iqr), sd)
+    return np.where(count > 1, 0.9 * spread * c ** (-0.2), 0.0)
+
+
+def _sk_tree(
+    x: np.ndarray,
+    y: np.ndarray,
+    discrete: bool,
+    min_samples_leaf: int,
+    max_depth: int | None,
+    random_state: int,
+    max_rows: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    rows = np.arange(len(y))
+    if max_rows is not None and len(y) > max_rows:
+        rows = np.sort(np.random.default_rng(random_state).choice(len(y), size=max_rows, replace=False))
+    params: dict[str, Any] = {
+        "min_samples_leaf": min_samples_leaf,
+        "max_depth": max_depth,
+        "random_state": random_state,
+    }
+    if discrete:
+        model: Any = DecisionTreeClassifier(**params)
+        target = _classes(np.where(np.isnan(y), -1.0, y)[rows])
+    else:
+        model = DecisionTreeRegressor(**params)
+        target = y[rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(x[rows], target)
+    t = model.tree_
+    return (
+        t.children_left.astype(np.int64),
+        t.children_right.astype(np.int64),
+        np.maximum(t.feature, 0).astype(np.int64),
+        t.threshold.astype(np.float64),
+    )
+
+
+def _classes(y: np.ndarray) -> np.ndarray:
+    """Class labels, the most frequent kept and the rest merged (donors keep the exact values)."""
+    values, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    if len(values) <= _MAX_CLASSES:
+        return inverse
+    keep = np.zeros(len(values), dtype=bool)
+    keep[np.argsort(-counts, kind="stable")[: _MAX_CLASSES - 1]] = True
+    label = np.where(keep, np.cumsum(keep) - 1, _MAX_CLASSES - 1)
+    return label[inverse]
+
+
+def to_float32(x: np.ndarray) -> np.ndarray:
+    """Predictors as scikit-learn's trees see them: float32, huge values clipped so sums stay finite."""
+    return np.clip(np.asarray(x, dtype=np.float64), -1e30, 1e30).astype(np.float32)
