@@ -1,5 +1,6 @@
-"""Glue shared by the three deep generators: parameter checks, the validation split, the encoder and
-the memorization guard, and chunked sampling. Numpy and scikit-learn only (no torch).
+"""Glue shared by the deep generators: their shared training parameters (declared once) and their checks,
+the validation split, the encoder and the memorization guard, and chunked sampling. Numpy and
+scikit-learn only (no torch).
 
 The validation split is one held-out slice of the training rows (``validation_fraction``, at most
 ``MAX_VALIDATION_ROWS``): it is never trained on, scores checkpoints for early stopping, and is the
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthwise._types import Seed
 from synthwise.deep.encoding import TableEncoder
 from synthwise.deep.memorization import Featurizer, MemorizationGuard
 from synthwise.errors import InvalidParameterError
@@ -23,6 +25,28 @@ from synthwise.schema import Schema
 MAX_VALIDATION_ROWS = 5000
 MIN_VALIDATION_ROWS = 20  # fewer held-out rows than this: no validation split, no guard
 MIN_REFERENCE_ROWS = 200  # fewer validation rows than this: the fidelity gap compares to training rows
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class TrainingParams:
+    """The training parameters every deep generator shares, declared once.
+
+    A deep generator is a dataclass over this and :class:`~synthwise.generators.base.Generator`: its own
+    hyperparameters are its fields, and it redeclares a shared field only to change its default. The
+    generated ``__init__`` only stores (keyword-only), as the generator contract requires;
+    :func:`validate_common` checks these fields at fit time.
+    """
+
+    max_epochs: int | None = None
+    max_time_s: float | None = None
+    batch_size: int = 500
+    learning_rate: float = 1e-3
+    patience: int = 10
+    validation_fraction: float = 0.1
+    guard_threshold: float | None = 0.55
+    device: str = "auto"
+    verbose: bool = True
+    seed: Seed = None
 
 
 def validate_common(gen: Any) -> None:

@@ -9,11 +9,10 @@ surrounds each value: holdout reference, baselines, bootstrap interval, per-row 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from synthwise.evaluation.embed import Embedding
-from synthwise.evaluation.evaluator import Evaluator, Progress
+from synthwise.evaluation.evaluator import Evaluator
 from synthwise.evaluation.inputs import Source, load_input
 from synthwise.evaluation.result import Evaluation
 from synthwise.evaluation.sequential import SEQUENCE_METRICS
@@ -30,51 +29,24 @@ def evaluate(
     seed: int = 0,
     schema: Schema | None = None,
     *,
-    metrics: Iterable[str] | None = None,
-    k: int = 5,
-    max_rows: int | None = 10_000,
-    exact: bool = False,
-    n_bootstrap: int = 200,
-    baselines: bool = True,
-    row_flags: bool = True,
-    embedding: Embedding | None = None,
     generator: dict[str, Any] | None = None,
-    progress: Progress | None = None,
-    quasi_identifiers: Sequence[str] | None = None,
-    secret: str | None = None,
+    **options: Any,
 ) -> Evaluation:
     """Measure how faithful, diverse, useful and private ``synthetic`` is, compared with ``real``.
 
     ``real``, ``synthetic`` and ``holdout`` are DataFrames or table files (then their SHA-256 goes into
     the manifest). ``holdout`` (real rows the generator never saw) enables the privacy and utility
-    metrics and the references; ``target`` the utility metrics; ``sensitive`` the bias metrics;
-    ``quasi_identifiers`` (columns an attacker could know, e.g. age, sex, zip code) the re-identification
-    metrics (k-anonymity, l-diversity, unique-combination share, attribute inference of ``secret``, which
-    defaults to ``target``).
-    ``metrics`` picks metrics by full name, short name or group (default: all that apply; the sequence
-    metrics apply when the schema names an entity or a sequence index). The k-NN metrics use a
-    seeded sample of at most ``max_rows`` rows per table (``exact=True``: all rows). Inputs are never
-    modified; the same inputs and seed give the same values.
+    metrics and the references; ``target`` the utility metrics; ``sensitive`` the bias metrics.
+    ``options`` are the keyword options of :class:`~synthwise.evaluation.evaluator.Evaluator`:
+    ``metrics`` (full names, short names or groups; default: all that apply, the sequence metrics when
+    the schema names an entity or a sequence index), ``k``, ``max_rows`` (the k-NN metrics' seeded
+    sample per table; ``exact=True``: all rows), ``n_bootstrap``, ``baselines``, ``row_flags``,
+    ``embedding``, ``progress``, ``quasi_identifiers`` (columns an attacker could know: k-anonymity,
+    l-diversity, unique-combination share, attribute inference of ``secret``, which defaults to
+    ``target``) and ``secret``. ``generator`` (what made the table) goes into the manifest. Inputs are
+    never modified; the same inputs and seed give the same values.
     """
-    evaluator = Evaluator(
-        real,
-        holdout,
-        target,
-        sensitive,
-        seed,
-        schema,
-        metrics=metrics,
-        k=k,
-        max_rows=max_rows,
-        exact=exact,
-        n_bootstrap=n_bootstrap,
-        baselines=baselines,
-        row_flags=row_flags,
-        embedding=embedding,
-        progress=progress,
-        quasi_identifiers=quasi_identifiers,
-        secret=secret,
-    )
+    evaluator = Evaluator(real, holdout, target, sensitive, seed, schema, **options)
     return evaluator.evaluate(synthetic, generator=generator)
 
 

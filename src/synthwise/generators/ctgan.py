@@ -13,15 +13,16 @@ by rejection on top.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthwise._types import Seed
 from synthwise.deep._torch import torch
 from synthwise.deep.encoding import TableEncoder
 from synthwise.deep.fitting import (
+    TrainingParams,
     auto_epochs,
     begin_fit,
     in_chunks,
@@ -53,44 +54,18 @@ AUTO_MAX_EPOCHS = 300
 
 
 @register_generator("ctgan")
-class CTGAN(Generator):
+@dataclass(kw_only=True, eq=False, repr=False)
+class CTGAN(TrainingParams, Generator):
     summary = "Conditional GAN for mixed tables (torch): training-by-sampling, PacGAN, gradient penalty."
     capabilities = Capabilities(conditions="native", extra="deep")
 
-    def __init__(
-        self,
-        *,
-        max_epochs: int | None = None,
-        max_time_s: float | None = None,
-        batch_size: int = 500,
-        learning_rate: float = 2e-4,
-        noise_dim: int = 128,
-        generator_hidden: Sequence[int] = (256, 256),
-        critic_hidden: Sequence[int] = (256, 256),
-        pac: int = 10,
-        critic_steps: int = 1,
-        patience: int = 20,
-        validation_fraction: float = 0.1,
-        guard_threshold: float | None = 0.55,
-        device: str = "auto",
-        verbose: bool = True,
-        seed: Seed = None,
-    ) -> None:
-        self.max_epochs = max_epochs
-        self.max_time_s = max_time_s
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.noise_dim = noise_dim
-        self.generator_hidden = generator_hidden
-        self.critic_hidden = critic_hidden
-        self.pac = pac
-        self.critic_steps = critic_steps
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.guard_threshold = guard_threshold
-        self.device = device
-        self.verbose = verbose
-        self.seed = seed
+    learning_rate: float = 2e-4
+    noise_dim: int = 128
+    generator_hidden: Sequence[int] = (256, 256)
+    critic_hidden: Sequence[int] = (256, 256)
+    pac: int = 10
+    critic_steps: int = 1
+    patience: int = 20
 
     def _validate_params(self) -> None:
         validate_common(self)

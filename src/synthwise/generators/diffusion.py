@@ -10,17 +10,18 @@ checks), and the memorization guard (:mod:`synthwise.deep.memorization`) on thei
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthwise._types import Seed
 from synthwise.deep._torch import torch
 from synthwise.deep.ddpm import Denoiser
 from synthwise.deep.ddpm import Diffusion as Process
 from synthwise.deep.encoding import TableEncoder
 from synthwise.deep.fitting import (
+    TrainingParams,
     auto_epochs,
     begin_fit,
     in_chunks,
@@ -41,44 +42,18 @@ GUARD_STEPS = 50  # denoising steps of the guard's samples (cheaper than sample_
 
 
 @register_generator("diffusion")
-class Diffusion(Generator):
+@dataclass(kw_only=True, eq=False, repr=False)
+class Diffusion(TrainingParams, Generator):
     summary = "TabDDPM-like diffusion (torch): Gaussian on numerics, masked on categoricals, MLP denoiser."
     capabilities = Capabilities(conditions="rejection", extra="deep")
 
-    def __init__(
-        self,
-        *,
-        max_epochs: int | None = None,
-        max_time_s: float | None = None,
-        batch_size: int = 512,
-        learning_rate: float = 2e-3,
-        hidden: Sequence[int] = (256, 256, 256),
-        n_timesteps: int = 1000,
-        sample_steps: int = 100,
-        eta: float = 1.0,
-        ema_decay: float | None = None,
-        patience: int = 10,
-        validation_fraction: float = 0.1,
-        guard_threshold: float | None = 0.55,
-        device: str = "auto",
-        verbose: bool = True,
-        seed: Seed = None,
-    ) -> None:
-        self.max_epochs = max_epochs
-        self.max_time_s = max_time_s
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.hidden = hidden
-        self.n_timesteps = n_timesteps
-        self.sample_steps = sample_steps
-        self.eta = eta
-        self.ema_decay = ema_decay
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.guard_threshold = guard_threshold
-        self.device = device
-        self.verbose = verbose
-        self.seed = seed
+    batch_size: int = 512
+    learning_rate: float = 2e-3
+    hidden: Sequence[int] = (256, 256, 256)
+    n_timesteps: int = 1000
+    sample_steps: int = 100
+    eta: float = 1.0
+    ema_decay: float | None = None
 
     def _validate_params(self) -> None:
         validate_common(self)

@@ -16,15 +16,15 @@ synthetic entities sit too close to training ones. Fitted attributes: ``training
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthwise._types import Seed
 from synthwise.deep._torch import torch
 from synthwise.deep.encoding import TableEncoder
-from synthwise.deep.fitting import MIN_VALIDATION_ROWS, validate_common
+from synthwise.deep.fitting import MIN_VALIDATION_ROWS, TrainingParams, validate_common
 from synthwise.deep.memorization import Featurizer, MemorizationGuard
 from synthwise.deep.nets import (
     build,
@@ -50,7 +50,8 @@ CHECK_STEPS = 100  # gradient steps between validation / guard checks, about
 
 
 @register_generator("sequential_deep")
-class SequentialDeep(SequentialGenerator):
+@dataclass(kw_only=True, eq=False, repr=False)
+class SequentialDeep(TrainingParams, SequentialGenerator):
     """GRU over steps with the memorization guard (see the module docstring).
 
     Parameters (keyword-only): ``max_epochs``, ``max_time_s``, ``batch_size`` (sequences or windows per
@@ -63,38 +64,14 @@ class SequentialDeep(SequentialGenerator):
     summary = "GRU over steps conditioned on static attributes (torch), with the memorization guard."
     capabilities = Capabilities(conditions="native", data="sequential", extra="deep")
 
-    def __init__(
-        self,
-        *,
-        max_epochs: int | None = 300,
-        max_time_s: float | None = None,
-        batch_size: int = 64,
-        learning_rate: float = 2e-3,
-        hidden: int = 64,
-        layers: int = 1,
-        patience: int = 10,
-        validation_fraction: float = 0.15,
-        guard_threshold: float | None = 0.55,
-        max_window: int = 256,
-        entity_generator: str = "cart",
-        device: str = "auto",
-        verbose: bool = True,
-        seed: Seed = None,
-    ) -> None:
-        self.max_epochs = max_epochs
-        self.max_time_s = max_time_s
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.hidden = hidden
-        self.layers = layers
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.guard_threshold = guard_threshold
-        self.max_window = max_window
-        self.entity_generator = entity_generator
-        self.device = device
-        self.verbose = verbose
-        self.seed = seed
+    max_epochs: int | None = 300
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    hidden: int = 64
+    layers: int = 1
+    validation_fraction: float = 0.15
+    max_window: int = 256
+    entity_generator: str = "cart"
 
     def _validate_params(self) -> None:
         validate_common(self)

@@ -10,15 +10,16 @@ memorization guard (:mod:`synthwise.deep.memorization`) on their DCR share. Fitt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthwise._types import Seed
 from synthwise.deep._torch import torch
 from synthwise.deep.encoding import TableEncoder
 from synthwise.deep.fitting import (
+    TrainingParams,
     auto_epochs,
     begin_fit,
     in_chunks,
@@ -47,42 +48,15 @@ AUTO_MAX_EPOCHS = 300
 
 
 @register_generator("tvae")
-class TVAE(Generator):
+@dataclass(kw_only=True, eq=False, repr=False)
+class TVAE(TrainingParams, Generator):
     summary = "Variational autoencoder for mixed tables (torch): mode-specific normalization, softmax heads."
     capabilities = Capabilities(conditions="rejection", extra="deep")
 
-    def __init__(
-        self,
-        *,
-        max_epochs: int | None = None,
-        max_time_s: float | None = None,
-        batch_size: int = 500,
-        learning_rate: float = 1e-3,
-        latent_dim: int = 128,
-        hidden: Sequence[int] = (128, 128),
-        loss_factor: float = 2.0,
-        draw_discrete: bool = True,
-        patience: int = 10,
-        validation_fraction: float = 0.1,
-        guard_threshold: float | None = 0.55,
-        device: str = "auto",
-        verbose: bool = True,
-        seed: Seed = None,
-    ) -> None:
-        self.max_epochs = max_epochs
-        self.max_time_s = max_time_s
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.latent_dim = latent_dim
-        self.hidden = hidden
-        self.loss_factor = loss_factor
-        self.draw_discrete = draw_discrete
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.guard_threshold = guard_threshold
-        self.device = device
-        self.verbose = verbose
-        self.seed = seed
+    latent_dim: int = 128
+    hidden: Sequence[int] = (128, 128)
+    loss_factor: float = 2.0
+    draw_discrete: bool = True
 
     def _validate_params(self) -> None:
         validate_common(self)

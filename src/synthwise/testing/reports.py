@@ -9,7 +9,9 @@ Run ``python -m synthwise.testing.reports report.html [n_columns]`` to write the
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -72,147 +74,15 @@ def _columns(n_columns: int, hostile_names: bool) -> list[tuple[str, tuple[str, 
 
 
 def _metrics() -> list[MetricResult]:
-    m = MetricResult
-    base = {"independent": 0.0, "perturbed_copy": 0.0}
-    return [
-        m(
-            "fidelity",
-            "alpha_precision",
-            0.931,
-            1.0,
-            reference=0.958,
-            ci=(0.917, 0.944),
-            baselines={"independent": 0.71, "perturbed_copy": 0.96},
-            description="Share of synthetic rows inside the real alpha-supports, integrated over alpha.",
-        ),
-        m(
-            "fidelity",
-            "precision",
-            0.874,
-            1.0,
-            reference=0.901,
-            ci=(0.861, 0.887),
-            description="PRDC precision (k=5): share of synthetic rows inside some real row's k-NN ball.",
-        ),
-        m(
-            "fidelity",
-            "density",
-            0.962,
-            1.0,
-            bounds=(0.0, float("inf")),
-            direction="target",
-            reference=1.004,
-            description="PRDC density (k=5); 1 means as dense around real rows as real data itself.",
-        ),
-        m(
-            "fidelity",
-            "marginals",
-            0.968,
-            1.0,
-            reference=0.981,
-            baselines={"independent": 0.979, "perturbed_copy": 0.975},
-            saturated=True,
-            description="Mean over columns of 1 - KS (numeric) or 1 - TVD (categorical), with missing rates.",
-        ),
-        m(
-            "fidelity",
-            "pairs",
-            0.912,
-            1.0,
-            reference=0.962,
-            baselines={"independent": 0.741, "perturbed_copy": 0.95},
-            description="Mean over column pairs of correlation / contingency similarity.",
-        ),
-        m(
-            "fidelity",
-            "detection_auc",
-            0.612,
-            0.5,
-            direction="target",
-            reference=0.503,
-            ci=(0.597, 0.628),
-            description="Cross-validated ROC-AUC of a classifier telling real from synthetic; 0.5 is ideal.",
-        ),
-        m(
-            "diversity",
-            "beta_recall",
-            0.842,
-            1.0,
-            reference=0.951,
-            ci=(0.826, 0.858),
-            baselines={"independent": 0.88, "perturbed_copy": 0.97},
-            description="Share of real rows inside the synthetic data's beta-supports, integrated over beta.",
-        ),
-        m("diversity", "recall", 0.801, 1.0, reference=0.897, description="PRDC recall (k=5)."),
-        m("diversity", "coverage", 0.913, 1.0, reference=0.952, description="PRDC coverage (k=5)."),
-        m(
-            "memorization",
-            "authenticity",
-            0.587,
-            1.0,
-            reference=0.612,
-            ci=(0.571, 0.603),
-            baselines={"independent": 0.66, "perturbed_copy": 0.12},
-            description="Share of synthetic rows not closer to a real row than its nearest real neighbour.",
-        ),
-        m(
-            "utility",
-            "tstr_roc_auc",
-            0.903,
-            1.0,
-            reference=0.948,
-            ci=(0.889, 0.916),
-            description="ROC-AUC on the real holdout of a model trained on synthetic data (target default).",
-        ),
-        m(
-            "utility",
-            "tstr_trtr_ratio",
-            0.953,
-            1.0,
-            bounds=(0.0, float("inf")),
-            direction="target",
-            description="TSTR score divided by the train-on-real score; 1 is ideal.",
-        ),
-        m(
-            "privacy",
-            "dcr_share",
-            0.541,
-            0.5,
-            direction="target",
-            reference=0.5,
-            ci=(0.528, 0.556),
-            baselines={"independent": 0.49, "perturbed_copy": 0.93},
-            description="Share of synthetic rows nearer to a training row than to a holdout row.",
-        ),
-        m(
-            "privacy",
-            "exact_copies",
-            0.0012,
-            0.0,
-            direction="minimize",
-            reference=0.0008,
-            baselines=dict(base, perturbed_copy=0.31),
-            description="Share of synthetic rows identical to a training row.",
-        ),
-        m(
-            "privacy",
-            "mia_auc",
-            0.523,
-            0.5,
-            direction="target",
-            reference=0.5,
-            description="AUC of a distance-based membership-inference attack.",
-        ),
-        m("validity", "schema_validity", 1.0, 1.0, description="Share of rows that respect the schema."),
-        m(
-            "bias",
-            "group_share_tvd",
-            0.974,
-            1.0,
-            reference=0.988,
-            description="1 - TVD of the 'student' group shares, real vs synthetic.",
-        ),
-    ]
+    """The example's metric cards, kept as data in ``example_metrics.json`` beside this module."""
+    text = (Path(__file__).parent / "example_metrics.json").read_text(encoding="utf-8")
+    out = []
+    for row in json.loads(text):
+        for key in ("bounds", "ci"):
+            if key in row:
+                row[key] = tuple(row[key])
+        out.append(MetricResult(**row))
+    return out
 
 
 def example_evaluation(
