@@ -34,6 +34,8 @@ infer_metadata = infer_schema  # the DESIGN's spelling
 _LAZY = {
     "evaluate": ("synthwise.evaluation", "evaluate"),
     "Evaluation": ("synthwise.evaluation", "Evaluation"),
+    "Evaluator": ("synthwise.evaluation", "Evaluator"),
+    "write_html": ("synthwise.report", "write_html"),
     "Gate": ("synthwise.guard.gate", "Gate"),
     "simulate": ("synthwise.simulation", "simulate"),
 }
@@ -53,6 +55,7 @@ __all__ = [
     "ColumnSchema",
     "DataError",
     "Evaluation",
+    "Evaluator",
     "Gate",
     "Generator",
     "InvalidParameterError",
@@ -73,5 +76,6 @@ __all__ = [
     "read_table",
     "simulate",
     "validate_data",
+    "write_html",
     "write_table",
 ]
