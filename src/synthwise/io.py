@@ -48,6 +48,7 @@ def read_table_sha256(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
             df = pd.read_parquet(io.BytesIO(data))
         else:
             df = pd.read_csv(io.BytesIO(data), sep="\t" if suffix == ".tsv" else ",", low_memory=False)
+            df = _keep_codes(df, data, "\t" if suffix == ".tsv" else ",")
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"File {str(p)!r} has no columns. Fix: give a table with a header row.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
@@ -58,6 +59,26 @@ def read_table_sha256(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
             f"File {str(p)!r}: duplicate column names {dupes}. Fix: give every column a unique name."
         )
     return df, hashlib.sha256(data).hexdigest()
+
+
+def _keep_codes(df: pd.DataFrame, data: bytes, sep: str) -> pd.DataFrame:
+    """Columns read as whole numbers whose text has a leading zero (``02134``, ``007``) are codes: keep
+    their strings (re-read as text), so a postal code is never turned into a number."""
+    cols = [df.iloc[:, j] for j in range(df.shape[1])]
+    whole = [
+        j
+        for j, s in enumerate(cols)
+        if pd.api.types.is_integer_dtype(s.dtype)
+        or (pd.api.types.is_float_dtype(s.dtype) and bool((s.dropna() % 1 == 0).all()))
+    ]
+    if not whole:
+        return df
+    raw = pd.read_csv(io.BytesIO(data), sep=sep, usecols=whole, dtype=str, low_memory=False)
+    for k, j in enumerate(whole):  # positions: raw holds the same columns in the same order
+        text = raw.iloc[:, k].str.strip()
+        if bool(text.dropna().str.match(r"^0\d").any()):
+            df[df.columns[j]] = text
+    return df
 
 
 def _duplicate_header(data: bytes, suffix: str) -> list[str]:

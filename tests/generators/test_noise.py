@@ -49,8 +49,10 @@ def test_sample_keeps_category_frequencies(covid: pd.DataFrame, covid_model: sw.
 def test_no_noise_and_no_flips_copy_real_rows(covid: pd.DataFrame) -> None:
     gen = sw.get_generator("noise", noise_scale=0.0, flip_probability=0.0, seed=0).fit(covid)
     synth = gen.sample(300)
-    real_rows = set(map(tuple, covid.astype(str).to_numpy()))
-    assert all(tuple(row) in real_rows for row in synth.astype(str).to_numpy())
+    # issue 13: keys are regenerated and a long tail's rare values are never copied; the rest is copied
+    kept = [c.name for c in gen.schema_.columns if c.kind != "identifier" and c.min_count is None]
+    real_rows = set(map(tuple, covid[kept].astype(str).to_numpy()))
+    assert all(tuple(row) in real_rows for row in synth[kept].astype(str).to_numpy())
 
 
 def test_noise_is_scaled_to_the_column_spread(groups: pd.DataFrame) -> None:

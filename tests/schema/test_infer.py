@@ -54,18 +54,23 @@ def test_infer_identifier_constant_boolean_text() -> None:
     assert schema["note"].kind == "text"
 
 
-def test_all_null_and_mixed_columns_are_reported_together() -> None:
+def test_all_null_is_reported_and_numbers_with_a_stray_code_are_learned() -> None:
+    # issue 13: numbers plus a stray code ("abc") are numeric with a special value, no longer refused
     df = pd.DataFrame({"empty": [None] * 30, "mixed": ["1"] * 28 + ["abc", "2"], "ok": range(30)})
     with pytest.raises(ColumnError) as info:
         infer_schema(df)
-    assert info.value.columns == ["empty", "mixed"]
+    assert info.value.columns == ["empty"]
     assert "all 30 values are null" in str(info.value) and "Fix:" in str(info.value)
+    mixed = infer_schema(df.drop(columns="empty"))["mixed"]
+    assert mixed.kind == "numeric" and mixed.special_values == ("abc",) and mixed.integer
 
 
-def test_too_many_categories_names_the_column() -> None:
-    df = pd.DataFrame({"code": [f"x{i % 2000}" for i in range(4000)]})
-    with pytest.raises(ColumnError, match=r"'code'.*too many for a categorical"):
-        infer_schema(df, max_categories=1000)
+def test_too_many_categories_become_a_long_tail() -> None:
+    # issue 13: more levels than max_categories is learned (frequent values + one tail), not refused
+    words = ["".join(chr(97 + (i // 26**k) % 26) for k in range(3)) for i in range(2000)]
+    df = pd.DataFrame({"code": [words[i % 2000] for i in range(4000)] + ["common"] * 10})
+    col = infer_schema(df, max_categories=1000)["code"]
+    assert col.kind == "categorical" and col.min_count == 5 and col.categories == ("common", "<rare values>")
 
 
 @pytest.mark.parametrize("rows", [0, 1])

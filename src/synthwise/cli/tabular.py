@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from synthwise.cli._app import app, console, console_err
@@ -90,7 +91,7 @@ def schema_cmd(
     df = read_table(data)
     sch = resolve(df, schema)
     table = Table(title=f"{data.name}: {len(df):,} rows, {len(sch)} columns")
-    for col_name in ("column", "kind", "dtype", "missing", "unique", "details"):
+    for col_name in ("column", "kind", "dtype", "missing", "unique", "details", "why"):
         table.add_column(col_name)
     for c in sch.columns:
         if c.kind == "numeric":
@@ -104,13 +105,17 @@ def schema_cmd(
             details = (
                 f"format {c.datetime_format or 'datetime64'}, tz {c.timezone or 'none'}, per {c.resolution}"
             )
+        elif c.kind == "time":
+            details = f"format {c.datetime_format}, seconds in [{c.min:g}, {c.max:g}]"
         elif c.kind == "identifier":
             details = f"regenerated as {c.id_template}"
         elif c.kind == "pii":
             details = f"personal data ({c.pii_kind}): regenerated with fakes"
         else:
             details = "word-bigram text model"
-        table.add_row(c.name, c.kind, c.dtype, f"{c.missing_rate:.1%}", f"{c.n_unique:,}", details)
+        table.add_row(
+            c.name, c.kind, c.dtype, f"{c.missing_rate:.1%}", f"{c.n_unique:,}", details, escape(c.why or "")
+        )
     console.print(table)
     if json_out is not None:
         sch.to_json(json_out)

@@ -94,7 +94,7 @@ def validate_layer_sizes(gen: Any, *names: str) -> None:
 
 
 def continuous_columns(schema: Schema, codes: pd.DataFrame) -> list[str]:
-    return [c for c in codes.columns if schema[c].kind in ("numeric", "datetime")]
+    return [c for c in codes.columns if schema[c].kind in ("numeric", "datetime", "time")]
 
 
 @dataclass
@@ -151,7 +151,7 @@ def begin_fit(
 
     prep = prepare(
         codes,
-        gen.schema_,
+        gen.transformer_.code_schema,
         rng,
         validation_fraction=gen.validation_fraction,
         guard_threshold=gen.guard_threshold,

@@ -41,7 +41,7 @@ def _groups(ctx: Context) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
         return cut(real), cut(syn), [*labels, "(missing)"]
     k = len(col.categories)
-    labels = [str(c) for c in col.categories] + ["(missing)", "(unseen)"]
+    labels = [str(c) for c in (col.bool_labels or col.categories)] + ["(missing)", "(unseen)"]
 
     def code(v: np.ndarray) -> np.ndarray:
         return np.where(np.isnan(v), k, np.where(v < 0, k + 1, v)).astype(np.int64)

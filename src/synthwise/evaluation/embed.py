@@ -27,9 +27,9 @@ import pandas as pd
 from scipy.special import ndtri
 
 from synthwise.schema import ColumnSchema, Schema, infer_schema
-from synthwise.transforms import DISCRETE_KINDS, ENCODED_KINDS, TableTransformer
+from synthwise.transforms import DISCRETE_KINDS, TableTransformer
 
-CONTINUOUS_KINDS = ("numeric", "datetime")
+CONTINUOUS_KINDS = ("numeric", "datetime", "time")
 ONEHOT_WEIGHT = 1.0 / np.sqrt(2.0)
 _MAX_Z = 8.0
 
@@ -44,8 +44,10 @@ class Embedding(Protocol):
 
 
 def compared_columns(schema: Schema) -> list[ColumnSchema]:
-    """The columns the metrics compare: the encoded ones (every kind except identifier, PII and text)."""
-    return [c for c in schema.columns if c.kind in ENCODED_KINDS]
+    """The columns the metrics compare: the code columns (every kind except identifier, PII and text); a
+    numeric column with special values is compared as its numbers and its categorical side channel (the
+    share of each code)."""
+    return TableTransformer(schema).encoded
 
 
 def table_codes(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
@@ -58,7 +60,7 @@ def table_codes(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     """
     codes = TableTransformer(schema).to_codes(df, unseen="nan")
     for col in compared_columns(schema):
-        if col.kind in DISCRETE_KINDS:
+        if col.kind in DISCRETE_KINDS and col.name in df.columns:  # not a side channel (its own codes)
             values = codes[col.name].to_numpy()
             codes[col.name] = np.where(np.isnan(values) & df[col.name].notna().to_numpy(), -1.0, values)
     return codes + 0.0
@@ -153,7 +155,8 @@ class TabularEmbedding:
             slots = np.full(n_cat, keep, dtype=np.int64)
             slots[order[:keep]] = np.arange(keep)
             width = keep + (n_cat > keep)
-            labels = [f"{col.name}={col.categories[i]}" for i in order[:keep]]
+            words = col.bool_labels or col.categories  # booleans written as words: shown as written
+            labels = [f"{col.name}={words[i]}" for i in order[:keep]]
             labels += [f"{col.name}=(other)"] * (n_cat > keep)
             missing_slot = None
             if has_missing:

@@ -3,7 +3,9 @@
 Numeric and datetime columns score ``1 - KS`` (the largest gap between the two empirical CDFs) with
 missing values placed below every value, so a different missing rate moves the score too. Categorical
 and boolean columns score ``1 - TVD`` (half the summed absolute gaps between category shares) with
-missing and never-seen categories as categories of their own. All on every row (no subsampling).
+missing and never-seen categories as categories of their own. A long-tail categorical (schema
+``min_count``) compares its frequent values and the share of its tail (one category, whatever values
+fill it), not thousands of levels. All on every row (no subsampling).
 """
 
 from __future__ import annotations

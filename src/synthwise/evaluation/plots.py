@@ -13,6 +13,7 @@ import numpy as np
 from synthwise.evaluation.context import Context
 from synthwise.evaluation.embed import CONTINUOUS_KINDS, compared_columns
 from synthwise.evaluation.result import PlotData
+from synthwise.schema.model import TAIL
 
 N_BINS = 30
 MAX_LEVELS = 20
@@ -50,6 +51,8 @@ def _numeric_hist(real: np.ndarray, syn: np.ndarray, kind: str) -> dict[str, Any
     }
     if kind == "datetime":
         out["unit"] = "seconds since 1970-01-01 UTC"
+    elif kind == "time":
+        out["unit"] = "seconds since midnight"
     return out
 
 
@@ -61,12 +64,14 @@ def _categorical_shares(real: np.ndarray, syn: np.ndarray, categories: tuple[Any
         return np.bincount(idx, minlength=k + 2) / max(1, len(x))
 
     p, q = shares(real), shares(syn)
-    top = list(np.argsort(-p[:k], kind="stable")[:MAX_LEVELS])
-    rest = [i for i in range(k) if i not in set(top)]
+    tail = k if not (k and categories[-1] == TAIL) else k - 1  # a long tail's share: a bar of its own
+    top = list(np.argsort(-p[:tail], kind="stable")[:MAX_LEVELS])
+    rest = [i for i in range(tail) if i not in set(top)]
     labels = [str(categories[i]) for i in top]
     real_out, syn_out = [float(p[i]) for i in top], [float(q[i]) for i in top]
     extra = [
         ("(other)", float(p[rest].sum()), float(q[rest].sum())),
+        *([(TAIL, float(p[tail]), float(q[tail]))] if tail < k else []),
         ("(missing)", float(p[k]), float(q[k])),
         ("(unseen)", float(p[k + 1]), float(q[k + 1])),
     ]
@@ -103,7 +108,7 @@ def build_plots(ctx: Context) -> PlotData:
         if col.kind in CONTINUOUS_KINDS:
             plots.marginals[col.name] = _numeric_hist(a, b, col.kind)
         else:
-            plots.marginals[col.name] = _categorical_shares(a, b, col.categories)
+            plots.marginals[col.name] = _categorical_shares(a, b, col.bool_labels or col.categories)
     plots.projection = _projection(ctx)
 
     if "marginals" in ctx.cache:

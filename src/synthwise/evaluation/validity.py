@@ -17,6 +17,7 @@ from synthwise.evaluation.embed import CONTINUOUS_KINDS
 from synthwise.evaluation.registry import Score, metric
 from synthwise.schema import Schema
 from synthwise.transforms import DISCRETE_KINDS
+from synthwise.transforms.special import has_side_channel, side_name
 
 
 def row_validity(table: Table, schema: Schema) -> tuple[np.ndarray, dict[str, int]]:
@@ -29,7 +30,10 @@ def row_validity(table: Table, schema: Schema) -> tuple[np.ndarray, dict[str, in
         bad = null.copy() if col.missing_rate == 0 else np.zeros(n, dtype=bool)
         if col.kind in CONTINUOUS_KINDS or col.kind in DISCRETE_KINDS:
             codes = table.codes[col.name].to_numpy()
-            bad |= np.isnan(codes) & ~null  # unparseable number or date
+            unread = np.isnan(codes) & ~null  # unparseable number or date
+            if has_side_channel(col):  # where a special value stands, its side channel holds its code
+                unread &= np.isnan(table.codes[side_name(col.name)].to_numpy())
+            bad |= unread
             if col.kind in DISCRETE_KINDS:
                 bad |= codes < 0  # a category the real data does not have
             else:

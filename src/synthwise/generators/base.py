@@ -262,13 +262,14 @@ def condition_codes(transformer: TableTransformer, frame: pd.DataFrame) -> pd.Da
     bad = [c for c in frame.columns if schema[c].kind in ("identifier", "pii", "text")]
     if bad:
         raise SamplingError(f"Cannot condition on identifier or text columns {bad}. Fix: drop them.")
-    from synthwise.transforms import encode_column
+    from synthwise.transforms.table import encode_columns
 
     out = pd.DataFrame(np.nan, index=pd.RangeIndex(len(frame)), columns=[c.name for c in transformer.encoded])
     for name in frame.columns:
         col = schema[name]
         try:
-            out[name] = encode_column(frame[name], col, unseen="error")
+            for code_name, values in encode_columns(frame[name], col, unseen="error").items():
+                out[code_name] = values  # a column with special values also fixes its side channel
         except Exception as exc:
             raise SamplingError(f"Condition on {name!r} cannot be met: {exc}") from exc
         _check_condition_domain(frame[name], out[name].to_numpy(), col)
@@ -278,7 +279,7 @@ def condition_codes(transformer: TableTransformer, frame: pd.DataFrame) -> pd.Da
 def _check_condition_domain(values: pd.Series, codes: np.ndarray, col: Any) -> None:
     """A condition outside what the generator can produce is an error, never silently changed."""
     given = values.notna().to_numpy()
-    if col.kind in ("numeric", "datetime") and col.min is not None and col.max is not None:
+    if col.kind in ("numeric", "datetime", "time") and col.min is not None and col.max is not None:
         outside = given & ((codes < col.min) | (codes > col.max))
         if outside.any():
             bad = values[outside].iloc[0]

@@ -95,9 +95,10 @@ class BayesianNetwork(Generator):
     # -- fit ------------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         self.names_ = list(codes.columns)
+        code_schema = self.transformer_.code_schema
         self.states_ = [
-            fit_discrete(c, codes[c].to_numpy(), len(self.schema_[c].categories))
-            if self.schema_[c].kind in DISCRETE_KINDS
+            fit_discrete(c, codes[c].to_numpy(), len(code_schema[c].categories))
+            if code_schema[c].kind in DISCRETE_KINDS
             else fit_continuous(c, codes[c].to_numpy(), int(self.n_bins))
             for c in self.names_
         ]
@@ -177,7 +178,7 @@ class BayesianNetwork(Generator):
 
     def _describe(self, name: str, code: float) -> str:
         try:
-            value = decode_column(np.array([code]), self.schema_[name], clip=False).iloc[0]
+            value = decode_column(np.array([code]), self.transformer_.code_schema[name], clip=False).iloc[0]
         except Exception:  # a value that cannot even be decoded: show the code
             return repr(code)
         return repr(value.item() if isinstance(value, np.generic) else value)

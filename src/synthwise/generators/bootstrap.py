@@ -36,8 +36,9 @@ class Bootstrap(Generator):
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         self.codes_ = codes.to_numpy(dtype=np.float64)
         self.names_ = list(codes.columns)
+        code_schema = self.transformer_.code_schema
         self.continuous_ = np.array(
-            [self.schema_[c].kind in ("numeric", "datetime") for c in self.names_], dtype=bool
+            [code_schema[c].kind in ("numeric", "datetime", "time") for c in self.names_], dtype=bool
         )
         with np.errstate(all="ignore"):
             self.scale_ = np.nan_to_num(np.nanstd(self.codes_, axis=0)) if len(self.names_) else np.zeros(0)

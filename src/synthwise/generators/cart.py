@@ -149,9 +149,10 @@ class Cart(Generator):
 
     def _make_vars(self, codes: pd.DataFrame, order: list[str]) -> list[_Var]:
         out: list[_Var] = []
+        code_schema = self.transformer_.code_schema
         for name in order:
-            col = self.schema_[name]
-            if col.kind in ("numeric", "datetime"):
+            col = code_schema[name]
+            if col.kind in ("numeric", "datetime", "time"):
                 if codes[name].isna().any():
                     out.append(_Var(name, "missing"))
                 wide = codes[name].nunique() >= _MIN_UNIQUE_TO_SMOOTH
@@ -163,7 +164,7 @@ class Cart(Generator):
     def _smooths(self, kind: str, integer: bool) -> bool:
         """``"auto"`` smooths real-valued numerics and datetimes; integers (counts, keys) stay exact."""
         if self.smoothing == "auto":
-            return kind == "datetime" or not integer
+            return kind in ("datetime", "time") or not integer
         return bool(self.smoothing)
 
     def _prepare(self) -> None:
@@ -255,7 +256,7 @@ class Cart(Generator):
             flag = self.flag_[j]
             v = values[:, j]
             data[var.column] = v if flag < 0 else np.where(values[:, flag] == 1, np.nan, v)
-        return pd.DataFrame({c: data[c] for c in self.transformer_.schema.names if c in data})
+        return pd.DataFrame({c.name: data[c.name] for c in self.transformer_.encoded if c.name in data})
 
     # -- model files ----------------------------------------------------------------------------------
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

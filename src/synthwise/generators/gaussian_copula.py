@@ -109,12 +109,13 @@ class GaussianCopula(Generator):
         cells: list[np.ndarray] = []  # per dim: the cell (tie block / state) of each row, -1 = unknown
         cums: list[np.ndarray] = []  # per dim: the cumulative probability bounds of its cells
         states: dict[int, _States] = {}  # state dims: (code of each row, K = missing; counts per code)
+        code_schema = self.transformer_.code_schema
         for name in codes.columns:
             x = codes[name].to_numpy(dtype=np.float64)
             miss = np.isnan(x)
             present = x[~miss]
-            if self.schema_[name].kind in DISCRETE_KINDS:
-                k = len(self.schema_[name].categories)
+            if code_schema[name].kind in DISCRETE_KINDS:
+                k = len(code_schema[name].categories)
                 counts = np.bincount(present.astype(np.int64), minlength=k)
                 order = np.argsort(-counts, kind="stable")
                 raw = np.where(miss, k, np.nan_to_num(x)).astype(np.int64)

@@ -63,7 +63,8 @@ class Noise(Generator):
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         self.names_ = list(codes.columns)
         self.codes_ = codes.to_numpy(dtype=np.float64)
-        self.discrete_ = np.array([self.schema_[c].kind in DISCRETE_KINDS for c in self.names_], dtype=bool)
+        code_schema = self.transformer_.code_schema
+        self.discrete_ = np.array([code_schema[c].kind in DISCRETE_KINDS for c in self.names_], dtype=bool)
         with np.errstate(all="ignore"):
             std = np.nanstd(self.codes_, axis=0) if len(self.codes_) else np.zeros(len(self.names_))
         self.scale_ = np.nan_to_num(std)

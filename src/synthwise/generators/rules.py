@@ -145,7 +145,12 @@ class Rules(Generator):
         tree["tables"][self.table_]["rows"] = int(n)
         frame = simulate_frames(tree, seed=int(rng.integers(0, 2**63 - 1)), tables=[self.table_])[self.table_]
         for col in self.schema_.columns:
-            if col.kind == "boolean" and col.name in frame:
+            if col.kind == "boolean" and col.bool_labels and col.name in frame:  # written as words:
+                labels = col.bool_labels  # words stay, a 0 / 1 draw becomes the column's own spelling
+                frame[col.name] = frame[col.name].map(
+                    lambda v, w=labels: v if pd.isna(v) or v in w else w[int(bool(v))]
+                )
+            elif col.kind == "boolean" and col.name in frame:
                 values = frame[col.name]
                 frame[col.name] = values.map(lambda v: v if pd.isna(v) else bool(v)).astype(object)
         return self.transformer_.to_codes(frame, unseen="nan")

@@ -86,7 +86,7 @@ class SequentialDeep(TrainingParams, SequentialGenerator):
         continuous = [
             c
             for c in codes.columns
-            if c == GAP or c.endswith(DELTA) or self.schema_[c].kind in ("numeric", "datetime")
+            if c == GAP or c.endswith(DELTA) or self.schema_[c].kind in ("numeric", "datetime", "time")
         ]
         n_e = len(seqs.lengths)
         n_val = round(n_e * float(self.validation_fraction))
@@ -179,7 +179,10 @@ class SequentialDeep(TrainingParams, SequentialGenerator):
         self.delta_columns_ = []
         for j, name in enumerate(self.layout_.steps):
             v = seqs.steps[:, j]
-            wide = self.schema_[name].kind in ("numeric", "datetime") and np.unique(v[~np.isnan(v)]).size > 20
+            wide = (
+                self.schema_[name].kind in ("numeric", "datetime", "time")
+                and np.unique(v[~np.isnan(v)]).size > 20
+            )
             if not wide:
                 data[name] = v
                 continue

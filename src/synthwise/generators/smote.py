@@ -61,7 +61,8 @@ class _Interpolating(Generator):
         check_params(type(self).__name__, self.target, self.n_neighbors)
 
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
-        self.rows_ = training_rows(codes, self.schema_, str(self.target), owner=type(self).__name__)
+        schema = self.transformer_.code_schema  # one entry per code column (a side channel included)
+        self.rows_ = training_rows(codes, schema, str(self.target), owner=type(self).__name__)
 
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
         return sample_codes(self.rows_, self.method, n, rng, conditions, n_neighbors=int(self.n_neighbors))

@@ -60,10 +60,11 @@ def resolve_value(generator: Generator, column: str, value: Any) -> Any:
             f"Cannot boost column {column!r} of kind {col.kind!r}: only categorical values have a share. "
             "Fix: boost a categorical column, or bin this one first."
         )
-    for cat in col.categories:
+    values = col.bool_labels or col.categories  # a boolean written as words holds the words
+    for cat in values:
         if _same(cat, value):
             return cat
-    matches = [cat for cat in col.categories if str(cat) == str(value)]
+    matches = [cat for cat in values if str(cat) == str(value)]
     if len(matches) != 1:
         raise InvalidParameterError(
             f"Cannot boost {column!r}={value!r}: the value is not one of its categories "

@@ -16,10 +16,11 @@ import pandas as pd
 
 from synthwise.errors import ColumnError
 from synthwise.schema import ColumnSchema
-from synthwise.schema.model import Kind
-from synthwise.transforms.datetime import encode_datetime
+from synthwise.schema.model import TAIL, Kind
+from synthwise.transforms.datetime import encode_datetime, encode_time
+from synthwise.transforms.numeric import encode_numeric
 
-CONTINUOUS = ("numeric", "datetime")
+CONTINUOUS = ("numeric", "datetime", "time")
 DISCRETE = ("categorical", "boolean", "constant")
 INTERVAL, POINT, MISSING, OTHER = 0, 1, 2, 3
 
@@ -39,6 +40,8 @@ class ColumnPlan:
     resolution: str | None = None
     timezone: str | None = None
     datetime_format: str | None = None
+    special_values: tuple[str, ...] = ()  # public codes of a numeric column (its side channel is a plan too)
+    number_format: str | None = None
     discovered: bool = False  # the categorical domain was released under DP (an "other" cell exists)
     buckets: tuple[np.ndarray, np.ndarray] | None = None  # DP range: kept bucket edges, noisy masses
     points: tuple[float, ...] = ()  # frequent exact values released under DP (their own cells)
@@ -69,6 +72,10 @@ def continuous_values(s: pd.Series, plan: ColumnPlan) -> np.ndarray:
             datetime_format=plan.datetime_format,
         )
         return encode_datetime(s, stub)
+    if plan.kind == "time":  # seconds since midnight: a bounded numeric
+        return encode_time(s, ColumnSchema(plan.name, "time", datetime_format=plan.datetime_format))
+    if plan.number_format is not None:  # numbers written as text ($1,234.50; 12,5): read in their format
+        return encode_numeric(s, ColumnSchema(plan.name, "numeric", number_format=plan.number_format))
     return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(copy=True)
 
 
@@ -204,6 +211,8 @@ def encode_categorical(s: pd.Series, categories: tuple[Any, ...], cells: Cells) 
     """The fine cell of each value: its category, the missing cell, or the "other" cell."""
     other = np.flatnonzero(cells.kind == OTHER)
     fallback = int(other[0]) if len(other) else -1
+    if categories and categories[-1] == TAIL:  # a public long-tail domain: other values are its tail
+        fallback = len(categories) - 1
     out = np.full(len(s), cells.missing, dtype=np.int64)
     mask = s.notna().to_numpy()
     vals = s.to_numpy(dtype=object)[mask]

@@ -43,6 +43,8 @@ from synthwise.privacy.ledger import BudgetLedger
 from synthwise.privacy.release import Releaser
 from synthwise.random import make_rng
 from synthwise.schema import ColumnSchema, Schema, check_table
+from synthwise.schema.model import DEFAULT_MIN_COUNT, TAIL
+from synthwise.transforms.special import with_side_columns
 
 SCHEMA_SHARE = 0.1  # of the zCDP budget, for domains and ranges (only when something is not public)
 DELTA_SHARE = 0.1  # of delta, for the thresholded category histograms
@@ -61,6 +63,7 @@ class PrivateColumns:
 
     def encode(self, data: pd.DataFrame) -> list[np.ndarray]:
         """The fine cell index of every row, per modelled column."""
+        data = with_side_columns(data, side_channels(self.plans))
         out = []
         for p, c in zip(self.plans, self.cells, strict=True):
             if p.kind in CONTINUOUS:
@@ -97,7 +100,7 @@ def begin_private_fit(gen: Any, data: pd.DataFrame, schema: Schema | None) -> Pr
             f"{owner} has no column to learn: every column is an identifier. "
             "Fix: keep at least one other column."
         )
-    release_domains(data, plans, releaser, n_fine_bins=n_fine_bins)
+    release_domains(with_side_columns(data, side_channels(plans)), plans, releaser, n_fine_bins=n_fine_bins)
     cells = [
         continuous_cells(p, n_fine_bins)
         if p.kind in CONTINUOUS
@@ -105,6 +108,11 @@ def begin_private_fit(gen: Any, data: pd.DataFrame, schema: Schema | None) -> Pr
         for p in plans
     ]
     return PrivateColumns(plans, cells, passthrough, ledger, releaser)
+
+
+def side_channels(plans: list[ColumnPlan]) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    """The numeric plans with public special values: name -> (codes, number format)."""
+    return {p.name: (p.special_values, p.number_format) for p in plans if p.special_values}
 
 
 def release_domains(
@@ -165,6 +173,8 @@ def public_schema(
             extra: dict[str, Any] = {"min": lo, "max": hi}
             if p.kind == "numeric":
                 extra |= {"integer": p.integer, "decimals": 0 if p.integer else p.decimals}
+                # public codes (learned through the side channel's plan) and how numbers are written
+                extra |= {"special_values": p.special_values, "number_format": p.number_format}
             else:
                 extra |= {
                     "resolution": p.resolution or "ns",
@@ -174,6 +184,10 @@ def public_schema(
             by_name[p.name] = ColumnSchema(p.name, p.kind, dtype=p.dtype, missing_rate=missing_rate, **extra)
         else:
             cats = tuple(p.categories or ())
+            # a public long-tail domain: tail rows are drawn from the public frequent values (no tail model)
+            tail: dict[str, Any] = (
+                {"min_count": DEFAULT_MIN_COUNT, "tail": "frequent"} if cats and cats[-1] == TAIL else {}
+            )
             by_name[p.name] = ColumnSchema(
                 p.name,
                 p.kind,
@@ -181,6 +195,7 @@ def public_schema(
                 missing_rate=missing_rate,
                 n_unique=len(cats),
                 categories=cats,
+                **tail,
             )
     return Schema(columns=tuple(by_name[name] for name in columns), n_rows=round(n_rows))
 
@@ -238,7 +253,8 @@ def cells_from_state(
 ) -> tuple[list[ColumnPlan], list[Cells]]:
     plans, cells = [], []
     for i, info in enumerate(meta):
-        plans.append(ColumnPlan(info["name"], info["kind"], schema[info["name"]].dtype))
+        dtype = schema[info["name"]].dtype if info["name"] in schema else "object"  # a side channel: not
+        plans.append(ColumnPlan(info["name"], info["kind"], dtype))  # a schema column of its own
         cells.append(
             Cells(arrays[f"c{i}_lo"], arrays[f"c{i}_hi"], arrays[f"c{i}_kind"], integer=bool(info["integer"]))
         )

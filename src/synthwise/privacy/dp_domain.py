@@ -29,6 +29,7 @@ from synthwise.privacy.dp_cells import CONTINUOUS, DISCRETE, ColumnPlan, python_
 from synthwise.privacy.release import Releaser
 from synthwise.schema import ColumnSchema, Schema
 from synthwise.schema.values import round_decimals
+from synthwise.transforms.special import has_side_channel, side_column
 
 _POW = 2.0 ** np.arange(-20, 63)
 BUCKET_EDGES = np.concatenate([-_POW[::-1], [0.0], _POW])  # public grid: [-2^62, ..., -2^-20, 0, 2^-20, ...]
@@ -70,6 +71,10 @@ def plan_columns(
         if name in bounds:
             plan.bounds = _public_bounds(name, bounds[name], plan)
         plans.append(plan)
+        if col is not None and has_side_channel(col):  # its public codes: a categorical side channel
+            side = side_column(col)
+            plan.special_values, plan.number_format = col.special_values, col.number_format
+            plans.append(ColumnPlan(side.name, "categorical", side.dtype, categories=side.categories))
     if problems:
         raise ColumnError(problems)
     return plans, passthrough
@@ -95,12 +100,15 @@ def _plan_from_schema(col: ColumnSchema) -> ColumnPlan | None:
         plan.categories = tuple(col.categories) if col.categories else None
         if col.kind == "boolean" and plan.categories is None:
             plan.categories = (False, True)
+        if col.kind == "boolean" and col.bool_labels:  # booleans written as words: the words are the cells
+            plan.categories = tuple(col.bool_labels)
     else:
         if col.min is not None and col.max is not None:
             plan.bounds = (float(col.min), float(col.max))
         plan.decimals, plan.resolution = col.decimals, col.resolution
         plan.rounding_known = True  # a public schema declares its rounding (None: keep every digit)
         plan.timezone, plan.datetime_format = col.timezone, col.datetime_format
+        plan.number_format = col.number_format if col.kind == "numeric" else None
     return plan
 
 

@@ -7,7 +7,6 @@ and never copied), free text and constant columns. Every problem found is gather
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,14 +15,13 @@ import pandas as pd
 
 from synthwise.errors import ColumnError, ColumnProblem, DataError
 from synthwise.pii import detect_column
+from synthwise.schema import codes, datetimes, keys, tails
 from synthwise.schema.model import REGENERATED, ColumnSchema, Schema
-from synthwise.schema.values import datetime_format, round_decimals
+from synthwise.schema.numbers import bool_labels, parse_number, split_special
+from synthwise.schema.values import round_decimals
 
 MIN_ROWS = 2
 DEFAULT_MAX_CATEGORIES = 1000
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^id[_\s.-]|[a-z]Id$", re.IGNORECASE)
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_PREFIXED_ID = re.compile(r"^([A-Za-z_-]*?)(\d+)$")
 
 
 def infer_schema(
@@ -55,6 +53,8 @@ def infer_schema(
             continue
         if ov:
             col = ColumnSchema.from_dict({**col.to_dict(), **ov, "name": str(name)})
+        if ov.get("min_count") is not None and "categories" not in ov:  # a declared tail threshold
+            col = tails.with_min_count(col, df[name].dropna(), max_categories=max_categories)
         cols.append(col)
     if problems:
         raise ColumnError(problems)
@@ -117,6 +117,10 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
         pd.api.types.is_bool_dtype(s.dtype) or (s.dtype == object and _all_bool(nonnull))
     ):
         return ColumnSchema(kind="boolean", categories=(False, True), **base)
+    labels = bool_labels(nonnull) if kind in (None, "boolean") and n_unique == 2 else None
+    if labels is not None:
+        why = f"two values written {labels[1]} / {labels[0]}"
+        return ColumnSchema(kind="boolean", categories=(False, True), bool_labels=labels, why=why, **base)
     if kind in (None, "datetime") and isinstance(s.dtype, pd.DatetimeTZDtype | np.dtypes.DateTime64DType):
         tz = str(s.dt.tz) if s.dt.tz is not None else None
         return ColumnSchema(
@@ -132,6 +136,10 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
         if pii is not None:
             return ColumnSchema(kind="pii", pii_kind=pii, **base)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        if kind in (None, "datetime") and datetimes.integer_dates(name, nonnull):  # 20170105
+            when = datetimes.column_schema(name, datetimes.integer_text(nonnull), base, "datetime")
+            if when is not None:
+                return when
         return _numeric_or_id(name, s, nonnull, base, kind, max_categories)
 
     # text-like (object / str / category)
@@ -140,31 +148,33 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
         if kind in (None, "categorical"):
             return ColumnSchema(kind="categorical", categories=cats, **base)
     values = nonnull.astype(str) if not _all_strings(nonnull) else nonnull
-    if kind is None:
-        _check_mixed(name, nonnull)
-    if kind in (None, "datetime"):
-        fmt = datetime_format(values)
-        if fmt is not None:
-            parsed = pd.to_datetime(values, format=fmt, utc="%z" in fmt or fmt.endswith("Z"))
-            tz = "UTC" if ("%z" in fmt or fmt.endswith("Z")) else None
-            return ColumnSchema(
-                kind="datetime",
-                datetime_format=fmt,
-                timezone=tz,
-                resolution=datetime_resolution(parsed),
-                min=_ts(parsed.min()),
-                max=_ts(parsed.max()),
-                **base,
-            )
-        if kind == "datetime":
+    code = kind is None and codes.is_code(nonnull)  # 02134, 98115-4820: strings, never numbers
+    split = split_special(s) if kind == "numeric" or (kind is None and not code) else None
+    if split is not None:  # numbers plus a few codes: numeric, the codes learned through a side channel
+        nums = split.numbers.dropna().to_numpy()
+        return ColumnSchema(
+            kind="numeric",
+            integer=bool(np.all(np.mod(nums, 1) == 0)),
+            min=float(nums.min()),
+            max=float(nums.max()),
+            decimals=_decimals(nums),
+            special_values=split.codes,
+            number_format=split.number_format,
+            why=split.why(),
+            **base,
+        )
+    if kind in (None, "datetime", "time"):
+        when = datetimes.column_schema(name, values, base, kind)
+        if when is not None:
+            return when
+        if kind in ("datetime", "time"):
             raise ColumnError.single(
-                name, "marked datetime but its values match no known date format", "convert it first"
+                name, f"marked {kind} but no date/time format reads all its values", "convert it first"
             )
-    if kind in (None, "identifier") and (kind == "identifier" or _looks_like_id(name, values, n_unique)):
-        template = _id_template(values)
-        digits = pd.to_numeric(values.astype(str).str.extract(_PREFIXED_ID)[1], errors="coerce")
-        top = float(digits.max()) if "{" in template and digits.notna().all() else None
-        return ColumnSchema(kind="identifier", id_template=template, max=top, **base)
+    if kind in (None, "identifier"):
+        key = keys.string_key(name, values, forced=kind == "identifier")  # ids, repeated keys
+        if key is not None:
+            return ColumnSchema(kind="identifier", **key, **base)
     if kind in (None, "text") and (kind == "text" or _looks_like_text(values, n_unique)):
         return ColumnSchema(kind="text", **base)
     if kind == "numeric":
@@ -173,14 +183,9 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
             bad = nonnull[num.isna()].iloc[0]
             raise ColumnError.single(name, f"marked numeric but holds text such as {bad!r}", "clean it first")
         return _numeric_or_id(name, s, num, base, "numeric", max_categories)
-    if n_unique > max_categories and kind is None:
-        raise ColumnError.single(
-            name,
-            f"{n_unique:,} distinct values in {len(nonnull):,} rows, too many for a categorical "
-            f"(limit {max_categories:,})",
-            'mark it kind="identifier" (regenerated) or kind="text" in the schema, raise max_categories, '
-            "or drop the column",
-        )
+    tail = tails.long_tail(values, max_categories=max_categories) if kind is None else None
+    if tail is not None:  # thousands of levels: frequent values + one tail category (schema/tails.py)
+        return ColumnSchema(kind="categorical", **tail, **base)
     cats = tuple(sorted((_py(v) for v in nonnull.unique()), key=_sort_key))
     return ColumnSchema(kind="categorical", categories=cats, **base)
 
@@ -216,10 +221,10 @@ def _numeric_or_id(
     if not np.isfinite(values).all():
         raise ColumnError.single(name, "holds infinite values", "replace inf / -inf with a number or null")
     integral = bool(np.all(np.mod(values, 1) == 0))
-    n_unique = base["n_unique"]
-    if kind == "identifier" or (
-        kind is None and integral and n_unique == len(values) and len(values) >= 20 and _ID_NAME.search(name)
-    ):
+    key = keys.integer_key(name, values) if kind is None and integral else None
+    if key is not None:  # a row index, a unique id, a repeated id (schema/keys.py)
+        return ColumnSchema(kind="identifier", **key, **base)
+    if kind == "identifier":
         return ColumnSchema(
             kind="identifier",
             id_template="int",
@@ -257,63 +262,6 @@ def _all_strings(values: pd.Series) -> bool:
     return pd.api.types.infer_dtype(values, skipna=True) == "string"
 
 
-def _check_mixed(name: str, values: pd.Series) -> None:
-    """Numbers with a few stray strings (or Python objects of several types) in one column."""
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    if inferred.startswith("mixed"):
-        types = values.map(
-            lambda v: (
-                "number"
-                if isinstance(v, int | float | np.number) and not isinstance(v, bool)
-                else type(v).__name__
-            )
-        )
-        desc = ", ".join(f"{c:,} {t}" for t, c in types.value_counts().items())
-        raise ColumnError.single(
-            name, f"mixed types in one column ({desc})", "convert the column to one type before synthesis"
-        )
-    if inferred != "string":
-        return
-    sample = values.iloc[:: max(1, len(values) // 1000)]
-    if pd.to_numeric(sample, errors="coerce").notna().mean() < 0.5:
-        return
-    num = pd.to_numeric(values, errors="coerce")
-    share = float(num.notna().mean())
-    if 0.9 <= share < 1.0:
-        bad = values[num.isna()]
-        raise ColumnError.single(
-            name,
-            f"{share:.1%} of values are numbers but {len(bad):,} are text (e.g. {bad.iloc[0]!r})",
-            "replace the stray text with a number or null, or mark the column "
-            'kind="categorical" in the schema',
-        )
-
-
-def _looks_like_id(name: str, values: pd.Series, n_unique: int) -> bool:
-    if n_unique != len(values) or len(values) < 20:
-        return False
-    sample = values.iloc[:1000].astype(str)
-    if sample.map(lambda v: bool(_UUID.match(v))).all():
-        return True
-    if sample.str.contains(r"\s").any() or sample.str.len().max() > 40:
-        return False
-    return bool(_ID_NAME.search(name)) or bool(sample.str.match(_PREFIXED_ID).all())
-
-
-def _id_template(values: pd.Series) -> str:
-    sample = values.iloc[:1000].astype(str)
-    if sample.map(lambda v: bool(_UUID.match(v))).all():
-        return "uuid"
-    m = sample.str.extract(_PREFIXED_ID)
-    if m.notna().all().all():
-        prefixes = m[0].unique()
-        widths = m[1].str.len()
-        if len(prefixes) == 1:
-            width = int(widths.max()) if widths.nunique() == 1 else 0
-            return f"{prefixes[0]}{{:0{width}d}}" if width else f"{prefixes[0]}{{:d}}"
-    return "token"
-
-
 def _looks_like_text(values: pd.Series, n_unique: int) -> bool:
     sample = values.iloc[:2000].astype(str)
     words = sample.str.split().str.len().mean()
@@ -330,14 +278,7 @@ def _py(value: Any) -> Any:
 
 def datetime_resolution(values: pd.Series) -> str:
     """The coarsest unit that every timestamp is a whole multiple of."""
-    v = values.dropna()
-    if v.dt.tz is not None:
-        v = v.dt.tz_convert("UTC").dt.tz_localize(None)
-    ns = v.astype("datetime64[ns]").astype("int64").to_numpy()
-    for unit, size in (("D", 86_400 * 10**9), ("s", 10**9), ("ms", 10**6), ("us", 10**3)):
-        if np.all(ns % size == 0):
-            return unit
-    return "ns"
+    return datetimes.resolution(values)
 
 
 def _ts(value: Any) -> float:
@@ -377,6 +318,11 @@ def validate_data(df: pd.DataFrame, schema: Schema, *, check_domains: bool = Fal
         nonnull = s.dropna()
         if col.kind == "numeric" and not pd.api.types.is_numeric_dtype(s.dtype):
             num = pd.to_numeric(nonnull, errors="coerce")
+            if col.number_format is not None:  # numbers written in a format ($1,234.50; 12,5; 7 %)
+                parsed = [parse_number(v, col.number_format) for v in nonnull]
+                num = pd.Series([np.nan if p is None else p for p in parsed], index=nonnull.index)
+            if col.special_values:  # the declared codes are values too (any other text is a problem)
+                num = num.where(~nonnull.astype(str).isin(col.special_values), 0.0)
             if num.isna().any():
                 problems.append(
                     ColumnProblem(
@@ -387,7 +333,7 @@ def validate_data(df: pd.DataFrame, schema: Schema, *, check_domains: bool = Fal
                 )
         if col.kind == "constant" and len(nonnull) == 0 and col.categories:
             continue
-        if check_domains and col.kind == "categorical":
+        if check_domains and col.kind == "categorical" and col.min_count is None:  # a long tail takes any
             unseen = set(map(str, nonnull.unique())) - set(map(str, col.categories))
             if unseen:
                 ex = sorted(unseen)[:3]

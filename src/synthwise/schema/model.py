@@ -15,12 +15,15 @@ from typing import Any, Literal
 from synthwise.errors import DataError
 from synthwise.pii import KINDS as PII_KINDS
 
-Kind = Literal["numeric", "categorical", "boolean", "datetime", "identifier", "pii", "text", "constant"]
+Kind = Literal[
+    "numeric", "categorical", "boolean", "datetime", "time", "identifier", "pii", "text", "constant"
+]
 KINDS: tuple[str, ...] = (
     "numeric",
     "categorical",
     "boolean",
     "datetime",
+    "time",  # time of day or duration: seconds since midnight / elapsed, written in datetime_format
     "identifier",
     "pii",
     "text",
@@ -32,6 +35,9 @@ Role = Literal["entity", "sequence_index"]
 REGENERATED = tuple(k for k in PII_KINDS if k not in ("date_of_birth", "free_text"))
 
 SCHEMA_FORMAT = "synthwise.schema/1"
+# the one category of a long-tail categorical that stands for all its rare values (ColumnSchema.min_count)
+TAIL = "<rare values>"
+DEFAULT_MIN_COUNT = 5  # a value seen fewer times than this is in the tail
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class ColumnSchema:
     decimals: int | None = None
     # categorical / boolean / constant: the real domain, in first-seen order of the sorted values
     categories: tuple[Any, ...] = ()
-    # datetime
+    # datetime / time: strftime format plus synthwise.schema.datetimes' extensions (%-d, %^b, %3f, %:z)
     datetime_format: str | None = None  # strftime format when the source holds strings; None for datetime64
     timezone: str | None = None
     resolution: str | None = None  # smallest unit every value is a multiple of: "D", "s", "ms", "us", "ns"
@@ -63,6 +69,22 @@ class ColumnSchema:
     pii_kind: str | None = None
     # sequences
     role: Role | None = None
+    # boolean written as text: its two spellings (false, true), e.g. ("No", "Yes"); () for real booleans
+    bool_labels: tuple[str, ...] = ()
+    # numeric with special values: the non-numeric codes it also holds ("T", "*", "N/A"), learned through a
+    # categorical side channel (synthwise.transforms.special)
+    special_values: tuple[str, ...] = ()
+    # numbers written as text: a str.format template for one number ("{:.2f}", "{!r}"); None = real numbers
+    number_format: str | None = None
+    # long-tail categorical: values seen fewer than min_count times are one extra category, the last of
+    # ``categories`` (TAIL); each tail draw gets a new value at decoding: tail="chars" a character model of
+    # the tail values (synthwise.transforms.tail), tail="frequent" a draw from the frequent values
+    min_count: int | None = None
+    tail: str | None = None
+    # identifier repeated across rows (a case key): decoding keeps the real rows-per-key distribution
+    repeats: bool = False
+    # why inference chose this kind, for `synthwise schema` ("98.9 % numbers + 3 codes: T, M, *")
+    why: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -91,8 +113,9 @@ class ColumnSchema:
         if "name" not in data or "kind" not in data:
             raise DataError(f"Column {name!r}: a schema entry needs 'name' and 'kind'. Fix: add them.")
         kwargs = dict(data)
-        if "categories" in kwargs:
-            kwargs["categories"] = tuple(kwargs["categories"])
+        for key in ("categories", "bool_labels", "special_values"):
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
         return cls(**kwargs)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from synthwise.errors import ColumnError, ColumnProblem
+from synthwise.schema.datetimes import epoch_seconds, parse_datetimes
 from synthwise.schema.model import Role, Schema
 
 _ENTITY_NAME = re.compile(
@@ -188,10 +189,10 @@ def _order_values(s: pd.Series, kind: str, fmt: str | None) -> np.ndarray | None
     if s.isna().any():
         return None
     if kind == "datetime":
-        ts = pd.to_datetime(s, format=fmt, errors="coerce", utc=True) if fmt else pd.to_datetime(s, utc=True)
+        ts = parse_datetimes(s, fmt) if fmt else pd.to_datetime(s, errors="coerce")
         if ts.isna().any():
             return None
-        return (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+        return epoch_seconds(ts)
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
 
 

@@ -9,26 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DATETIME_FORMATS = (
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%d %H:%M:%S%z",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y/%m/%d",
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%Y%m%d",
-    "%d/%m/%Y %H:%M",
-    "%m/%d/%Y %H:%M",
-    "%Y-%m",
-)
+from synthwise.schema.datetimes import detect, format_datetimes
+
+__all__ = ["datetime_format", "format_datetimes", "round_decimals"]
 
 
 def round_decimals(values: np.ndarray, decimals: int | None) -> np.ndarray:
@@ -44,27 +27,8 @@ def round_decimals(values: np.ndarray, decimals: int | None) -> np.ndarray:
         return np.round(values * scale) / scale
 
 
-def format_datetimes(ts: pd.Series, fmt: str) -> pd.Series:
-    """``strftime`` that keeps NaT as missing."""
-    return ts.dt.strftime(fmt)
-
-
 def datetime_format(values: pd.Series) -> str | None:
-    """The one format of :data:`DATETIME_FORMATS` that parses every value and writes it back unchanged,
-    or None."""
-    sample = values.iloc[:: max(1, len(values) // 500)].astype(str)
-    if not sample.str.contains(r"\d", regex=True).all() or sample.str.len().max() > 40:
-        return None
-    if sample.str.fullmatch(r"[+-]?\d+(\.\d*)?").all() and not sample.str.fullmatch(r"\d{8}").all():
-        return None
-    for fmt in DATETIME_FORMATS:
-        parsed = pd.to_datetime(sample, format=fmt, errors="coerce", utc="%z" in fmt)
-        if parsed.isna().any():
-            continue
-        full = pd.to_datetime(values.astype(str), format=fmt, errors="coerce", utc="%z" in fmt)
-        if full.isna().any():
-            continue
-        written = format_datetimes(full.reset_index(drop=True), fmt)
-        if written.equals(values.astype(str).reset_index(drop=True)):
-            return fmt
-    return None
+    """The format that reads every value as a datetime and writes the most of them back unchanged, or
+    None (found by :func:`synthwise.schema.datetimes.detect`, not from a fixed list)."""
+    found = detect(values)
+    return found.fmt if found is not None and found.kind == "datetime" else None

@@ -64,7 +64,7 @@ def data_env(df: pd.DataFrame, schema: Schema) -> dict[str, Any]:
             if ts.dt.tz is not None:
                 ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
             env[col.name] = ts.to_numpy(dtype="datetime64[ns]")
-        elif col.kind == "boolean":
+        elif col.kind == "boolean" and not col.bool_labels:  # booleans written as words stay words (Cat)
             env[col.name] = s.map({True: 1.0, False: 0.0}).to_numpy(dtype=np.float64, na_value=np.nan)
         elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             env[col.name] = s.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -5,6 +5,7 @@
 * ``sequential``: ``check_sequential_generator`` (the same contract for sequential generators);
 * ``cli``: ``run_cli`` (the command line in process);
 * ``strategies``: ``table_strategy`` (Hypothesis);
+* ``kinds``: ``kinds_table`` (one table with every kind real tables hold);
 * ``metrics``: ``check_metric`` (the contract every registered metric keeps);
 * ``reports``: ``example_evaluation`` (a hand-made evaluation to preview and test the report; not
   imported here, so that ``python -m synthwise.testing.reports report.html`` writes the preview).
@@ -18,6 +19,7 @@ from synthwise.testing.generators import (
     marginal_error,
     mixed_table,
 )
+from synthwise.testing.kinds import kinds_table
 from synthwise.testing.metrics import check_metric
 from synthwise.testing.sequential import check_sequences, check_sequential_generator, small_pbcseq
 from synthwise.testing.strategies import table_strategy
@@ -29,6 +31,7 @@ __all__ = [
     "check_metric",
     "check_sequences",
     "check_sequential_generator",
+    "kinds_table",
     "marginal_error",
     "mixed_table",
     "run_cli",

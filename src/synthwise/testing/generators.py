@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from synthwise.generators import create, get, load_generator
+from synthwise.schema import Schema
+from synthwise.schema.numbers import parse_number
 
 # ---------------------------------------------------------------------------------------------------
 # fixtures
@@ -114,9 +116,10 @@ def check_generator(
     *,
     n: int = 200,
     params: dict[str, Any] | None = None,
+    schema: Schema | None = None,
 ) -> None:
     """Assert the generator contract for the registered generator ``name`` (``params`` are added to
-    the fast settings)."""
+    the fast settings; ``schema``, when given, is passed to ``fit``: a public schema for DP generators)."""
     spec = get(name).capabilities.needs_spec
     df = (spec_table() if spec else mixed_table()) if data is None else data
     before = df.copy(deep=True)
@@ -126,7 +129,7 @@ def check_generator(
     for key, value in params.items():
         assert getattr(gen, key) == value, f"{name}: __init__ must store {key!r} unchanged"
     assert not gen.is_fitted
-    fitted = gen.fit(df)
+    fitted = gen.fit(df, schema)
     assert fitted is gen, f"{name}: fit must return self"
     pd.testing.assert_frame_equal(df, before, obj=f"{name}: the input frame was modified by fit")
 
@@ -167,16 +170,28 @@ def check_faithful(
         assert str(s.dtype) == str(r.dtype) or (r.isna().any() or s.isna().any()), (
             f"{name}: column {col.name!r} has dtype {s.dtype}, the real data {r.dtype}"
         )
-        if col.kind in ("categorical", "boolean", "constant"):
+        if col.kind == "categorical" and col.min_count is not None:  # long tail: no once-seen value copied
+            counts = r.dropna().astype(str).value_counts()
+            once = set(counts.index[counts.to_numpy() == 1]) - {str(v) for v in col.categories}
+            copied = once & set(s.dropna().astype(str))
+            assert not copied, f"{name}: long-tail {col.name!r} copies once-seen values {sorted(copied)[:3]}"
+        elif col.kind in ("categorical", "boolean", "constant"):
             if col.dtype.startswith("datetime64"):  # a constant timestamp: compare as timestamps
                 allowed = {str(pd.Timestamp(v)) for v in col.categories}
                 seen = {str(pd.Timestamp(v)) for v in s.dropna().unique()}
             else:
-                allowed = {str(v) for v in col.categories}
+                allowed = {str(v) for v in (col.bool_labels or col.categories)}
                 seen = {str(v) for v in s.dropna().unique()}
             assert seen <= allowed, (
                 f"{name}: column {col.name!r} has values outside the domain: {seen - allowed}"
             )
+        if col.kind == "numeric" and (col.special_values or col.number_format):  # codes, formatted numbers
+            parsed = s.map(lambda v, f=col.number_format: v if pd.isna(v) else parse_number(v, f))
+            codes = s[s.notna() & parsed.isna()].astype(str)
+            assert set(codes) <= set(col.special_values), (
+                f"{name}: column {col.name!r} has values that are neither numbers nor its special values"
+            )
+            s = parsed.astype("float64")
         if col.kind == "numeric" and s.notna().any():
             v = pd.to_numeric(s.dropna())
             assert v.min() >= col.min - 1e-9 and v.max() <= col.max + 1e-9, (
@@ -186,9 +201,9 @@ def check_faithful(
                 assert np.all(np.mod(v.to_numpy(dtype=float), 1) == 0), (
                     f"{name}: {col.name!r} must stay integral"
                 )
-        if col.kind == "identifier":
-            assert s.is_unique, f"{name}: identifier {col.name!r} must be unique"
-            assert not set(map(str, s)) & set(map(str, r)), (
+        if col.kind == "identifier":  # unique fresh keys; a repeated key fresh; a row index unique
+            assert col.repeats or s.is_unique, f"{name}: identifier {col.name!r} must be unique"
+            assert col.id_template == "row" or not set(map(str, s.dropna())) & set(map(str, r.dropna())), (
                 f"{name}: identifier {col.name!r} copies real keys"
             )
         if col.kind == "pii" and col.pii_kind != "name":  # fakes; a common name may match by chance
@@ -197,6 +212,7 @@ def check_faithful(
                 f"{name}: personal-data column {col.name!r} emits real values, e.g. {sorted(copied)[:2]}"
             )
         if col.kind not in ("identifier",):
+            s = synth[col.name]  # the whole column (a numeric one was filtered to its numbers above)
             gap = abs(float(s.isna().mean()) - float(r.isna().mean()))
             assert gap <= missing_tolerance, (
                 f"{name}: column {col.name!r} missing rate {s.isna().mean():.2f} "

@@ -1,4 +1,10 @@
-"""Categorical, boolean and constant columns: an integer code per value (as float, NaN for missing)."""
+"""Categorical, boolean and constant columns: an integer code per value (as float, NaN for missing).
+
+A long-tail categorical (``col.min_count`` set) has :data:`~synthwise.schema.model.TAIL` as its last
+category: every value outside its frequent categories encodes to that code (never an unseen-value
+error), and decodes to the TAIL label, which :class:`~synthwise.transforms.table.TableTransformer`
+replaces with generated values (:mod:`synthwise.transforms.tail`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import pandas as pd
 
 from synthwise.errors import ColumnError
 from synthwise.schema import ColumnSchema
+from synthwise.schema.model import TAIL
 
 
 def _key(value: Any) -> Any:
@@ -40,6 +47,8 @@ def encode_categorical(s: pd.Series, col: ColumnSchema, *, unseen: str = "error"
     else:
         lookup = {_key(c): float(i) for i, c in enumerate(col.categories)}
         codes = np.array([lookup.get(_key(v), np.nan) for v in values], dtype="float64")
+    if is_long_tail(col):  # every value outside the frequent categories is the tail
+        codes = np.where(np.isnan(codes), float(len(col.categories) - 1), codes)
     if unseen == "error" and np.isnan(codes).any():
         bad = sorted({str(v) for v, c in zip(values, codes, strict=True) if np.isnan(c)})
         raise ColumnError.single(
@@ -49,6 +58,11 @@ def encode_categorical(s: pd.Series, col: ColumnSchema, *, unseen: str = "error"
         )
     out[mask] = codes
     return out
+
+
+def is_long_tail(col: ColumnSchema) -> bool:
+    """Whether the column's last category is the tail of a long-tail categorical."""
+    return col.min_count is not None and bool(col.categories) and col.categories[-1] == TAIL
 
 
 def decode_categorical(codes: np.ndarray, col: ColumnSchema) -> pd.Series:

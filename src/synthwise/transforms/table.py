@@ -18,23 +18,38 @@ import pandas as pd
 
 from synthwise.errors import NotFittedError
 from synthwise.schema import ColumnSchema, Schema
+from synthwise.transforms.boolean import decode_bool_labels, encode_bool_labels
 from synthwise.transforms.categorical import decode_categorical, encode_categorical
-from synthwise.transforms.datetime import decode_datetime, encode_datetime
-from synthwise.transforms.identifier import generate_identifiers
+from synthwise.transforms.datetime import decode_datetime, decode_time, encode_datetime, encode_time
+from synthwise.transforms.learned import LearnedValues
 from synthwise.transforms.numeric import decode_numeric, encode_numeric
 from synthwise.transforms.pii import generate_pii
+from synthwise.transforms.special import (
+    code_columns,
+    decode_special,
+    encode_special,
+    has_side_channel,
+    side_name,
+)
 from synthwise.transforms.text import TextModel
 
-ENCODED_KINDS = ("numeric", "categorical", "boolean", "datetime", "constant")
+ENCODED_KINDS = ("numeric", "categorical", "boolean", "datetime", "time", "constant")
 DISCRETE_KINDS = ("categorical", "boolean", "constant")
 
 
 def encode_column(s: pd.Series, col: ColumnSchema, *, unseen: str = "error") -> np.ndarray:
-    """One column to float codes (NaN for missing)."""
+    """One column to float codes (NaN for missing); for a column with special values, its numbers
+    (:func:`encode_columns` gives the side channel too)."""
+    if has_side_channel(col):
+        return encode_special(s, col, unseen=unseen)[0]
+    if col.kind == "boolean" and col.bool_labels:
+        return encode_bool_labels(s, col, unseen=unseen)
     if col.kind == "numeric":
         return encode_numeric(s, col)
     if col.kind == "datetime":
         return encode_datetime(s, col)
+    if col.kind == "time":
+        return encode_time(s, col)
     if col.kind in DISCRETE_KINDS:
         return encode_categorical(s, col, unseen=unseen)
     raise ValueError(f"column {col.name!r} of kind {col.kind!r} has no numeric encoding")
@@ -42,13 +57,25 @@ def encode_column(s: pd.Series, col: ColumnSchema, *, unseen: str = "error") -> 
 
 def decode_column(codes: np.ndarray, col: ColumnSchema, *, clip: bool = True) -> pd.Series:
     """Float codes back to a column with the original dtype."""
+    if col.kind == "boolean" and col.bool_labels:
+        return decode_bool_labels(codes, col)
     if col.kind == "numeric":
         return decode_numeric(codes, col, clip=clip)
     if col.kind == "datetime":
         return decode_datetime(codes, col, clip=clip)
+    if col.kind == "time":
+        return decode_time(codes, col, clip=clip)
     if col.kind in DISCRETE_KINDS:
         return decode_categorical(codes, col)
     raise ValueError(f"column {col.name!r} of kind {col.kind!r} has no numeric encoding")
+
+
+def encode_columns(s: pd.Series, col: ColumnSchema, *, unseen: str = "error") -> dict[str, np.ndarray]:
+    """One schema column to its code columns by name: itself, or its value and side channel."""
+    if has_side_channel(col):
+        values, side = encode_special(s, col, unseen=unseen)
+        return {col.name: values, side_name(col.name): side}
+    return {col.name: encode_column(s, col, unseen=unseen)}
 
 
 class TableTransformer:
@@ -59,16 +86,25 @@ class TableTransformer:
         self.clip = clip
         self.text_models_: dict[str, TextModel] = {}
         self.none_columns_: list[str] = []  # object columns whose missing values are None, not NaN
+        self.learned_ = LearnedValues()  # long-tail models, rows per repeated key
         self.fitted_ = False
 
     @property
     def encoded(self) -> list[ColumnSchema]:
-        return [c for c in self.schema.columns if c.kind in ENCODED_KINDS]
+        """One entry per code column, in order: a numeric column with special values gives two (its
+        value column and its categorical side channel, :mod:`synthwise.transforms.special`)."""
+        return [cc for c in self.schema.columns if c.kind in ENCODED_KINDS for cc in code_columns(c)]
+
+    @property
+    def code_schema(self) -> Schema:
+        """The schema of the code columns: what a generator looks up for a code column's kind and facts."""
+        return Schema(columns=tuple(self.encoded), n_rows=self.schema.n_rows)
 
     def fit(self, df: pd.DataFrame) -> TableTransformer:
         """Learn what decoding needs beyond the schema: text models, columns whose missing is None."""
         self.text_models_ = {c.name: TextModel.fit(df[c.name]) for c in self.schema.of_kind("text")}
         self.none_columns_ = [str(c) for c in df.columns if _missing_is_none(df[c])]
+        self.learned_ = LearnedValues.fit(df, self.schema)
         self.fitted_ = True
         return self
 
@@ -78,7 +114,10 @@ class TableTransformer:
 
     # -- codes ----------------------------------------------------------------------------------------
     def to_codes(self, df: pd.DataFrame, *, unseen: str = "error") -> pd.DataFrame:
-        data = {c.name: encode_column(df[c.name], c, unseen=unseen) for c in self.encoded}
+        data: dict[str, np.ndarray] = {}
+        for c in self.schema.columns:
+            if c.kind in ENCODED_KINDS:
+                data.update(encode_columns(df[c.name], c, unseen=unseen))
         return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
 
     def from_codes(self, codes: pd.DataFrame, *, rng: np.random.Generator, id_start: int = 0) -> pd.DataFrame:
@@ -88,10 +127,14 @@ class TableTransformer:
         n = len(codes)
         out: dict[str, pd.Series] = {}
         for col in self.schema.columns:
-            if col.kind in ENCODED_KINDS:
+            if has_side_channel(col):
+                side = codes[side_name(col.name)].to_numpy()
+                series = decode_special(codes[col.name].to_numpy(), side, col, clip=self.clip)
+            elif col.kind in ENCODED_KINDS:
                 series = decode_column(codes[col.name].to_numpy(), col, clip=self.clip)
+                series = self.learned_.fill_tail(series, col, rng)  # long-tail: fresh tail values
             elif col.kind == "identifier":
-                series = generate_identifiers(col, n, rng, start=id_start)
+                series = self.learned_.identifiers(col, n, rng, start=id_start, n_rows=self.schema.n_rows)
             elif col.kind == "pii":
                 series = generate_pii(col, n, rng)
             else:
@@ -117,6 +160,8 @@ class TableTransformer:
             meta["text"][name] = {"key": f"text{i}", "vocab": list(tm.vocab)}
             arrays[f"text{i}_starts"] = tm.starts
             arrays[f"text{i}_pairs"] = tm.pairs
+        meta["learned"], learned = self.learned_.state()
+        arrays.update(learned)
         return meta, arrays
 
     @classmethod
@@ -130,6 +175,7 @@ class TableTransformer:
             tt.text_models_[name] = TextModel(
                 tuple(info["vocab"]), arrays[f"{key}_starts"], arrays[f"{key}_pairs"]
             )
+        tt.learned_ = LearnedValues.from_state(meta.get("learned", {}), arrays)
         tt.fitted_ = True
         return tt
 

@@ -44,7 +44,7 @@ def make_chain(
     nunique = [np.unique(steps[:, j][~np.isnan(steps[:, j])]).size for j in range(len(step_names))]
     for j in sorted(range(len(step_names)), key=lambda k: (nunique[k], k)):
         col = schema[step_names[j]]
-        if col.kind in ("numeric", "datetime") and nunique[j] > MAX_DISCRETE:
+        if col.kind in ("numeric", "datetime", "time") and nunique[j] > MAX_DISCRETE:
             if np.isnan(steps[:, j]).any():
                 chain.append(StepVar("missing", j))
             chain.append(StepVar("value", j))

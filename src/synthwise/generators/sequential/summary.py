@@ -64,7 +64,7 @@ def seq_view(frame: pd.DataFrame, schema: Schema, layout: Layout) -> SeqView:
             return np.zeros((n, 0))
         return np.column_stack([encode_column(sorted_frame[c], schema[c], unseen="nan") for c in names])
 
-    wide_names = [c for c in layout.steps if schema[c].kind in ("numeric", "datetime")]
+    wide_names = [c for c in layout.steps if schema[c].kind in ("numeric", "datetime", "time")]
     discrete_names = [c for c in layout.steps if schema[c].kind in DISCRETE_KINDS]
     gaps = np.full(n, np.nan)
     if layout.index is not None and n > 1:
