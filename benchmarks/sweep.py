@@ -281,14 +281,11 @@ def run_pair(
 # --------------------------------------------------------------------------------------------- the table
 
 
-def cause(message: str, columns: list[str]) -> str:
-    """A failure's cause: the problem part of the message with quoted text (column names, values), the
-    table's column names and every number replaced, so the same cause reads the same on every table."""
+def cause(message: str) -> str:
+    """A failure's cause: the problem part of the message with quoted text (column names, values) and
+    every number replaced, so the same cause reads the same on every table."""
     text = message.split(" Fix:", 1)[0]
     text = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "<v>", text)
-    for col in sorted(columns, key=len, reverse=True):
-        if len(col) >= 3:
-            text = re.sub(rf"(?<!\w){re.escape(col)}(?!\w)", "<col>", text)
     text = re.sub(r"[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?%?", "<n>", text)
     text = re.sub(r"(<v>|<n>)(?:\s*,\s*(<v>|<n>))+", r"\1, ...", text)  # a list of values reads once
     return re.sub(r"\s+", " ", text).strip()
@@ -353,24 +350,21 @@ def report(data: dict[str, Any]) -> str:
         for name, r in per.items():
             if r["status"] == "ok":
                 continue
-            cols = tables.get(name, {}).get("columns", [])
             for msg in r.get("errors") or [r["message"]]:
                 key = (
                     r["status"] + (f" ({r['stage']})" if r.get("stage") == "schema" else ""),
-                    cause(msg, cols),
+                    cause(msg),
                 )
-                g = groups.setdefault(
-                    key, {"tables": set(), "pairs": set(), "lines": 0, "example": (name, gen, msg)}
-                )
+                g = groups.setdefault(key, {"tables": set(), "pairs": Counter(), "example": (name, gen, msg)})
                 g["tables"].add(name)
-                g["pairs"].add((gen, name))
-                g["lines"] += 1
+                g["pairs"][gen, name] += 1
     if groups:
         lines.append("")
         lines.append("failures by cause (tables: distinct tables with the cause; per generator: pairs)")
         for (status, text), g in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]["tables"]))):
             gens = ", ".join(f"{k} {v}" for k, v in Counter(gen for gen, _ in g["pairs"]).most_common())
-            gens += f"; {g['lines'] - len(g['pairs'])} more columns" if g["lines"] > len(g["pairs"]) else ""
+            most = max(g["pairs"].values())
+            gens += f"; up to {most} columns a table" if most > 1 else ""
             name, gen, msg = g["example"]
             lines.append(f"- [{status}] {len(g['tables'])} tables ({gens}): {text}")
             lines.append(f"    e.g. {name} with {gen}: {msg[:300]}")

@@ -47,8 +47,8 @@ def read_table_sha256(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
         if suffix in (".parquet", ".pq"):
             df = pd.read_parquet(io.BytesIO(data))
         else:
-            df = pd.read_csv(io.BytesIO(data), sep="\t" if suffix == ".tsv" else ",", low_memory=False)
-            df = _keep_codes(df, data, "\t" if suffix == ".tsv" else ",")
+            options = _csv_options(data, suffix)
+            df = _keep_codes(pd.read_csv(io.BytesIO(data), low_memory=False, **options), data, options)
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"File {str(p)!r} has no columns. Fix: give a table with a header row.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
@@ -61,7 +61,17 @@ def read_table_sha256(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
     return df, hashlib.sha256(data).hexdigest()
 
 
-def _keep_codes(df: pd.DataFrame, data: bytes, sep: str) -> pd.DataFrame:
+def _csv_options(data: bytes, suffix: str) -> dict[str, str]:
+    """How to split the file: its separator, and ``\\n`` alone as the line end unless the file ends lines
+    with ``\\r\\n`` (pandas writes a lone ``\\r`` inside a text value unquoted, and would otherwise split
+    the row there, shifting every later value into the wrong column)."""
+    options = {"sep": "\t" if suffix == ".tsv" else ","}
+    if b"\r\n" not in data:
+        options["lineterminator"] = "\n"
+    return options
+
+
+def _keep_codes(df: pd.DataFrame, data: bytes, options: dict[str, str]) -> pd.DataFrame:
     """Columns read as whole numbers whose text has a leading zero (``02134``, ``007``) are codes: keep
     their strings (re-read as text), so a postal code is never turned into a number."""
     cols = [df.iloc[:, j] for j in range(df.shape[1])]
@@ -73,7 +83,7 @@ def _keep_codes(df: pd.DataFrame, data: bytes, sep: str) -> pd.DataFrame:
     ]
     if not whole:
         return df
-    raw = pd.read_csv(io.BytesIO(data), sep=sep, usecols=whole, dtype=str, low_memory=False)
+    raw = pd.read_csv(io.BytesIO(data), usecols=whole, dtype=str, low_memory=False, **options)
     for k, j in enumerate(whole):  # positions: raw holds the same columns in the same order
         text = raw.iloc[:, k].str.strip()
         if bool(text.dropna().str.match(r"^0\d").any()):

@@ -70,9 +70,32 @@ BAD_INPUTS = {
     "empty": ("", "is empty"),
     "header_only": ("a,b\n", "no rows"),
     "one_row": ("a,b\n1,x\n", "1 row"),
-    "all_null": ("a,b\n1,\n2,\n3,\n", "Column 'b': all 3 values are null"),
     "duplicate_names": ("a,a\n1,2\n3,4\n", "duplicate column names"),
-}  # issue 13: numbers with a stray code ("abc") are no longer bad input: tests/transforms/test_special.py
+}  # issue 13: numbers with a stray code ("abc") and all-missing columns are no longer bad input
+
+
+def test_an_all_missing_column_is_kept_and_written_as_missing(tmp_path: Path, capsys) -> None:
+    src = _write(tmp_path / "in.csv", "a,b\n" + "".join(f"{i},\n" for i in range(30)))
+    out = tmp_path / "out.csv"
+    code, text = run(["generate", str(src), "-n", "10", "-o", str(out), "-g", "cart", "--seed", "0"], capsys)
+    assert code == 0, text
+    back = pd.read_csv(out)
+    assert list(back.columns) == ["a", "b"] and len(back) == 10 and back["b"].isna().all()
+
+
+def test_a_text_value_with_a_carriage_return_keeps_its_row(tmp_path: Path, capsys) -> None:
+    # pandas writes a lone \r inside a value unquoted; reading must not split the row there
+    df = pd.DataFrame(
+        {"n": range(40), "note": [f"line {i}\rmore" if i % 7 == 0 else f"v{i % 3}" for i in range(40)]}
+    )
+    src = tmp_path / "in.csv"
+    df.to_csv(src, index=False)
+    code, text = run(["schema", str(src)], capsys)
+    assert code == 0, text
+    from synthwise.io import read_table
+
+    back = read_table(src)
+    assert len(back) == 40 and back["note"].tolist() == df["note"].tolist()
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))

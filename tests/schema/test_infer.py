@@ -54,15 +54,23 @@ def test_infer_identifier_constant_boolean_text() -> None:
     assert schema["note"].kind == "text"
 
 
-def test_all_null_is_reported_and_numbers_with_a_stray_code_are_learned() -> None:
-    # issue 13: numbers plus a stray code ("abc") are numeric with a special value, no longer refused
+def test_all_null_is_kept_and_numbers_with_a_stray_code_are_learned() -> None:
+    # issue 13: an all-missing column is kept (kind constant, reproduced as missing), and numbers plus a
+    # stray code ("abc") are numeric with a special value: neither is refused any more
     df = pd.DataFrame({"empty": [None] * 30, "mixed": ["1"] * 28 + ["abc", "2"], "ok": range(30)})
+    schema = infer_schema(df)
+    assert schema["empty"].kind == "constant" and schema["empty"].missing_rate == 1.0
+    assert "missing" in (schema["empty"].why or "")
+    mixed = schema["mixed"]
+    assert mixed.kind == "numeric" and mixed.special_values == ("abc",) and mixed.integer
+
+
+def test_an_all_null_column_forced_to_another_kind_is_reported() -> None:
+    df = pd.DataFrame({"empty": [None] * 30, "ok": range(30)})
     with pytest.raises(ColumnError) as info:
-        infer_schema(df)
+        infer_schema(df, overrides={"empty": {"kind": "numeric"}})
     assert info.value.columns == ["empty"]
     assert "all 30 values are null" in str(info.value) and "Fix:" in str(info.value)
-    mixed = infer_schema(df.drop(columns="empty"))["mixed"]
-    assert mixed.kind == "numeric" and mixed.special_values == ("abc",) and mixed.integer
 
 
 def test_too_many_categories_become_a_long_tail() -> None:

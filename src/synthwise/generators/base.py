@@ -146,6 +146,8 @@ class Generator:
             n = len(cond)
         if n == 0:
             codes = self.transformer_.to_codes(pd.DataFrame({c: [] for c in self.columns_}).astype(object))
+        elif not self.transformer_.encoded:  # only keys, text, PII or empty columns: nothing to draw
+            codes = pd.DataFrame(index=pd.RangeIndex(n))
         elif cond is None or self.capabilities.conditions == "native":
             codes = self._sample(n, rng, cond)
         else:

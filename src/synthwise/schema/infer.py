@@ -99,9 +99,9 @@ def _infer_column(name: str, s: pd.Series, *, max_categories: int, forced_kind: 
     missing_rate = float(1.0 - len(nonnull) / n) if n else 0.0
     dtype = str(s.dtype)
     base: dict[str, Any] = {"name": name, "dtype": dtype, "missing_rate": missing_rate}
-    if len(nonnull) == 0:
-        if forced_kind == "constant":
-            return ColumnSchema(kind="constant", **base)
+    if len(nonnull) == 0:  # kept: an all-missing column is reproduced as all missing
+        if forced_kind in (None, "constant"):
+            return ColumnSchema(kind="constant", why=f"all {n:,} values are missing: kept as missing", **base)
         raise ColumnError.single(
             name,
             f"all {n:,} values are null",

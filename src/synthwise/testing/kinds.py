@@ -6,7 +6,7 @@ tied to the season), formatted numbers (currency with thousands separators, deci
 booleans, a datetime written ``2017/01/18 23:35:59``, a time of day written ``1:45 PM``, a long-tail
 categorical whose rare values depend on a group, postal codes with leading zeros and a few ZIP+4, a unique
 key, a repeated case key, a ``1..n`` row index, free text, an e-mail column (personal data), a column 99 %
-missing and one with a single non-missing value. Fully determined by ``seed``.
+missing, one with a single non-missing value and one with none. Fully determined by ``seed``.
 """
 
 from __future__ import annotations
@@ -65,5 +65,6 @@ def kinds_table(n: int = 300, seed: int = 0) -> pd.DataFrame:
             "email": [f"user{i}@example.org" for i in rng.permutation(n)],
             "sparse": sparse,
             "single": single,
+            "void": np.full(n, np.nan),
         }
     )

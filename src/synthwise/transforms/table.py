@@ -93,7 +93,7 @@ class TableTransformer:
     def encoded(self) -> list[ColumnSchema]:
         """One entry per code column, in order: a numeric column with special values gives two (its
         value column and its categorical side channel, :mod:`synthwise.transforms.special`)."""
-        return [cc for c in self.schema.columns if c.kind in ENCODED_KINDS for cc in code_columns(c)]
+        return [cc for c in self.schema.columns if _is_encoded(c) for cc in code_columns(c)]
 
     @property
     def code_schema(self) -> Schema:
@@ -116,7 +116,7 @@ class TableTransformer:
     def to_codes(self, df: pd.DataFrame, *, unseen: str = "error") -> pd.DataFrame:
         data: dict[str, np.ndarray] = {}
         for c in self.schema.columns:
-            if c.kind in ENCODED_KINDS:
+            if _is_encoded(c):
                 data.update(encode_columns(df[c.name], c, unseen=unseen))
         return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
 
@@ -130,13 +130,15 @@ class TableTransformer:
             if has_side_channel(col):
                 side = codes[side_name(col.name)].to_numpy()
                 series = decode_special(codes[col.name].to_numpy(), side, col, clip=self.clip)
-            elif col.kind in ENCODED_KINDS:
+            elif _is_encoded(col):
                 series = decode_column(codes[col.name].to_numpy(), col, clip=self.clip)
                 series = self.learned_.fill_tail(series, col, rng)  # long-tail: fresh tail values
             elif col.kind == "identifier":
                 series = self.learned_.identifiers(col, n, rng, start=id_start, n_rows=self.schema.n_rows)
             elif col.kind == "pii":
                 series = generate_pii(col, n, rng)
+            elif col.kind == "constant":  # no value at all in the real data: all missing
+                series = pd.Series(np.full(n, np.nan), dtype=col.dtype if col.dtype == "float64" else object)
             else:
                 series = self._text(col, n, rng)
             series = series.reset_index(drop=True)
@@ -182,6 +184,12 @@ class TableTransformer:
     def _check_fitted(self) -> None:
         if not self.fitted_:
             raise NotFittedError("This TableTransformer is not fitted yet. Fix: call fit(df) first.")
+
+
+def _is_encoded(col: ColumnSchema) -> bool:
+    """Whether a column has code columns: every encoded kind except a constant with no value (a column
+    missing in every real row is written back as missing and gives generators nothing to learn)."""
+    return col.kind in ENCODED_KINDS and not (col.kind == "constant" and not col.categories)
 
 
 def _missing_is_none(s: pd.Series) -> bool:
