@@ -1,6 +1,7 @@
 """Every registered generator keeps the contract its capabilities call for: sequential generators
 ``check_sequential_generator`` on pbcseq, the others ``check_generator`` (on a spec's table for a
-generator that needs a spec). Every registered metric keeps its own (``check_metric``)."""
+generator that needs a spec), and every tabular generator learns ``kinds_table()``, one table with every
+kind real tables hold. Every registered metric keeps its own (``check_metric``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from synthwise.testing import (
     check_sequential_generator,
     kinds_table,
     small_pbcseq,
+    tabular_generator,
 )
 
 
@@ -35,12 +37,7 @@ def test_generator_conformance(name: str) -> None:
 def test_every_generator_learns_every_kind(name: str) -> None:
     """Issue 13: special codes, formatted numbers, word booleans, odd datetimes, times of day, long tails,
     codes, keys, row indexes, text, PII, mostly-missing and single-value columns, in one table."""
-    try:
-        cls = get(name)
-    except MissingDependencyError:
-        pytest.skip(f"{name}: optional extra not installed")
-    if cls.capabilities.data == "sequential" or cls.capabilities.needs_spec:
-        pytest.skip("sequential and spec generators learn long tables / specs (their own conformance above)")
+    cls = tabular_generator(name)
     df = kinds_table()
     params = {"target": "group"} if "target" in cls._param_names() else {}
     if cls.capabilities.differential_privacy:

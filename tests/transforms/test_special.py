@@ -12,11 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthwise.errors import MissingDependencyError
-from synthwise.generators import create, get, load_generator, names
+from synthwise.generators import create, load_generator, names
 from synthwise.schema import ColumnSchema, Schema, infer_schema
 from synthwise.schema.numbers import write_number
-from synthwise.testing import check_faithful, check_generator
+from synthwise.testing import check_faithful, check_generator, tabular_generator
 from synthwise.transforms import TableTransformer
 from synthwise.transforms.special import side_name
 
@@ -119,12 +118,7 @@ def test_the_rule_for_a_small_set_of_codes(n_codes: int, share: float, special: 
 
 @pytest.mark.parametrize("name", names())
 def test_every_generator_learns_special_values(name: str) -> None:
-    try:
-        cls = get(name)
-    except MissingDependencyError:
-        pytest.skip(f"{name}: optional extra not installed")
-    if cls.capabilities.data == "sequential" or cls.capabilities.needs_spec:
-        pytest.skip("sequential and spec generators have their own tables")
+    cls = tabular_generator(name)
     df = special_table()
     params = {"target": "season"} if "target" in cls._param_names() else {}
     if cls.capabilities.differential_privacy:  # a public schema, written apart from the data

@@ -12,11 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synthwise.errors import MissingDependencyError
-from synthwise.generators import create, get, load_generator, names
+from synthwise.generators import create, load_generator, names
 from synthwise.schema import ColumnSchema, Schema, infer_schema
 from synthwise.schema.model import TAIL
-from synthwise.testing import check_faithful, check_generator
+from synthwise.testing import check_faithful, check_generator, tabular_generator
 from synthwise.transforms import TableTransformer
 from synthwise.transforms.categorical import decode_categorical, encode_categorical
 from synthwise.transforms.tail import TailModel, value_hash
@@ -136,12 +135,7 @@ def test_rare_copies_read_zero_for_once_seen_tail_values() -> None:
 
 @pytest.mark.parametrize("name", names())
 def test_every_generator_learns_keys_codes_and_long_tails(name: str) -> None:
-    try:
-        cls = get(name)
-    except MissingDependencyError:
-        pytest.skip(f"{name}: optional extra not installed")
-    if cls.capabilities.data == "sequential" or cls.capabilities.needs_spec:
-        pytest.skip("sequential and spec generators have their own tables")
+    cls = tabular_generator(name)
     df = keys_table()
     params = {"target": "group"} if "target" in cls._param_names() else {}
     if cls.capabilities.differential_privacy:  # the tail rule from a PUBLIC schema only

@@ -18,6 +18,7 @@ from synthwise.testing.generators import (
     check_generator,
     marginal_error,
     mixed_table,
+    tabular_generator,
 )
 from synthwise.testing.kinds import kinds_table
 from synthwise.testing.metrics import check_metric
@@ -37,4 +38,5 @@ __all__ = [
     "run_cli",
     "small_pbcseq",
     "table_strategy",
+    "tabular_generator",
 ]

@@ -110,6 +110,22 @@ def spec_table(seed: int = 0) -> pd.DataFrame:
     return simulate_frames(CONFORMANCE_SPEC, seed=seed, tables=["people"])["people"]
 
 
+def tabular_generator(name: str) -> Any:
+    """The class registered as ``name``, for a test over plain tables: skips (pytest) a generator whose
+    extra is not installed, a sequential one and one that needs a spec (each has its own conformance)."""
+    import pytest
+
+    from synthwise.errors import MissingDependencyError
+
+    try:
+        cls = get(name)
+    except MissingDependencyError:
+        pytest.skip(f"{name}: optional extra not installed")
+    if cls.capabilities.data == "sequential" or cls.capabilities.needs_spec:
+        pytest.skip("sequential and spec generators learn long tables / specs (their own conformance)")
+    return cls
+
+
 def check_generator(
     name: str,
     data: pd.DataFrame | None = None,
