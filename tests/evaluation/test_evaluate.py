@@ -273,3 +273,16 @@ def test_a_synthetic_column_left_all_missing_still_scores_utility(
     )
     assert not math.isnan(ev["roc_auc"].value)
     assert ev["roc_auc"].value < full["roc_auc"].value - 0.1  # balance is what predicts a default
+
+
+def test_every_kind_is_scored_all_missing_and_sparse_columns_included() -> None:
+    # issue 13: a table with every kind (an all-missing column and a 99 %-missing one among them) is
+    # scored: no crash in validity (the empty column has no code) or detection (a fold with no value)
+    from synthwise.generators import create
+    from synthwise.testing import kinds_table
+
+    real, holdout = kinds_table(300, seed=0), kinds_table(200, seed=1)
+    synthetic = create("cart", seed=0).fit(real).sample(300)
+    ev = evaluate(real, synthetic, holdout=holdout, target="group", seed=0, n_bootstrap=0, baselines=False)
+    assert ev["valid_rows"].value == 1.0
+    assert 0.0 <= ev["detection_auc"].value <= 1.0

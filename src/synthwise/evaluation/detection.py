@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from synthwise.evaluation.context import Context
-from synthwise.evaluation.features import auc_aggregate, boosting_params, roc_auc, tree_features
+from synthwise.evaluation.features import (
+    auc_aggregate,
+    boosting_params,
+    fill_empty_columns,
+    roc_auc,
+    tree_features,
+)
 from synthwise.evaluation.registry import Score, Skip, metric
 
 N_FOLDS = 3
@@ -37,7 +43,7 @@ def detection_auc(ctx: Context) -> Score:
     for f in range(N_FOLDS):
         train, test = fold != f, fold == f
         clf = HistGradientBoostingClassifier(**boosting_params(seed, mask))
-        clf.fit(x[train], y[train])
+        clf.fit(fill_empty_columns(x[train]), y[train])
         oof[test] = clf.predict_proba(x[test])[:, 1]
     rows = np.column_stack([y, oof])
     details = {"rows_per_side": m, "folds": N_FOLDS}

@@ -34,6 +34,18 @@ def tree_features(
     return x, mask
 
 
+def fill_empty_columns(x: np.ndarray) -> np.ndarray:
+    """``x`` with every all-missing column set to 0: scikit-learn cannot bin a feature that has no value
+    (a column the synthetic data never fills, or a sparse column with no value in one fold), and a
+    constant carries the same information, none."""
+    empty = np.isnan(x).all(axis=0)
+    if not empty.any():
+        return x
+    x = x.copy()
+    x[:, empty] = 0.0
+    return x
+
+
 def boosting_params(seed: int, mask: np.ndarray) -> dict[str, Any]:
     """Fixed, fast settings for HistGradientBoosting (no early stopping: no hidden random split)."""
     return {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthwise.evaluation.context import Context, Table
-from synthwise.evaluation.features import Ranked, boosting_params, tree_features
+from synthwise.evaluation.features import Ranked, boosting_params, fill_empty_columns, tree_features
 from synthwise.evaluation.registry import Score, Skip, metric
 
 NEEDS = ("holdout", "target")
@@ -69,10 +69,7 @@ def _fit_predict(
     y = class_labels(rows.codes[target].to_numpy(), classes, task)
     ok = ~np.isnan(y) & (y >= 0) if task == "classification" else ~np.isnan(y)
     x, y = x[ok], y[ok]
-    empty = np.isnan(x).all(axis=0)
-    if empty.any():  # a column the synthetic data never fills: constant, so the model cannot use it
-        x = x.copy()
-        x[:, empty] = 0.0
+    x = fill_empty_columns(x)  # a column the synthetic data never fills: constant, unusable
     seed = int(ctx.rng("utility." + salt).integers(2**31 - 1))
     if task == "regression":
         if len(y) < 2:

@@ -16,7 +16,7 @@ from synthwise.evaluation.context import Context, Table
 from synthwise.evaluation.embed import CONTINUOUS_KINDS
 from synthwise.evaluation.registry import Score, metric
 from synthwise.schema import Schema
-from synthwise.transforms import DISCRETE_KINDS
+from synthwise.transforms import DISCRETE_KINDS, is_encoded
 from synthwise.transforms.special import has_side_channel, side_name
 
 
@@ -28,7 +28,7 @@ def row_validity(table: Table, schema: Schema) -> tuple[np.ndarray, dict[str, in
     for col in schema.columns:
         null = table.frame[col.name].isna().to_numpy()
         bad = null.copy() if col.missing_rate == 0 else np.zeros(n, dtype=bool)
-        if col.kind in CONTINUOUS_KINDS or col.kind in DISCRETE_KINDS:
+        if is_encoded(col) and (col.kind in CONTINUOUS_KINDS or col.kind in DISCRETE_KINDS):
             codes = table.codes[col.name].to_numpy()
             unread = np.isnan(codes) & ~null  # unparseable number or date
             if has_side_channel(col):  # where a special value stands, its side channel holds its code

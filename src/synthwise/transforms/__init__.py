@@ -7,6 +7,14 @@ from synthwise.transforms.table import (
     TableTransformer,
     decode_column,
     encode_column,
+    is_encoded,
 )
 
-__all__ = ["DISCRETE_KINDS", "ENCODED_KINDS", "TableTransformer", "decode_column", "encode_column"]
+__all__ = [
+    "DISCRETE_KINDS",
+    "ENCODED_KINDS",
+    "TableTransformer",
+    "decode_column",
+    "encode_column",
+    "is_encoded",
+]

@@ -93,7 +93,7 @@ class TableTransformer:
     def encoded(self) -> list[ColumnSchema]:
         """One entry per code column, in order: a numeric column with special values gives two (its
         value column and its categorical side channel, :mod:`synthwise.transforms.special`)."""
-        return [cc for c in self.schema.columns if _is_encoded(c) for cc in code_columns(c)]
+        return [cc for c in self.schema.columns if is_encoded(c) for cc in code_columns(c)]
 
     @property
     def code_schema(self) -> Schema:
@@ -116,7 +116,7 @@ class TableTransformer:
     def to_codes(self, df: pd.DataFrame, *, unseen: str = "error") -> pd.DataFrame:
         data: dict[str, np.ndarray] = {}
         for c in self.schema.columns:
-            if _is_encoded(c):
+            if is_encoded(c):
                 data.update(encode_columns(df[c.name], c, unseen=unseen))
         return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
 
@@ -130,7 +130,7 @@ class TableTransformer:
             if has_side_channel(col):
                 side = codes[side_name(col.name)].to_numpy()
                 series = decode_special(codes[col.name].to_numpy(), side, col, clip=self.clip)
-            elif _is_encoded(col):
+            elif is_encoded(col):
                 series = decode_column(codes[col.name].to_numpy(), col, clip=self.clip)
                 series = self.learned_.fill_tail(series, col, rng)  # long-tail: fresh tail values
             elif col.kind == "identifier":
@@ -186,7 +186,7 @@ class TableTransformer:
             raise NotFittedError("This TableTransformer is not fitted yet. Fix: call fit(df) first.")
 
 
-def _is_encoded(col: ColumnSchema) -> bool:
+def is_encoded(col: ColumnSchema) -> bool:
     """Whether a column has code columns: every encoded kind except a constant with no value (a column
     missing in every real row is written back as missing and gives generators nothing to learn)."""
     return col.kind in ENCODED_KINDS and not (col.kind == "constant" and not col.categories)
