@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,10 @@ def _csv_options(data: bytes, suffix: str) -> dict[str, str]:
     return options
 
 
+# a field that starts with 0 and another digit (after a separator or a line start, quoted or not, padded)
+_LEADING_ZERO = re.compile(rb'(?:^|[,\t\n\r])[ "]*0\d', re.MULTILINE)
+
+
 def _keep_codes(df: pd.DataFrame, data: bytes, options: dict[str, str]) -> pd.DataFrame:
     """Columns read as whole numbers whose text has a leading zero (``02134``, ``007``) are codes: keep
     their strings (re-read as text), so a postal code is never turned into a number."""
@@ -81,7 +86,7 @@ def _keep_codes(df: pd.DataFrame, data: bytes, options: dict[str, str]) -> pd.Da
         if pd.api.types.is_integer_dtype(s.dtype)
         or (pd.api.types.is_float_dtype(s.dtype) and bool((s.dropna() % 1 == 0).all()))
     ]
-    if not whole:
+    if not whole or not _LEADING_ZERO.search(data):  # no field starts 0<digit>: nothing to re-read
         return df
     raw = pd.read_csv(io.BytesIO(data), usecols=whole, dtype=str, low_memory=False, **options)
     for k, j in enumerate(whole):  # positions: raw holds the same columns in the same order
