@@ -239,7 +239,7 @@ def run_pair(
     for stale in (syn, scores):
         stale.unlink(missing_ok=True)
     cmd = ["generate", str(train), "-n", str(info["train_rows"]), "-o", str(syn), "-g", gen, "--seed", "0"]
-    if gen in DEEP:
+    if gen in DEEP and args.deep_seconds:  # 0: the generator's default time budget
         cmd += ["-p", f"max_time_s={args.deep_seconds:g}"]
     if gen in DP:
         if info.get("schema_status") != "ok":  # the public schema the DP fit reads could not be inferred

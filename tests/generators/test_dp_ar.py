@@ -123,3 +123,21 @@ def test_utility_improves_as_epsilon_grows(small_default: pd.DataFrame) -> None:
         mean_error.append(np.mean(errs))
     assert mean_error[0] > mean_error[1]
     assert mean_error[1] < 0.08
+
+
+def test_a_public_schema_without_missing_values_gets_none() -> None:
+    """The missing cell of a column the public schema declares complete is never drawn."""
+    rng = np.random.default_rng(1)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "a": rng.integers(0, 100, n),
+            "b": rng.choice(["x", "y"], n).astype(object),
+            "c": np.where(rng.random(n) < 0.3, np.nan, rng.normal(size=n)),
+        }
+    )
+    public = replace(infer_schema(df), n_rows=0)
+    gen = create("dp_ar", epsilon=1.0, epochs=2, seed=0).fit(df, public)
+    out = gen.sample(2000, seed=2)
+    assert out[["a", "b"]].notna().all().all()
+    assert out["c"].isna().any()

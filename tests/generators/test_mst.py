@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthwise.errors import ColumnError, InvalidParameterError
+from synthwise.errors import InvalidParameterError
 from synthwise.generators import create, load_generator
 from synthwise.privacy.release import Releaser
 from synthwise.schema import ColumnSchema, Schema, infer_schema
@@ -117,11 +117,48 @@ def test_a_column_with_no_released_category_is_missing_and_noted() -> None:
     assert any("name" in note for note in gen.notes_)
 
 
-def test_free_text_in_a_public_schema_is_refused() -> None:
-    df = pd.DataFrame({"note": ["a b c"] * 10, "x": np.arange(10.0)})
-    schema = Schema(columns=(ColumnSchema("note", "text"), ColumnSchema("x", "numeric", dtype="float64")))
-    with pytest.raises(ColumnError, match="note"):
-        create("mst", epsilon=1.0).fit(df, schema)
+def test_free_text_in_a_public_schema_is_placeholder_text_and_noted(tmp_path: Any) -> None:
+    """Free text cannot be learned under DP: it is written as public filler text with the public
+    schema's missing share (nothing of it is read), and the fit says so."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"note": [f"secret words {i}" for i in range(300)], "x": rng.normal(size=300)})
+    schema = Schema(
+        columns=(
+            ColumnSchema("note", "text", missing_rate=0.2),
+            ColumnSchema("x", "numeric", dtype="float64", min=-5.0, max=5.0),
+        )
+    )
+    gen = create("mst", epsilon=1.0, seed=0).fit(df, schema)
+    out = gen.sample(2000, seed=1)
+    words = {w for t in out["note"].dropna() for w in t.split()}
+    assert words and not words & {"secret", "words"}
+    assert 0.15 < out["note"].isna().mean() < 0.25
+    assert any("note" in n and "placeholder" in n for n in gen.notes_)
+    gen.save(tmp_path / "m.swm")
+    assert load_generator(tmp_path / "m.swm").sample(50, seed=3).equals(gen.sample(50, seed=3))
+
+
+@pytest.mark.parametrize("epsilon", [0.3, 1.0])
+def test_a_public_schema_without_missing_values_gets_none(epsilon: float) -> None:
+    """Noise puts mass on every missing cell; a column the public schema declares complete gets none
+    (post-processing), while a column declared with missing values keeps them."""
+    rng = np.random.default_rng(1)
+    n = 600
+    df = pd.DataFrame(
+        {
+            "a": rng.integers(0, 1000, n),
+            "b": rng.choice(["x", "y", "z"], n).astype(object),
+            "c": np.where(rng.random(n) < 0.3, np.nan, rng.normal(size=n)),
+            "d": rng.normal(50, 10, n).round(1),
+        }
+    )
+    public = replace(infer_schema(df), n_rows=0)
+    assert public["c"].missing_rate > 0 and public["a"].missing_rate == 0
+    gen = create("mst", epsilon=epsilon, seed=0).fit(df, public)
+    out = gen.sample(3000, seed=2)
+    assert out[["a", "b", "d"]].notna().all().all()
+    assert 0.15 < out["c"].isna().mean() < 0.45
+    assert gen.schema_["a"].missing_rate == 0 and gen.schema_["c"].missing_rate > 0
 
 
 @pytest.mark.parametrize(

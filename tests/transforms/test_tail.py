@@ -177,8 +177,11 @@ def test_tail_drawn_from_frequent_values_by_option() -> None:
     assert set(out["title"].dropna()) <= frequent
 
 
-def test_frequent_option_without_frequent_values_keeps_the_label() -> None:
+def test_frequent_option_without_frequent_values_gives_fresh_tokens() -> None:
     from synthwise.transforms.tail import draw_from_frequent
 
-    values = pd.Series([TAIL, TAIL], dtype=object)
-    assert draw_from_frequent(values, np.array([True, True]), (), np.random.default_rng(0)) == [TAIL, TAIL]
+    values = pd.Series([TAIL, TAIL, TAIL], dtype=object, name="title")
+    out = draw_from_frequent(values, np.array([True, True, True]), (), np.random.default_rng(0))
+    assert len(set(out)) == 3 and all(v.startswith("SYN") and v != TAIL for v in out)
+    again = draw_from_frequent(values, np.array([True, True, True]), (), np.random.default_rng(0))
+    assert out == again

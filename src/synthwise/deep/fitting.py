@@ -27,6 +27,11 @@ MIN_VALIDATION_ROWS = 20  # fewer held-out rows than this: no validation split, 
 MIN_REFERENCE_ROWS = 200  # fewer validation rows than this: the fidelity gap compares to training rows
 
 
+# The default time budget of a deep fit (seconds): training stops there with the best weights so far, and
+# the progress bar shows it. ``max_time_s=None`` lifts it (then only the epochs bound the run).
+DEFAULT_MAX_TIME_S = 300.0
+
+
 @dataclass(kw_only=True, eq=False, repr=False)
 class TrainingParams:
     """The training parameters every deep generator shares, declared once.
@@ -38,7 +43,7 @@ class TrainingParams:
     """
 
     max_epochs: int | None = None
-    max_time_s: float | None = None
+    max_time_s: float | None = DEFAULT_MAX_TIME_S
     batch_size: int = 500
     learning_rate: float = 1e-3
     patience: int = 10

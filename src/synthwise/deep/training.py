@@ -206,13 +206,25 @@ class _Progress:
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("epochs · loss {task.fields[loss]} {task.fields[extra]} · eta {task.fields[eta]}"),
+            TextColumn(
+                "epochs · loss {task.fields[loss]} {task.fields[extra]} · eta {task.fields[eta]}"
+                " · {task.fields[budget]}"
+            ),
             console=console,
             transient=False,
         )
         self.progress.start()
         self.task = self.progress.add_task(
-            self.config.label, total=self.config.max_epochs, loss="-", extra="", eta="-"
+            self.config.label,
+            total=self.config.max_epochs,
+            loss="-",
+            extra="",
+            eta="-",
+            budget=(
+                f"time budget {self.config.max_time_s:.0f}s (max_time_s)"
+                if self.config.max_time_s is not None
+                else "no time budget"
+            ),
         )
         return self
 

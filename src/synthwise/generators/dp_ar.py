@@ -43,14 +43,13 @@ import pandas as pd
 from synthwise._types import Seed
 from synthwise.deep._torch import torch
 from synthwise.deep.autoregressive import BlockLoss, ColumnAR
-from synthwise.deep.fitting import in_chunks
+from synthwise.deep.fitting import DEFAULT_MAX_TIME_S, in_chunks
 from synthwise.deep.nets import adam, build, pick_device, torch_generator
 from synthwise.deep.training import TrainConfig, train
 from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
 from synthwise.generators.registry import register_generator
-from synthwise.privacy.dp_cells import OTHER
 from synthwise.privacy.dp_columns import (
     SAFETY,
     begin_private_fit,
@@ -86,7 +85,7 @@ class DPAR(Generator):
         learning_rate: float = 3e-3,
         max_grad_norm: float = 1.0,
         hidden: int = 64,
-        max_time_s: float | None = None,
+        max_time_s: float | None = DEFAULT_MAX_TIME_S,
         device: str = "auto",
         verbose: bool = True,
         seed: Seed = None,
@@ -257,8 +256,9 @@ class DPAR(Generator):
     # -- sampling -------------------------------------------------------------------------------------
     def _draw_cells(self, n: int, rng: np.random.Generator) -> list[np.ndarray]:
         g = torch_generator(rng, self.device_)
-        banned = [torch.as_tensor(c.kind == OTHER, device=self.device_) for c in self.cells_]
-        matrix = in_chunks(n, lambda k: self.model_.sample(k, g, banned).cpu().numpy())  # never "other"
+        banned = [torch.as_tensor(~c.drawable, device=self.device_) for c in self.cells_]
+        # never "other", nor missing where the public schema says there is none
+        matrix = in_chunks(n, lambda k: self.model_.sample(k, g, banned).cpu().numpy())
         return [matrix[:, j].astype(np.int64) for j in range(len(self.cells_))]
 
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:

@@ -136,7 +136,10 @@ class MST(Generator):
         ]
         var1 = 1.0 / (2.0 * rho1 / d)
         n_hat = max(1.0, float(combine([(np.array([v.sum()]), np.array([len(v) * var1])) for v in y])[0]))
-        mass = [project_simplex(np.where(v >= FINE_Z * math.sqrt(var1), v, 0.0), n_hat) for v in y]
+        mass = [
+            project_simplex(np.where(v >= FINE_Z * math.sqrt(var1), v, 0.0), n_hat, zero=c.impossible)
+            for c, v in zip(cells, y, strict=True)
+        ]
         rare = 3.0 * math.sqrt(var1)
         var2 = 1.0 / (2.0 * (rho / 3.0) / max(1, d - 1))
         n_bins = self.n_bins or auto_bins(n_hat, var2)
@@ -172,7 +175,9 @@ class MST(Generator):
                     estimates.append((t.sum(axis=1), np.full(sizes[a], t.shape[1] * var2)))
                 elif i == b:
                     estimates.append((t.sum(axis=0), np.full(sizes[b], t.shape[0] * var2)))
-            margins.append(project_simplex(combine(estimates), n_hat))
+            impossible = np.zeros(sizes[i], dtype=bool)  # a column declared without missing values
+            impossible[groups[i][cells[i].impossible]] = True
+            margins.append(project_simplex(combine(estimates), n_hat, zero=impossible))
         pairs = {(a, b): fit_pair(t, margins[a], margins[b]) for (a, b), t in noisy2.items()}
         tree = TreeModel.from_marginals(margins, pairs)
         weights = [within_group_weights(c, m, g) for c, m, g in zip(cells, mass, groups, strict=True)]

@@ -42,6 +42,7 @@ class ColumnPlan:
     datetime_format: str | None = None
     special_values: tuple[str, ...] = ()  # public codes of a numeric column (its side channel is a plan too)
     number_format: str | None = None
+    nullable: bool = True  # False when a public schema says the column has no missing value
     discovered: bool = False  # the categorical domain was released under DP (an "other" cell exists)
     buckets: tuple[np.ndarray, np.ndarray] | None = None  # DP range: kept bucket edges, noisy masses
     points: tuple[float, ...] = ()  # frequent exact values released under DP (their own cells)
@@ -93,6 +94,7 @@ class Cells:
     hi: np.ndarray
     kind: np.ndarray  # INTERVAL, POINT, MISSING, OTHER
     integer: bool = False
+    nullable: bool = True  # the missing cell may be drawn (a public schema may say there is no missing)
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -100,6 +102,18 @@ class Cells:
     @property
     def missing(self) -> int:
         return int(np.flatnonzero(self.kind == MISSING)[0])
+
+    @property
+    def drawable(self) -> np.ndarray:
+        """The cells a model may draw: value cells, and the missing cell unless the column is declared
+        without missing values (a public fact: zeroing its noisy mass is post-processing). "Other"
+        cells are never drawn."""
+        return (self.kind <= POINT) | ((self.kind == MISSING) & self.nullable)
+
+    @property
+    def impossible(self) -> np.ndarray:
+        """The missing cell of a column declared without missing values: a model gives it no mass."""
+        return (self.kind == MISSING) & (not self.nullable)
 
     def values(self, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A value for each cell index: uniform in an interval (whole numbers if integer), the point
@@ -113,12 +127,12 @@ class Cells:
         return np.where(kind >= MISSING, np.nan, out)
 
 
-def categorical_cells(n_categories: int, *, other: bool) -> Cells:
+def categorical_cells(n_categories: int, *, other: bool, nullable: bool = True) -> Cells:
     codes = np.arange(n_categories, dtype=np.float64)
     kinds = [POINT] * n_categories + [MISSING] + ([OTHER] if other else [])
     extra = 1 + int(other)
     lo = np.r_[codes, np.full(extra, np.nan)]
-    return Cells(lo, lo.copy(), np.array(kinds, dtype=np.int64))
+    return Cells(lo, lo.copy(), np.array(kinds, dtype=np.int64), nullable=nullable)
 
 
 def continuous_cells(plan: ColumnPlan, n_fine: int) -> Cells:
@@ -134,7 +148,7 @@ def continuous_cells(plan: ColumnPlan, n_fine: int) -> Cells:
         last = max(last, first)
         if last - first + 1 <= n_fine:
             points = np.arange(first, last + 1, dtype=np.float64)
-            return _with_missing(points, points, np.full(len(points), POINT), integer=True)
+            return _with_missing(points, points, np.full(len(points), POINT), integer=True, plan=plan)
     edges = _interval_edges(plan, n_fine)
     if plan.integer:
         edges = np.unique(np.round(edges))
@@ -148,11 +162,19 @@ def continuous_cells(plan: ColumnPlan, n_fine: int) -> Cells:
     exact = np.array(sorted(frequent), dtype=np.float64)
     lows, highs = np.r_[lows, exact], np.r_[highs, exact]
     kinds = np.r_[kinds, np.full(len(exact), POINT)]
-    return _with_missing(lows, highs, kinds, integer=plan.integer)
+    return _with_missing(lows, highs, kinds, integer=plan.integer, plan=plan)
 
 
-def _with_missing(lo: np.ndarray, hi: np.ndarray, kind: np.ndarray, *, integer: bool) -> Cells:
-    return Cells(np.r_[lo, np.nan], np.r_[hi, np.nan], np.r_[kind, MISSING].astype(np.int64), integer=integer)
+def _with_missing(
+    lo: np.ndarray, hi: np.ndarray, kind: np.ndarray, *, integer: bool, plan: ColumnPlan
+) -> Cells:
+    return Cells(
+        np.r_[lo, np.nan],
+        np.r_[hi, np.nan],
+        np.r_[kind, MISSING].astype(np.int64),
+        integer=integer,
+        nullable=plan.nullable,
+    )
 
 
 def _interval_edges(plan: ColumnPlan, n_fine: int) -> np.ndarray:

@@ -74,7 +74,13 @@ class PrivateColumns:
 
     @property
     def notes(self) -> list[str]:
-        return [f"{p.name}: {note}" for p in self.plans for note in p.notes]
+        text = [
+            f"{c.name}: free text cannot be learned under differential privacy; written as placeholder "
+            "text (lorem ipsum) with the public schema's missing share"
+            for c in self.passthrough
+            if c.kind == "text"
+        ]
+        return [f"{p.name}: {note}" for p in self.plans for note in p.notes] + text
 
 
 def begin_private_fit(gen: Any, data: pd.DataFrame, schema: Schema | None) -> PrivateColumns:
@@ -104,7 +110,7 @@ def begin_private_fit(gen: Any, data: pd.DataFrame, schema: Schema | None) -> Pr
     cells = [
         continuous_cells(p, n_fine_bins)
         if p.kind in CONTINUOUS
-        else categorical_cells(len(p.categories or ()), other=p.discovered)
+        else categorical_cells(len(p.categories or ()), other=p.discovered, nullable=p.nullable)
         for p in plans
     ]
     return PrivateColumns(plans, cells, passthrough, ledger, releaser)
@@ -231,8 +237,8 @@ def release_marginals(
     var = 1.0 / (2.0 * rho / d)
     n_hat = max(1.0, float(combine([(np.array([v.sum()]), np.array([len(v) * var])) for v in noisy])[0]))
     shares = []
-    for v in noisy:
-        m = project_simplex(np.where(v >= 1.5 * np.sqrt(var), v, 0.0), n_hat)
+    for v, c in zip(noisy, cols.cells, strict=True):
+        m = project_simplex(np.where(v >= 1.5 * np.sqrt(var), v, 0.0), n_hat, zero=c.impossible)
         shares.append(m / m.sum() if m.sum() > 0 else np.full(len(m), 1.0 / len(m)))
     return shares, n_hat
 
@@ -241,7 +247,10 @@ def cells_state(
     plans: list[ColumnPlan], cells: list[Cells]
 ) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     """Plans and cells as JSON plus arrays (model files)."""
-    meta = [{"name": p.name, "kind": p.kind, "integer": c.integer} for p, c in zip(plans, cells, strict=True)]
+    meta = [
+        {"name": p.name, "kind": p.kind, "integer": c.integer, "nullable": c.nullable}
+        for p, c in zip(plans, cells, strict=True)
+    ]
     arrays: dict[str, np.ndarray] = {}
     for i, c in enumerate(cells):
         arrays |= {f"c{i}_lo": c.lo, f"c{i}_hi": c.hi, f"c{i}_kind": c.kind}
@@ -256,7 +265,13 @@ def cells_from_state(
         dtype = schema[info["name"]].dtype if info["name"] in schema else "object"  # a side channel: not
         plans.append(ColumnPlan(info["name"], info["kind"], dtype))  # a schema column of its own
         cells.append(
-            Cells(arrays[f"c{i}_lo"], arrays[f"c{i}_hi"], arrays[f"c{i}_kind"], integer=bool(info["integer"]))
+            Cells(
+                arrays[f"c{i}_lo"],
+                arrays[f"c{i}_hi"],
+                arrays[f"c{i}_kind"],
+                integer=bool(info["integer"]),
+                nullable=bool(info.get("nullable", True)),
+            )
         )
     return plans, cells
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthwise.errors import ColumnError, ColumnProblem, InvalidParameterError
+from synthwise.errors import InvalidParameterError
 from synthwise.privacy.dp_cells import CONTINUOUS, DISCRETE, ColumnPlan, python_scalar
 from synthwise.privacy.release import Releaser
 from synthwise.schema import ColumnSchema, Schema
@@ -51,22 +51,12 @@ def plan_columns(
         raise InvalidParameterError(f"bounds names unknown columns {unknown}. Fix: use columns of the data.")
     plans: list[ColumnPlan] = []
     passthrough: list[ColumnSchema] = []
-    problems: list[ColumnProblem] = []
     for name in map(str, data.columns):
         col = schema[name] if schema is not None and name in schema else None
         plan = _plan_from_schema(col) if col is not None else _plan_from_dtype(name, data[name].dtype)
-        if plan is None:
+        if plan is None:  # regenerated from public facts: identifiers, personal data, placeholder text
             assert col is not None
-            if col.kind == "text":
-                problems.append(
-                    ColumnProblem(
-                        name,
-                        "is free text, which cannot be learned under differential privacy",
-                        'drop it, or declare it kind="categorical" (with public categories) or "identifier"',
-                    )
-                )
-            else:
-                passthrough.append(col)
+            passthrough.append(col)
             continue
         if name in bounds:
             plan.bounds = _public_bounds(name, bounds[name], plan)
@@ -74,9 +64,16 @@ def plan_columns(
         if col is not None and has_side_channel(col):  # its public codes: a categorical side channel
             side = side_column(col)
             plan.special_values, plan.number_format = col.special_values, col.number_format
-            plans.append(ColumnPlan(side.name, "categorical", side.dtype, categories=side.categories))
-    if problems:
-        raise ColumnError(problems)
+            plan.nullable = True  # the value is missing where a code stands
+            plans.append(
+                ColumnPlan(
+                    side.name,
+                    "categorical",
+                    side.dtype,
+                    categories=side.categories,
+                    nullable=side.missing_rate > 0,
+                )
+            )
     return plans, passthrough
 
 
@@ -95,7 +92,7 @@ def _plan_from_dtype(name: str, dtype: Any) -> ColumnPlan:
 def _plan_from_schema(col: ColumnSchema) -> ColumnPlan | None:
     if col.kind in ("identifier", "pii", "text"):
         return None
-    plan = ColumnPlan(col.name, col.kind, col.dtype, integer=col.integer)
+    plan = ColumnPlan(col.name, col.kind, col.dtype, integer=col.integer, nullable=col.missing_rate > 0)
     if col.kind in DISCRETE:
         plan.categories = tuple(col.categories) if col.categories else None
         if col.kind == "boolean" and plan.categories is None:

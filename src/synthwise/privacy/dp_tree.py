@@ -23,9 +23,16 @@ from synthwise.privacy.dp_cells import MISSING, OTHER, POINT, Cells
 MAX_CATEGORY_GROUPS = 48
 
 
-def project_simplex(y: np.ndarray, total: float) -> np.ndarray:
-    """The point of ``{x >= 0, sum(x) = total}`` nearest to ``y``: ``max(y - c, 0)`` for the right ``c``."""
+def project_simplex(y: np.ndarray, total: float, *, zero: np.ndarray | None = None) -> np.ndarray:
+    """The point of ``{x >= 0, sum(x) = total}`` nearest to ``y``: ``max(y - c, 0)`` for the right ``c``;
+    entries where ``zero`` is True are held at 0 (cells known to be empty, such as the missing cell of a
+    column declared without missing values)."""
     y = np.asarray(y, dtype=np.float64).ravel()
+    if zero is not None and zero.any():
+        out = np.zeros_like(y)
+        keep = ~np.asarray(zero, dtype=bool).ravel()
+        out[keep] = project_simplex(y[keep], total)
+        return out
     if total <= 0 or len(y) == 0:
         return np.zeros_like(y)
     u = np.sort(y)[::-1]

@@ -177,6 +177,8 @@ class TableTransformer:
             tt.text_models_[name] = TextModel(
                 tuple(info["vocab"]), arrays[f"{key}_starts"], arrays[f"{key}_pairs"]
             )
+        for col in schema.of_kind("text"):  # a text column learned from nothing (differential privacy)
+            tt.text_models_.setdefault(col.name, TextModel.placeholder())
         tt.learned_ = LearnedValues.from_state(meta.get("learned", {}), arrays)
         tt.fitted_ = True
         return tt

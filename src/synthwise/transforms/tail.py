@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthwise.schema.model import TAIL
+from synthwise.schema import ColumnSchema
+from synthwise.transforms.identifier import generate_identifiers
 
 ORDER = 3  # characters of context
 _PAD = 0  # start-of-string padding and end-of-string marker share index 0
@@ -139,14 +140,16 @@ def draw_from_frequent(
     values: pd.Series, tail_mask: np.ndarray, categories: tuple[Any, ...], rng: np.random.Generator
 ) -> list[Any]:
     """Values for the tail rows drawn from the frequent values: from the synthetic column's own non-tail
-    values (so their shares follow the generator's), else uniformly from ``categories``; a column with
-    no frequent value keeps the TAIL label."""
+    values (so their shares follow the generator's), else uniformly from ``categories``. A column with
+    no frequent value at all (every value rare, as in a column of names under differential privacy) gets
+    fresh ``SYN...`` tokens: nothing about its values is known, and they are never missing."""
     n = int(tail_mask.sum())
     pool = values[~tail_mask & values.notna().to_numpy()].to_numpy(dtype=object)
     if len(pool) == 0:
         pool = np.array(list(categories), dtype=object)
-    if len(pool) == 0:  # no frequent value at all: the rows keep the tail's label (never made missing)
-        return [TAIL] * n
+    if len(pool) == 0:
+        stub = ColumnSchema(str(values.name), "identifier", dtype="object", id_template="token")
+        return list(generate_identifiers(stub, n, rng))
     return list(pool[rng.integers(0, len(pool), size=n)])
 
 

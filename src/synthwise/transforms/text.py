@@ -12,6 +12,20 @@ import numpy as np
 import pandas as pd
 
 _END = 0
+# Public filler text (the classic "lorem ipsum", after Cicero): what a column of free text holds when
+# nothing may be learned from it (differential privacy; see TextModel.placeholder).
+_PLACEHOLDER = (
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit. "
+    "Sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. "
+    "Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea "
+    "commodo consequat. "
+    "Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. "
+    "Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit "
+    "anim id est laborum. "
+    "Sed ut perspiciatis unde omnis iste natus error sit voluptatem accusantium doloremque laudantium. "
+    "Nemo enim ipsam voluptatem quia voluptas sit aspernatur aut odit aut fugit. "
+    "Neque porro quisquam est qui dolorem ipsum quia dolor sit amet."
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,13 @@ class TextModel:
             start_arr[k] = c
         pair_arr = np.array([(a, b, c) for (a, b), c in sorted(pairs.items())], dtype=np.int64).reshape(-1, 3)
         return cls(words, start_arr, pair_arr)
+
+    @classmethod
+    def placeholder(cls) -> TextModel:
+        """A model of public filler text, learned from nothing private: the text of a column that may not
+        be learned (a free-text column under differential privacy keeps its missing share, not its words)."""
+        sentences = [t.strip() + "." for t in _PLACEHOLDER.split(".") if t.strip()]
+        return cls.fit(pd.Series(sentences, dtype=object))
 
     def sample(self, n: int, rng: np.random.Generator, *, max_words: int = 200) -> list[str]:
         if self.starts.sum() == 0:
