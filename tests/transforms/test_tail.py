@@ -185,3 +185,21 @@ def test_frequent_option_without_frequent_values_gives_fresh_tokens() -> None:
     assert len(set(out)) == 3 and all(v.startswith("SYN") and v != TAIL for v in out)
     again = draw_from_frequent(values, np.array([True, True, True]), (), np.random.default_rng(0))
     assert out == again
+
+
+def test_copy_checks_compare_tail_values_not_the_tail_code() -> None:
+    """A row is a copy only if its rare value is the real one: rows whose tail values are all new do
+    not count, the verbatim rows do."""
+    from synthwise.evaluation import evaluate
+
+    df = keys_table(400, seed=2)[["group", "title"]]
+    schema = infer_schema(df)
+    tail = ~df["title"].isin(schema["title"].categories[:-1])
+    assert tail.sum() > 20
+    fresh = df.copy()
+    fresh.loc[tail, "title"] = fresh.loc[tail, "title"] + " (new)"
+    keys = ["rare_copies", "exact_copies"]
+    new = evaluate(df, fresh[tail], metrics=keys, schema=schema)
+    assert [new[k].value for k in keys] == [0.0, 0.0]
+    copied = evaluate(df, df[tail], metrics=keys, schema=schema)
+    assert copied["exact_copies"].value == 1.0 and copied["rare_copies"].value > 0.5

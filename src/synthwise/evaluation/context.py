@@ -26,6 +26,7 @@ from synthwise.evaluation.embed import Embedding, TabularEmbedding, table_codes
 from synthwise.evaluation.neighbours import CrossStats, cross_stats, knn, nearest_both_ways
 from synthwise.evaluation.registry import Skip
 from synthwise.schema import Schema
+from synthwise.transforms.categorical import is_long_tail
 
 T = TypeVar("T")
 
@@ -84,6 +85,19 @@ def row_hashes(codes: pd.DataFrame, key: str) -> np.ndarray:
     return pd.util.hash_pandas_object(codes, index=False, hash_key=key).to_numpy(dtype=np.uint64)
 
 
+def identity_codes(frame: pd.DataFrame, codes: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """What two rows must share to be the same row: their codes, plus the value itself where a long-tail
+    column holds its tail (one code for many rare values: two rows with different rare values there are
+    different rows, so a copy check on codes alone would overcount)."""
+    extra: dict[str, np.ndarray] = {}
+    for col in schema.columns:
+        if is_long_tail(col) and col.name in codes.columns and col.name in frame.columns:
+            tail = codes[col.name].to_numpy() == len(col.categories) - 1
+            text = frame[col.name].astype(str).to_numpy(dtype=object)
+            extra[f"{col.name}::value"] = np.where(tail, pd.util.hash_array(text), np.uint64(0))
+    return codes.assign(**extra) if extra else codes
+
+
 class RealSide:
     """The real train, prepared once: canonical order, codes, embedding, k-NN sample and radii."""
 
@@ -119,7 +133,7 @@ class RealSide:
         return np.asarray(self.embedding.transform(frame), dtype=np.float64)
 
     def _table(self, frame: pd.DataFrame, codes: pd.DataFrame, name: str) -> Table:
-        hashes = row_hashes(codes, self.hash_key)
+        hashes = row_hashes(identity_codes(frame, codes, self.schema), self.hash_key)
         order = np.argsort(hashes, kind="stable")
         frame = frame.iloc[order].reset_index(drop=True)
         codes = codes.iloc[order].reset_index(drop=True)

@@ -108,7 +108,8 @@ class SequentialAR(SequentialGenerator):
     # -- fit --------------------------------------------------------------------------------------------
     def _fit_steps(self, seqs: Sequences, context: np.ndarray, rng: np.random.Generator) -> None:
         layout = self.layout_
-        self.chain_ = make_chain(self.schema_, layout.steps, seqs.steps, layout.index is not None)
+        code_schema = self.transformer_.code_schema
+        self.chain_ = make_chain(code_schema, layout.steps, seqs.steps, layout.index is not None)
         rows = chain_values(self.chain_, seqs.steps, seqs.gaps)
         gap_var = 0 if layout.index is not None else None
         elapsed, last = training_state(rows, seqs.lengths, gap_var)

@@ -83,11 +83,9 @@ class SequentialDeep(TrainingParams, SequentialGenerator):
     # -- fit --------------------------------------------------------------------------------------------
     def _fit_steps(self, seqs: Sequences, context: np.ndarray, rng: np.random.Generator) -> None:
         codes = self._step_codes(seqs)
-        continuous = [
-            c
-            for c in codes.columns
-            if c == GAP or c.endswith(DELTA) or self.schema_[c].kind in ("numeric", "datetime", "time")
-        ]
+        kinds = self._step_kinds()
+        wide = ("numeric", "datetime", "time")
+        continuous = [c for c in codes.columns if c == GAP or c.endswith(DELTA) or kinds[c] in wide]
         n_e = len(seqs.lengths)
         n_val = round(n_e * float(self.validation_fraction))
         if n_val < MIN_VALIDATION_ROWS or n_e - n_val < MIN_VALIDATION_ROWS:
@@ -168,6 +166,10 @@ class SequentialDeep(TrainingParams, SequentialGenerator):
         finite = seqs.gaps[~np.isnan(seqs.gaps)]
         self.max_gap_ = float(finite.max()) if finite.size else 0.0
 
+    def _step_kinds(self) -> dict[str, str]:
+        """The kind of each step code column (a special-value column's side channel is categorical)."""
+        return {c.name: c.kind for c in self.transformer_.encoded}
+
     def _step_codes(self, seqs: Sequences) -> pd.DataFrame:
         """The encoded step variables: the gap, and each time-varying column; a wide numeric column as
         its level where the entity has no earlier value and otherwise as the increase since its last
@@ -177,12 +179,10 @@ class SequentialDeep(TrainingParams, SequentialGenerator):
             data[GAP] = np.where(np.isnan(seqs.gaps), 0.0, seqs.gaps)
         owner = seqs.entity_of_row
         self.delta_columns_ = []
+        kinds = self._step_kinds()
         for j, name in enumerate(self.layout_.steps):
             v = seqs.steps[:, j]
-            wide = (
-                self.schema_[name].kind in ("numeric", "datetime", "time")
-                and np.unique(v[~np.isnan(v)]).size > 20
-            )
+            wide = kinds[name] in ("numeric", "datetime", "time") and np.unique(v[~np.isnan(v)]).size > 20
             if not wide:
                 data[name] = v
                 continue

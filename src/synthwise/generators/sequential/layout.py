@@ -25,7 +25,8 @@ import pandas as pd
 from synthwise.errors import ColumnError, ColumnProblem
 from synthwise.schema import ColumnSchema, Schema
 from synthwise.schema.roles import static_columns
-from synthwise.transforms import ENCODED_KINDS, TableTransformer, encode_column
+from synthwise.transforms import TableTransformer, encode_column, is_encoded
+from synthwise.transforms.special import code_columns
 
 LENGTH = "_sw_length"
 START = "_sw_start"
@@ -33,8 +34,10 @@ START = "_sw_start"
 
 @dataclass(frozen=True)
 class Layout:
-    """Which column plays which part. ``steps`` are the encoded time-varying columns (codes modelled);
-    other time-varying columns (identifiers, text) are generated fresh by the transformer."""
+    """Which column plays which part. ``steps`` are the code columns of the time-varying columns (codes
+    modelled; a numeric column with special values adds its side channel, see
+    :meth:`TableTransformer.code_schema`); other time-varying columns (identifiers, text, all-missing
+    columns) are generated fresh by the transformer."""
 
     entity: str | None
     index: str | None
@@ -121,10 +124,11 @@ def make_layout(df: pd.DataFrame, schema: Schema) -> Layout:
         raise ColumnError(problems)
     taken = {c for c in (entity, index) if c}
     static = tuple(c for c in static_columns(df, entity, exclude=tuple(taken)))
-    steps = tuple(
-        c.name
+    steps = tuple(  # the code columns: a numeric column with special values has a side channel too
+        code.name
         for c in schema.columns
-        if c.name not in taken and c.name not in static and c.kind in ENCODED_KINDS
+        if c.name not in taken and c.name not in static and is_encoded(c)
+        for code in code_columns(c)
     )
     return Layout(entity, index, static, steps)
 
@@ -179,7 +183,7 @@ def static_codes(entities: pd.DataFrame, schema: Schema, layout: Layout) -> np.n
     cols = [
         encode_column(entities[name], schema[name], unseen="nan")
         for name in layout.static
-        if schema[name].kind in ENCODED_KINDS
+        if is_encoded(schema[name])
     ]
     cols.append(entities[LENGTH].to_numpy(dtype=np.float64))
     cols.append(entities[START].to_numpy(dtype=np.float64))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from synthwise.generators.sequential.layout import Layout
 from synthwise.schema import Schema
-from synthwise.transforms import DISCRETE_KINDS, ENCODED_KINDS, encode_column
+from synthwise.transforms import DISCRETE_KINDS, TableTransformer, encode_column, is_encoded
 
 MAX_SHARES = 8  # categories per discrete column summarized as shares
 
@@ -64,21 +64,28 @@ def seq_view(frame: pd.DataFrame, schema: Schema, layout: Layout) -> SeqView:
             return np.zeros((n, 0))
         return np.column_stack([encode_column(sorted_frame[c], schema[c], unseen="nan") for c in names])
 
-    wide_names = [c for c in layout.steps if schema[c].kind in ("numeric", "datetime", "time")]
-    discrete_names = [c for c in layout.steps if schema[c].kind in DISCRETE_KINDS]
+    coded = TableTransformer(schema)  # step codes: a special-value column's side channel is a column too
+    kinds = {c.name: c.kind for c in coded.encoded}
+    wide_names = [c for c in layout.steps if kinds[c] in ("numeric", "datetime", "time")]
+    discrete_names = [c for c in layout.steps if kinds[c] in DISCRETE_KINDS]
+    step_codes = coded.to_codes(sorted_frame, unseen="nan") if layout.steps else pd.DataFrame(index=range(n))
+
+    def step_columns(names: list[str]) -> np.ndarray:
+        return step_codes[names].to_numpy(dtype=np.float64) if names else np.zeros((n, 0))
+
     gaps = np.full(n, np.nan)
     if layout.index is not None and n > 1:
         same = owner[1:] == owner[:-1]
         gaps[1:] = np.where(same, np.diff(index), np.nan)
-    static_names = [c for c in layout.static if schema[c].kind in ENCODED_KINDS]
+    static_names = [c for c in layout.static if is_encoded(schema[c])]
     static = codes(static_names)[starts] if n else np.zeros((0, len(static_names)))
     return SeqView(
         lengths,
         owner,
         position,
-        codes(wide_names),
+        step_columns(wide_names),
         wide_names,
-        codes(discrete_names),
+        step_columns(discrete_names),
         discrete_names,
         gaps,
         static,
