@@ -140,6 +140,7 @@ def test_conditions_on_a_column_with_missing_values(airquality: pd.DataFrame) ->
         {"min_samples_leaf": 0},
         {"min_samples_leaf": 2.5},
         {"min_samples_leaf": True},
+        {"min_samples_leaf": "big"},
         {"max_depth": 0},
         {"smoothing": "density"},
         {"visit_order": "age"},
@@ -213,3 +214,13 @@ def test_any_table_gives_faithful_output(df: pd.DataFrame, leaf: int) -> None:
     for col in gen.schema_.columns:  # a column without missing values never gets any
         if not df[col.name].isna().any():
             assert synth[col.name].notna().all(), col.name
+
+
+def test_auto_leaf_grows_with_the_table() -> None:
+    from synthwise.generators.cart import auto_leaf
+
+    assert [auto_leaf(n) for n in (50, 4_000, 8_000, 12_000, 500_000)] == [10, 10, 20, 30, 30]
+    gen = sw.get_generator("cart", seed=0, privacy="off").fit(
+        pd.DataFrame({"x": np.arange(8_000) % 97, "y": np.arange(8_000) % 13})
+    )
+    assert gen.leaf_ == 20 and gen.min_samples_leaf == "auto"

@@ -291,3 +291,17 @@ def test_utility_improves_as_epsilon_grows(small_default: pd.DataFrame) -> None:
         mean_error.append(np.mean(errs))
     assert mean_error[0] > mean_error[1] > mean_error[2]
     assert mean_error[2] < 0.05
+
+
+def test_a_column_with_codes_and_no_missing_values_gets_none() -> None:
+    """Codes live in the side channel: the value is drawn for every row and never makes it missing."""
+    rng = np.random.default_rng(3)
+    n = 800
+    values = np.round(rng.normal(10, 2, n), 1).astype(object)
+    values[rng.random(n) < 0.1] = "."
+    df = pd.DataFrame({"lab": values, "grp": rng.choice(["a", "b"], n).astype(object)})
+    public = replace(infer_schema(df), n_rows=0)
+    assert public["lab"].special_values == (".",) and public["lab"].missing_rate == 0
+    out = create("mst", epsilon=1.0, seed=0).fit(df, public).sample(3000, seed=1)
+    assert out["lab"].notna().all()
+    assert 0.03 < float((out["lab"] == ".").mean()) < 0.2

@@ -155,7 +155,7 @@ def log_kde(queries: np.ndarray, points: np.ndarray, bandwidth: float, block: in
 
 def nn_scale(points: np.ndarray, rng: np.random.Generator, sample: int = 1000) -> float:
     """Median distance of (a sample of) rows to their nearest other row: the local scale of a set."""
-    from synthwise.evaluation.neighbours import knn
+    from synthwise.neighbours import knn
 
     if len(points) < 3:
         return 1.0
@@ -262,7 +262,7 @@ def attribute_inference(
     seed: int = 0,
 ) -> AttributeInference:
     """See the module docstring. A numeric guess succeeds within ``tolerance`` x the real 5-95 % range."""
-    from synthwise.evaluation.neighbours import knn
+    from synthwise.neighbours import knn
 
     qis = _check_columns(train, quasi_identifiers, "attribute_inference")
     if secret not in train.columns or secret in qis:

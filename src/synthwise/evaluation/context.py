@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from synthwise.evaluation.embed import Embedding, TabularEmbedding, table_codes
-from synthwise.evaluation.neighbours import CrossStats, cross_stats, knn, nearest_both_ways
 from synthwise.evaluation.registry import Skip
+from synthwise.neighbours import CrossStats, cross_stats, knn, nearest_both_ways
 from synthwise.schema import Schema
 from synthwise.transforms.categorical import is_long_tail
 

@@ -132,7 +132,7 @@ def build_plots(ctx: Context) -> PlotData:
         plots.alpha_curve = {"alpha": t.alphas.tolist(), "precision": t.inside.mean(axis=0).tolist()}
         plots.beta_curve = {"beta": t.alphas.tolist(), "recall": t.covered.mean(axis=0).tolist()}
     if "privacy_cross" in ctx.cache and ctx.holdout is not None:
-        from synthwise.evaluation.neighbours import knn
+        from synthwise.neighbours import knn
 
         hold_to_train = ctx.real.memo(
             f"holdout_to_train:{ctx.holdout.name}",

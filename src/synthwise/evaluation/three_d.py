@@ -41,7 +41,7 @@ def integrated(curve: np.ndarray, alphas: np.ndarray) -> float:
 
 def authentic_rows(ctx: Context, emb: np.ndarray) -> np.ndarray:
     """Authenticity of each row of ``emb`` against the real ``sample()`` (for the per-row flags)."""
-    from synthwise.evaluation.neighbours import knn
+    from synthwise.neighbours import knn
 
     nnd_1 = ctx.real.self_knn()[0][:, 0]
     dist, idx = knn(emb, ctx.real.sample().emb, 1)

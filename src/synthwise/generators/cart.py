@@ -35,6 +35,7 @@ from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator, condition_groups
 from synthwise.generators.donor_tree import DonorTree, fit_donor_tree, to_float32
+from synthwise.generators.guard import PrivacyGuard, check_privacy
 from synthwise.generators.registry import register_generator
 
 _MIN_UNIQUE_TO_SMOOTH = 20  # numeric columns with fewer distinct values are never smoothed
@@ -59,9 +60,11 @@ class Cart(Generator):
 
     Parameters (keyword-only):
 
-    * ``min_samples_leaf``: smallest leaf (donor pool), an int >= 1; default 10. Smaller pools follow the
-      data more closely but copy more real rows (synthpop uses 5); 10 scores a detection AUC nearest 0.5
-      on the bench sets.
+    * ``min_samples_leaf``: smallest leaf (donor pool), an int >= 1, or ``"auto"`` (default): 10 up to
+      4,000 rows, growing with the table to 30 at 12,000 rows and beyond (``auto_leaf``). Smaller pools
+      follow the data more closely but copy more real rows (synthpop uses 5): on the bench sets, 30
+      instead of 10 lowers the DCR share on cps1988 from 0.69 to 0.60 and on diamonds from 0.57 to
+      0.54 with the detection AUC unchanged (0.49-0.51).
     * ``max_depth``: None (grow until the leaves are small) or an int >= 1.
     * ``smoothing``: ``"auto"`` (default) smooths real-valued numerics and datetimes with at least 20
       distinct values, never integers (counts, keys); ``True`` smooths every wide numeric; ``False``
@@ -71,6 +74,10 @@ class Cart(Generator):
       automatic order.
     * ``max_rows_per_tree``: fit each tree on at most this many rows (None = all, or an int >= 10);
       every row still serves as a donor. Bounds the fit time on big tables.
+    * ``privacy``: ``"balanced"`` (default), ``"strict"`` or ``"off"``: the privacy guard
+      (:mod:`synthwise.generators.guard`): ``"balanced"`` output is never closer to the training rows than
+      fresh real rows would be (copies and near copies beyond the natural rate are redrawn);
+      ``"strict"`` also redraws every row closer than 90 % of fresh rows; ``"off"`` is plain CART.
     * ``seed``: randomness for fitting and the default for sampling.
     """
 
@@ -80,11 +87,12 @@ class Cart(Generator):
     def __init__(
         self,
         *,
-        min_samples_leaf: int = 10,
+        min_samples_leaf: int | str = "auto",
         max_depth: int | None = None,
         smoothing: bool | str = "auto",
         visit_order: list[str] | None = None,
         max_rows_per_tree: int | None = 100_000,
+        privacy: str = "balanced",
         seed: Seed = None,
     ) -> None:
         self.min_samples_leaf = min_samples_leaf
@@ -92,6 +100,7 @@ class Cart(Generator):
         self.smoothing = smoothing
         self.visit_order = visit_order
         self.max_rows_per_tree = max_rows_per_tree
+        self.privacy = privacy
         self.seed = seed
 
     # -- parameters -----------------------------------------------------------------------------------
@@ -99,10 +108,9 @@ class Cart(Generator):
         def is_int(v: Any) -> bool:
             return isinstance(v, int | np.integer) and not isinstance(v, bool)
 
-        if not is_int(self.min_samples_leaf) or self.min_samples_leaf < 1:
-            raise InvalidParameterError.expected(
-                "min_samples_leaf", "Cart", "an int >= 1", self.min_samples_leaf
-            )
+        leaf = self.min_samples_leaf
+        if leaf != "auto" and (not is_int(leaf) or int(leaf) < 1):
+            raise InvalidParameterError.expected("min_samples_leaf", "Cart", 'an int >= 1 or "auto"', leaf)
         if self.max_depth is not None and (not is_int(self.max_depth) or self.max_depth < 1):
             raise InvalidParameterError.expected("max_depth", "Cart", "None or an int >= 1", self.max_depth)
         if not (isinstance(self.smoothing, bool | np.bool_) or self.smoothing == "auto"):
@@ -113,6 +121,7 @@ class Cart(Generator):
             raise InvalidParameterError.expected(
                 "max_rows_per_tree", "Cart", "None or an int >= 10", self.max_rows_per_tree
             )
+        check_privacy(self.privacy, "Cart")
         order = self.visit_order
         if order is not None and (
             not isinstance(order, list | tuple)
@@ -125,12 +134,19 @@ class Cart(Generator):
 
     # -- fit ------------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
+        leaf = self.min_samples_leaf
+        self.leaf_ = auto_leaf(len(codes)) if leaf == "auto" else int(leaf)
         order = self._column_order(codes)
         self.vars_ = self._make_vars(codes, order)
         self.data_ = _var_matrix(codes, self.vars_)
         self.base_seed_ = int(rng.integers(0, 2**31 - 1))
         self._prepare()
         self.trees_ = [self._tree(j, tuple(range(j))) for j in range(len(self.vars_))]
+        self.guard_: PrivacyGuard | None = None
+        if self.privacy != "off":
+            guard = PrivacyGuard.fit(codes, self.schema_, rng, strict=self.privacy == "strict")
+            guard.calibrate(lambda k: self._draw(k, rng, None), rng)
+            self.guard_ = guard
 
     def _column_order(self, codes: pd.DataFrame) -> list[str]:
         names = list(codes.columns)
@@ -203,16 +219,46 @@ class Cart(Generator):
             x,
             y_all[rows],
             discrete=var.discrete,
-            min_samples_leaf=int(self.min_samples_leaf),
+            min_samples_leaf=self.leaf_,
             max_depth=self.max_depth,
             random_state=int(rs),
             max_rows=self.max_rows_per_tree,
             smooth=var.smooth,
-            min_shared=max(int(self.min_samples_leaf), 2),
+            min_shared=max(self.leaf_, 2),
         )
 
     # -- sample ---------------------------------------------------------------------------------------
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
+        if self.guard_ is None:
+            return self._draw(n, rng, conditions)
+
+        def draw(positions: np.ndarray, rejected: pd.DataFrame | None, round_: int) -> pd.DataFrame:
+            cond = None if conditions is None else conditions.iloc[positions].reset_index(drop=True)
+            if rejected is not None:  # redraw near the rejected row: keep its first columns in visit order
+                cond = self._keep_leading(rejected, round_, cond)
+            return self._draw(len(positions), rng, cond)
+
+        codes, self.guard_report_ = self.guard_.filter(draw, n, rng)
+        return codes
+
+    def _keep_leading(
+        self, rejected: pd.DataFrame, round_: int, conditions: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """Conditions for redrawing rejected rows: their values on the first columns of the visit order
+        (half of them in the first round, one fewer each round after), the caller's own conditions
+        winning; the other columns are drawn again."""
+        order = list(dict.fromkeys(v.column for v in self.vars_))
+        keep = order[: max(0, len(order) // 2 - (round_ - 1))]
+        cond = rejected.copy()
+        for name in cond.columns:
+            if name not in keep:
+                cond[name] = np.nan
+        if conditions is not None:
+            fixed = conditions.notna()
+            cond = cond.mask(fixed.reindex(columns=cond.columns, fill_value=False), conditions)
+        return cond
+
+    def _draw(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
         nv = len(self.vars_)
         values = np.full((n, nv), np.nan)
         if conditions is None:
@@ -263,20 +309,36 @@ class Cart(Generator):
         meta = {
             "vars": [[v.column, v.part, v.smooth] for v in self.vars_],
             "base_seed": self.base_seed_,
+            "leaf": self.leaf_,
         }
         arrays: dict[str, np.ndarray] = {"data": self.data_}
         for j, tree in enumerate(self.trees_):
             arrays.update(tree.arrays(f"t{j}_"))
+        if self.guard_ is not None:
+            arrays.update(self.guard_.arrays())
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.vars_ = [_Var(str(c), str(p), bool(s)) for c, p, s in meta["vars"]]
         self.base_seed_ = int(meta["base_seed"])
+        leaf = self.min_samples_leaf
+        self.leaf_ = int(meta.get("leaf", 10 if leaf == "auto" else leaf))
         self.data_ = arrays["data"]
         self._prepare()
         self.trees_ = [DonorTree.from_arrays(arrays, f"t{j}_") for j in range(len(self.vars_))]
         for j, tree in enumerate(self.trees_):
             self.cache_[(j, tuple(range(j)))] = tree
+        self.guard_ = None
+        if "guard_reference" in arrays:
+            codes = self._to_codes(self.data_)
+            self.guard_ = PrivacyGuard.from_arrays(
+                codes, self.schema_, arrays, strict=self.privacy == "strict"
+            )
+
+
+def auto_leaf(n_rows: int) -> int:
+    """``min_samples_leaf="auto"``: 10 up to 4,000 rows, then one more per 400 rows, at most 30."""
+    return int(np.clip(n_rows // 400, 10, 30))
 
 
 def _var_matrix(codes: pd.DataFrame, variables: list[_Var]) -> np.ndarray:

@@ -64,7 +64,9 @@ def plan_columns(
         if col is not None and has_side_channel(col):  # its public codes: a categorical side channel
             side = side_column(col)
             plan.special_values, plan.number_format = col.special_values, col.number_format
-            plan.nullable = True  # the value is missing where a code stands
+            # missing values and codes live in the side channel: the value is drawn for every row and
+            # written only where the side channel says "a number"
+            plan.nullable = False
             plans.append(
                 ColumnPlan(
                     side.name,

