@@ -112,19 +112,14 @@ class PrivacyGuard:
         if len(self.reference) == 0:
             return
         u = self.positions(self.closeness(draw(CALIBRATION_ROWS)), rng)
-        upper = float((u >= LEVEL).sum())
-        counts = np.bincount(
-            np.minimum((u[u < LEVEL] / (LEVEL / BANDS)).astype(np.int64), BANDS - 1), minlength=BANDS
-        )
-        fresh = (
-            (LEVEL / BANDS) / (1.0 - LEVEL) * upper
-        )  # what fresh data holds per band, given the upper rows
+        counts = np.bincount(_band(u[u < LEVEL]), minlength=BANDS)
+        # what fresh data holds in each band, given the rows above LEVEL
+        fresh = (LEVEL / BANDS) / (1.0 - LEVEL) * float((u >= LEVEL).sum())
         self.accept = np.where(counts > 0, np.minimum(1.0, fresh / np.maximum(counts, 1)), 1.0)
 
     # -- sampling -------------------------------------------------------------------------------------
     def acceptance(self, u: np.ndarray) -> np.ndarray:
-        band = np.minimum((u / (LEVEL / BANDS)).astype(np.int64), BANDS - 1)
-        p = np.where(u < LEVEL, self.accept[np.minimum(band, BANDS - 1)], 1.0)
+        p = np.where(u < LEVEL, self.accept[_band(u)], 1.0)
         return np.where(self.strict & (u < STRICT_FLOOR), 0.0, p)
 
     def filter(self, draw: Redraw, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -169,6 +164,11 @@ class PrivacyGuard:
             np.asarray(arrays["guard_accept"], dtype=np.float64),
             strict,
         )
+
+
+def _band(u: np.ndarray) -> np.ndarray:
+    """The band of each position below LEVEL (positions above fall in the last band)."""
+    return np.minimum((u / (LEVEL / BANDS)).astype(np.int64), BANDS - 1)
 
 
 def _ratio(d: np.ndarray, spacing: np.ndarray) -> np.ndarray:
