@@ -34,7 +34,7 @@ from scores import BENCH, TARGETS
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "frontier.json"
-VARIANTS = ("cart", "cart:privacy=off", "cart:privacy=strict", "gaussian_copula", "bayesian_network")
+VARIANTS = ("cart", "cart:privacy=balanced", "cart:privacy=off", "gaussian_copula", "bayesian_network")
 METRICS = {  # short name -> metric key
     "detect": "fidelity.detection_auc",
     "dcr": "privacy.dcr_share",

@@ -66,13 +66,13 @@ def test_filter_thins_copies_to_the_fresh_rate(cps: tuple[pd.DataFrame, pd.DataF
     assert copied < natural + 0.5 * (before - natural)
 
 
-def test_cart_balanced_copies_less_and_is_deterministic(
+def test_cart_guarded_by_default_copies_less_and_is_deterministic(
     cps: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
     train, holdout = cps
     plain = create("cart", seed=0, privacy="off").fit(train).sample(len(train), seed=1)
     gen = create("cart", seed=0).fit(train)
-    assert gen.privacy == "balanced"
+    assert gen.privacy == "strict"
     out = gen.sample(len(train), seed=1)
     keys = ["exact_copies", "dcr_share"]
     a = evaluate(train, plain, holdout=holdout, metrics=keys, seed=0)
