@@ -38,6 +38,7 @@ from synthwise.evaluation.plots import build_plots
 from synthwise.evaluation.registry import MetricSpec, Score, Skip, select_metrics
 from synthwise.evaluation.result import Evaluation, MetricResult
 from synthwise.schema import Schema, check_table, infer_schema
+from synthwise.threads import limited_threads
 
 Progress: TypeAlias = Callable[[str], None]
 
@@ -56,6 +57,7 @@ class Evaluator:
     same values, whatever was evaluated before.
     """
 
+    @limited_threads
     def __init__(
         self,
         real: Source,
@@ -130,6 +132,7 @@ class Evaluator:
         given = (("holdout", self.hold), ("target", self.target), ("sensitive", self.sensitive))
         return {name for name, value in given if value is not None}
 
+    @limited_threads
     def evaluate(self, synthetic: Source, *, generator: dict[str, Any] | None = None) -> Evaluation:
         """Measure how faithful, diverse, useful and private ``synthetic`` is, compared with the real data.
 
