@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sweep import Runner, code_version, fmt, infer_kinds, load_table, run_pair, save
+from sweep import Runner, code_version, fmt, infer_kinds, load_table, resume, run_pair, save
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "scale.json"
@@ -115,9 +115,7 @@ def main() -> None:
     if args.report:
         print(report(json.loads(args.out.read_text())))
         return
-    data: dict[str, Any] = {}
-    if args.out.exists() and not args.fresh:
-        data = json.loads(args.out.read_text())
+    data = resume(args.out, args.fresh)
     wanted = [t.strip() for t in args.tables.split(",") if t.strip()]
     labels = [lb for lb in TABLES if any(lb == w or lb.startswith(w + "_") for w in wanted)]
     gens = [g.strip() for g in args.generators.split(",") if g.strip()]

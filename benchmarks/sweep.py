@@ -374,6 +374,11 @@ def report(data: dict[str, Any]) -> str:
 # ----------------------------------------------------------------------------------------------- the run
 
 
+def resume(path: Path, fresh: bool) -> dict[str, Any]:
+    """The results saved at ``path`` (a rerun skips what they hold), or nothing with ``fresh``."""
+    return json.loads(path.read_text()) if path.exists() and not fresh else {}
+
+
 def save(data: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
@@ -425,11 +430,9 @@ def main() -> None:
     if args.report:
         print(report(json.loads(args.out.read_text())))
         return
-    data: dict[str, Any] = {}
-    if args.out.exists() and not args.fresh:
-        data = json.loads(args.out.read_text())
-        if data.get("meta", {}).get("seed") != args.seed:
-            sys.exit(f"{args.out} was written with another seed; use --fresh or another --out")
+    data = resume(args.out, args.fresh)
+    if data and data.get("meta", {}).get("seed") != args.seed:
+        sys.exit(f"{args.out} was written with another seed; use --fresh or another --out")
     gens = [g.strip() for g in args.generators.split(",") if g.strip()]
     names, skipped = draw_tables(args.n_tables, args.seed)
     names = names[: args.limit] if args.limit else names

@@ -148,7 +148,7 @@ def continuous_cells(plan: ColumnPlan, n_fine: int) -> Cells:
         last = max(last, first)
         if last - first + 1 <= n_fine:
             points = np.arange(first, last + 1, dtype=np.float64)
-            return _with_missing(points, points, np.full(len(points), POINT), integer=True, plan=plan)
+            return _with_missing(points, points, np.full(len(points), POINT), plan)
     edges = _interval_edges(plan, n_fine)
     if plan.integer:
         edges = np.unique(np.round(edges))
@@ -162,17 +162,16 @@ def continuous_cells(plan: ColumnPlan, n_fine: int) -> Cells:
     exact = np.array(sorted(frequent), dtype=np.float64)
     lows, highs = np.r_[lows, exact], np.r_[highs, exact]
     kinds = np.r_[kinds, np.full(len(exact), POINT)]
-    return _with_missing(lows, highs, kinds, integer=plan.integer, plan=plan)
+    return _with_missing(lows, highs, kinds, plan)
 
 
-def _with_missing(
-    lo: np.ndarray, hi: np.ndarray, kind: np.ndarray, *, integer: bool, plan: ColumnPlan
-) -> Cells:
+def _with_missing(lo: np.ndarray, hi: np.ndarray, kind: np.ndarray, plan: ColumnPlan) -> Cells:
+    """The value cells plus the missing cell, with the plan's integer and nullable facts."""
     return Cells(
         np.r_[lo, np.nan],
         np.r_[hi, np.nan],
         np.r_[kind, MISSING].astype(np.int64),
-        integer=integer,
+        integer=plan.integer,
         nullable=plan.nullable,
     )
 

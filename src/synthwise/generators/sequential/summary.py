@@ -59,19 +59,14 @@ def seq_view(frame: pd.DataFrame, schema: Schema, layout: Layout) -> SeqView:
     position = np.arange(n) - np.repeat(starts, lengths)
     sorted_frame = frame.iloc[order].reset_index(drop=True)
 
-    def codes(names: list[str]) -> np.ndarray:
-        if not names:
-            return np.zeros((n, 0))
-        return np.column_stack([encode_column(sorted_frame[c], schema[c], unseen="nan") for c in names])
-
-    coded = TableTransformer(schema)  # step codes: a special-value column's side channel is a column too
+    coded = TableTransformer(schema)  # one encoding; a special-value column's side channel is a column too
     kinds = {c.name: c.kind for c in coded.encoded}
     wide_names = [c for c in layout.steps if kinds[c] in ("numeric", "datetime", "time")]
     discrete_names = [c for c in layout.steps if kinds[c] in DISCRETE_KINDS]
-    step_codes = coded.to_codes(sorted_frame, unseen="nan") if layout.steps else pd.DataFrame(index=range(n))
+    all_codes = coded.to_codes(sorted_frame, unseen="nan")
 
-    def step_columns(names: list[str]) -> np.ndarray:
-        return step_codes[names].to_numpy(dtype=np.float64) if names else np.zeros((n, 0))
+    def codes(names: list[str]) -> np.ndarray:
+        return all_codes[names].to_numpy(dtype=np.float64) if names else np.zeros((n, 0))
 
     gaps = np.full(n, np.nan)
     if layout.index is not None and n > 1:
@@ -83,9 +78,9 @@ def seq_view(frame: pd.DataFrame, schema: Schema, layout: Layout) -> SeqView:
         lengths,
         owner,
         position,
-        step_columns(wide_names),
+        codes(wide_names),
         wide_names,
-        step_columns(discrete_names),
+        codes(discrete_names),
         discrete_names,
         gaps,
         static,
