@@ -18,6 +18,14 @@ generators return entities as a long table). Subclasses implement on the *code* 
 The base handles validation, schema inference, encoding, decoding, seeding, conditions by rejection,
 and its own saved state: :meth:`Generator.state` / :meth:`Generator.restore` (model files and the
 sequential entity model store a generator through them). ``__init__`` only stores its keyword arguments.
+
+**The privacy knob.** A generator whose ``__init__`` takes ``privacy`` (``"strict"``, ``"balanced"`` or
+``"off"``) gets the privacy guard (:mod:`synthwise.generators.guard`) from the base: the default
+``_fit_data`` fits it after ``_fit`` (its calibration draws from ``_sample``), and sampling passes every
+draw through it, redrawing rejected rows with ``_redraw`` (default: a fresh draw with the row's
+conditions; ``cart`` redraws near the rejected row). A guarded generator's saved state holds the
+training codes the guard measures against (``_guard_codes`` lets a generator that keeps them anyway,
+like ``cart``, give them back instead of storing them twice).
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import pandas as pd
 
 from synthwise._types import Conditions, Seed
 from synthwise.errors import InvalidParameterError, NotFittedError, SamplingError
+from synthwise.generators.guard import PrivacyGuard, check_privacy
 from synthwise.random import make_rng
 from synthwise.schema import Schema, infer_schema, validate_data
 from synthwise.transforms import TableTransformer
@@ -88,6 +97,8 @@ class Generator:
     def fit(self, data: pd.DataFrame, schema: Schema | None = None) -> Self:
         """Learn from ``data`` (never modified). Infers the schema when none is given."""
         self._validate_params()
+        if "privacy" in self._param_names():
+            check_privacy(getattr(self, "privacy", None), type(self).__name__)
         started = time.perf_counter()
         self._fit_data(data, schema, make_rng(self.seed))
         self.fit_seconds_ = time.perf_counter() - started
@@ -128,7 +139,56 @@ class Generator:
         self.transformer_ = TableTransformer(self.schema_)
         codes = self.transformer_.fit_codes(data)
         self._fit(codes, rng)
+        self._fit_guard(codes, rng)
         self.n_rows_ = len(data)
+
+    @property
+    def guarded(self) -> bool:
+        """Whether this generator takes the ``privacy`` knob and it is not ``"off"``."""
+        return "privacy" in self._param_names() and getattr(self, "privacy", "off") != "off"
+
+    @property
+    def _strict(self) -> bool:
+        return getattr(self, "privacy", "off") == "strict"
+
+    def _fit_guard(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
+        """Fit the privacy guard on the training ``codes`` (after ``_fit``) when the knob asks for it."""
+        self.guard_: PrivacyGuard | None = None
+        self.guard_report_: dict[str, float] = {}
+        if not self.guarded or not self.transformer_.encoded:
+            return
+        guard = PrivacyGuard.fit(codes, self.schema_, rng, strict=self._strict)
+        guard.calibrate(lambda k: self._sample(k, rng, None), rng)
+        self.guard_ = guard
+
+    def _sample_guarded(
+        self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """``_sample`` through the privacy guard (when there is one)."""
+        guard = getattr(self, "guard_", None)
+        if guard is None:
+            return self._sample(n, rng, conditions)
+
+        def draw(positions: np.ndarray, rejected: pd.DataFrame | None, round_: int) -> pd.DataFrame:
+            cond = None if conditions is None else conditions.iloc[positions].reset_index(drop=True)
+            if rejected is None:
+                return self._sample(len(positions), rng, cond)
+            return self._redraw(rejected, round_, rng, cond)
+
+        codes, self.guard_report_ = guard.filter(draw, n, rng)
+        return codes
+
+    def _redraw(
+        self, rejected: pd.DataFrame, round_: int, rng: np.random.Generator, conditions: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """Rows to replace the guard's ``rejected`` rows (round ``round_`` >= 1): by default fresh draws
+        with the same conditions."""
+        return self._sample(len(rejected), rng, conditions)
+
+    def _guard_codes(self, arrays: dict[str, np.ndarray]) -> pd.DataFrame | None:
+        """The training codes from the generator's own restored ``arrays``, or None when the guard has
+        to store them (the default)."""
+        return None
 
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         raise NotImplementedError
@@ -149,9 +209,9 @@ class Generator:
         elif not self.transformer_.encoded:  # only keys, text, PII or empty columns: nothing to draw
             codes = pd.DataFrame(index=pd.RangeIndex(n))
         elif cond is None or self.capabilities.conditions == "native":
-            codes = self._sample(n, rng, cond)
+            codes = self._sample_guarded(n, rng, cond)
         else:
-            codes = sample_by_rejection(self._sample, cond, rng, max_time_s=max_rejection_s)
+            codes = sample_by_rejection(self._sample_guarded, cond, rng, max_time_s=max_rejection_s)
         if cond is not None:
             codes = _apply_conditions(codes, cond)
         out = self.transformer_.from_codes(codes.reset_index(drop=True), rng=rng, id_start=0)
@@ -179,6 +239,11 @@ class Generator:
         t_meta, t_arrays = self.transformer_.state()
         all_arrays = {f"g/{k}": np.asarray(v) for k, v in arrays.items()}
         all_arrays.update({f"t/{k}": np.asarray(v) for k, v in t_arrays.items()})
+        guard = getattr(self, "guard_", None)
+        if guard is not None:
+            all_arrays.update({f"p/{k}": v for k, v in guard.arrays().items()})
+            if self._guard_codes(arrays) is None:
+                all_arrays["p/guard_codes"] = guard.codes.to_numpy(dtype=np.float64)
         fields = {
             "params": {k: v for k, v in self.get_params().items() if not callable(v)},
             "columns": list(map(str, self.columns_)),
@@ -200,7 +265,19 @@ class Generator:
         gen.transformer_ = TableTransformer.from_state(
             schema, fields["transformer"], {k[2:]: v for k, v in arrays.items() if k.startswith("t/")}
         )
-        gen._set_state(fields["state"], {k[2:]: v for k, v in arrays.items() if k.startswith("g/")})
+        own = {k[2:]: v for k, v in arrays.items() if k.startswith("g/")}
+        gen._set_state(fields["state"], own)
+        gen.guard_ = None
+        gen.guard_report_ = {}
+        guard_arrays = {k[2:]: v for k, v in arrays.items() if k.startswith("p/")}
+        if "guard_reference" not in guard_arrays and "guard_reference" in own:  # cart files before 0.x
+            guard_arrays = own
+        if gen.guarded and "guard_reference" in guard_arrays:
+            codes = gen._guard_codes(own)
+            if codes is None:
+                names = [c.name for c in gen.transformer_.encoded]
+                codes = pd.DataFrame(guard_arrays["guard_codes"], columns=names)
+            gen.guard_ = PrivacyGuard.from_arrays(codes, schema, guard_arrays, strict=gen._strict)
         return gen
 
     def save(self, path: str) -> str:

@@ -60,7 +60,9 @@ class BayesianNetwork(Generator):
     Parameters: ``n_bins`` (value states per numeric column, 2..1000; more = finer, sparser tables),
     ``max_parents`` (0..4; 0 = independent columns), ``smoothing`` (Dirichlet pseudo-counts >= 0 towards
     the marginal), ``penalty`` (multiplies the BIC complexity penalty, >= 0; 0 = maximum likelihood,
-    which overfits), ``seed``.
+    which overfits),
+    ``privacy`` ("off" by default, "balanced" or "strict":
+    the privacy guard of :mod:`synthwise.generators.guard`), ``seed``.
     """
 
     summary = "Bayesian network on discretized columns (greedy BIC structure); native conditions."
@@ -73,12 +75,14 @@ class BayesianNetwork(Generator):
         max_parents: int = 2,
         smoothing: float = 1.0,
         penalty: float = 1.0,
+        privacy: str = "off",
         seed: Seed = None,
     ) -> None:
         self.n_bins = n_bins
         self.max_parents = max_parents
         self.smoothing = smoothing
         self.penalty = penalty
+        self.privacy = privacy
         self.seed = seed
 
     def _validate_params(self) -> None:

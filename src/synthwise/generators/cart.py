@@ -35,7 +35,6 @@ from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator, condition_groups
 from synthwise.generators.donor_tree import DonorTree, fit_donor_tree, to_float32
-from synthwise.generators.guard import PrivacyGuard, check_privacy
 from synthwise.generators.registry import register_generator
 
 _MIN_UNIQUE_TO_SMOOTH = 20  # numeric columns with fewer distinct values are never smoothed
@@ -126,7 +125,6 @@ class Cart(Generator):
             raise InvalidParameterError.expected(
                 "max_rows_per_tree", "Cart", "None or an int >= 10", self.max_rows_per_tree
             )
-        check_privacy(self.privacy, "Cart")
         order = self.visit_order
         if order is not None and (
             not isinstance(order, list | tuple)
@@ -147,11 +145,6 @@ class Cart(Generator):
         self.base_seed_ = int(rng.integers(0, 2**31 - 1))
         self._prepare()
         self.trees_ = [self._tree(j, tuple(range(j))) for j in range(len(self.vars_))]
-        self.guard_: PrivacyGuard | None = None
-        if self.privacy != "off":
-            guard = PrivacyGuard.fit(codes, self.schema_, rng, strict=self.privacy == "strict")
-            guard.calibrate(lambda k: self._draw(k, rng, None), rng)
-            self.guard_ = guard
 
     def _column_order(self, codes: pd.DataFrame) -> list[str]:
         names = list(codes.columns)
@@ -234,17 +227,13 @@ class Cart(Generator):
 
     # -- sample ---------------------------------------------------------------------------------------
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
-        if self.guard_ is None:
-            return self._draw(n, rng, conditions)
+        return self._draw(n, rng, conditions)
 
-        def draw(positions: np.ndarray, rejected: pd.DataFrame | None, round_: int) -> pd.DataFrame:
-            cond = None if conditions is None else conditions.iloc[positions].reset_index(drop=True)
-            if rejected is not None:  # redraw near the rejected row: keep its first columns in visit order
-                cond = self._keep_leading(rejected, round_, cond)
-            return self._draw(len(positions), rng, cond)
-
-        codes, self.guard_report_ = self.guard_.filter(draw, n, rng)
-        return codes
+    def _redraw(
+        self, rejected: pd.DataFrame, round_: int, rng: np.random.Generator, conditions: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """Redraw near the rejected rows, so the region they came from keeps its mass."""
+        return self._draw(len(rejected), rng, self._keep_leading(rejected, round_, conditions))
 
     def _keep_leading(
         self, rejected: pd.DataFrame, round_: int, conditions: pd.DataFrame | None
@@ -319,8 +308,6 @@ class Cart(Generator):
         arrays: dict[str, np.ndarray] = {"data": self.data_}
         for j, tree in enumerate(self.trees_):
             arrays.update(tree.arrays(f"t{j}_"))
-        if self.guard_ is not None:
-            arrays.update(self.guard_.arrays())
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -333,12 +320,10 @@ class Cart(Generator):
         self.trees_ = [DonorTree.from_arrays(arrays, f"t{j}_") for j in range(len(self.vars_))]
         for j, tree in enumerate(self.trees_):
             self.cache_[(j, tuple(range(j)))] = tree
-        self.guard_ = None
-        if "guard_reference" in arrays:
-            codes = self._to_codes(self.data_)
-            self.guard_ = PrivacyGuard.from_arrays(
-                codes, self.schema_, arrays, strict=self.privacy == "strict"
-            )
+
+    def _guard_codes(self, arrays: dict[str, np.ndarray]) -> pd.DataFrame:
+        """The training codes, rebuilt from the donor matrix the model file keeps anyway."""
+        return self._to_codes(arrays["data"])
 
 
 def auto_leaf(n_rows: int) -> int:

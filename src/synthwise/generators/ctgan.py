@@ -8,6 +8,9 @@ stopping after ``patience`` checks without improvement); the memorization guard
 (:mod:`synthwise.deep.memorization`) watches the DCR share against the same held-out rows. Conditions on one
 discrete column are native (through the condition vector); other columns in the same condition are met
 by rejection on top.
+
+The ``privacy`` parameter ("off" by default, "balanced" or "strict") passes the output through the privacy
+guard (:mod:`synthwise.generators.guard`): rows closer to the training rows than fresh real rows are redrawn.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ class CTGAN(TrainingParams, Generator):
     pac: int = 10
     critic_steps: int = 1
     patience: int = 20
+    privacy: str = "off"
 
     def _validate_params(self) -> None:
         validate_common(self)

@@ -5,6 +5,9 @@ and missing indicators, one MLP denoiser with a timestep embedding (:mod:`synthw
 Trains on ``n_timesteps`` noise levels and samples with far fewer (``sample_steps``), which keeps it
 fast on a CPU. Early stopping on the held-out rows' loss (fixed noise, so it is comparable between
 checks), and the memorization guard (:mod:`synthwise.deep.memorization`) on their DCR share.
+
+The ``privacy`` parameter ("off" by default, "balanced" or "strict") passes the output through the privacy
+guard (:mod:`synthwise.generators.guard`): rows closer to the training rows than fresh real rows are redrawn.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class Diffusion(TrainingParams, Generator):
     sample_steps: int = 100
     eta: float = 1.0
     ema_decay: float | None = None
+    privacy: str = "off"
 
     def _validate_params(self) -> None:
         validate_common(self)

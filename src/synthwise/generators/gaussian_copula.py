@@ -70,7 +70,9 @@ class GaussianCopula(Generator):
     Parameters: ``marginals`` ("empirical" or "kde": how numeric values are drawn), ``max_knots`` (int
     >= 4, knots of each numeric quantile function; more is closer to the real distribution, 2,000 by
     default), ``max_fit_rows`` (int >= 10, rows sampled to fit the correlation; 50,000 by default),
-    ``order_categories`` (order states by their association instead of by frequency), ``seed``.
+    ``order_categories`` (order states by their association instead of by frequency),
+    ``privacy`` ("off" by default, "balanced" or "strict":
+    the privacy guard of :mod:`synthwise.generators.guard`), ``seed``.
     """
 
     summary = "Gaussian copula over empirical marginals; missing values and categories as latent states."
@@ -83,12 +85,14 @@ class GaussianCopula(Generator):
         max_knots: int = 2000,
         max_fit_rows: int = 50_000,
         order_categories: bool = True,
+        privacy: str = "off",
         seed: Seed = None,
     ) -> None:
         self.marginals = marginals
         self.max_knots = max_knots
         self.max_fit_rows = max_fit_rows
         self.order_categories = order_categories
+        self.privacy = privacy
         self.seed = seed
 
     def _validate_params(self) -> None:

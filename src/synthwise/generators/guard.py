@@ -27,8 +27,12 @@ A table of fewer than :data:`MIN_ROWS` rows is too small to say what fresh data 
 then lets every row through. Otherwise ``"balanced"`` output is never closer to the training rows than
 fresh data, band by band, and a generator that already behaves like fresh data loses almost nothing;
 ``"strict"`` trades fidelity for distance. The guard needs the embedded training rows at sampling,
-and its reference is derived from them: a model file holding a guard holds real data, as the
-generators that keep donor rows (``cart``) already do.
+and its reference is derived from them: a model file holding a guard holds real data (the training
+codes), as the generators that keep donor rows (``cart``) already do; ``privacy="off"`` stores none.
+
+Every generator that takes the ``privacy`` knob gets the guard from the base class
+(:mod:`synthwise.generators.base`): ``cart`` (default ``"strict"``), the parametric and deep ones and the
+perturbation and interpolation ones (default ``"off"``: their model files then hold no real rows).
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class PrivacyGuard:
     """The fitted guard (see the module docstring)."""
 
     embedding: TabularEmbedding
+    codes: pd.DataFrame  # the training codes (what a model file stores for the guard)
     train: np.ndarray  # (n, d) embedded training rows
     reference: np.ndarray  # sorted closeness of left-out training rows (the fresh reference)
     accept: np.ndarray  # (BANDS,) acceptance probability per band of u below LEVEL
@@ -83,13 +88,13 @@ class PrivacyGuard:
         train = embedding.transform_codes(codes)
         n = len(train)
         if n < MIN_ROWS or train.shape[1] == 0:  # too few rows to know what fresh data looks like
-            return cls(embedding, train, np.zeros(0), np.ones(BANDS), strict)
+            return cls(embedding, codes, train, np.zeros(0), np.ones(BANDS), strict)
         chosen = np.sort(rng.choice(n, size=min(n, REFERENCE_ROWS), replace=False))
         dist, _ = knn(train[chosen], train, 3)
         # each chosen row is its own nearest (distance 0, first or tied): drop one zero per row
         d = np.sort(dist, axis=1)[:, 1:]
         reference = np.sort(_ratio(d[:, 0], d[:, 1]))
-        return cls(embedding, train, reference, np.ones(BANDS), strict)
+        return cls(embedding, codes, train, reference, np.ones(BANDS), strict)
 
     def closeness(self, codes: pd.DataFrame) -> np.ndarray:
         """``t(x)`` of each row: 0 for a copy, near 1 where two training rows are about equally near."""
@@ -159,6 +164,7 @@ class PrivacyGuard:
         embedding = TabularEmbedding(schema).fit_codes(codes)
         return cls(
             embedding,
+            codes,
             embedding.transform_codes(codes),
             np.asarray(arrays["guard_reference"], dtype=np.float64),
             np.asarray(arrays["guard_accept"], dtype=np.float64),

@@ -14,6 +14,9 @@ The model file keeps the real rows. Small noise leaves rows close to real people
 point for privacy metrics (distance to closest record, membership inference), never to share data.
 Conditioning is native: source rows are drawn among the real rows that match the fixed categories
 (and, for fixed numeric values, among the nearest of those), then perturbed; fixed values are kept.
+
+The ``privacy`` parameter ("off" by default, "balanced" or "strict") passes the output through the privacy
+guard (:mod:`synthwise.generators.guard`): rows closer to the training rows than fresh real rows are redrawn.
 """
 
 from __future__ import annotations
@@ -43,11 +46,13 @@ class Noise(Generator):
         noise_scale: float = 0.1,
         flip_probability: float = 0.1,
         flip_missing: bool = False,
+        privacy: str = "off",
         seed: Seed = None,
     ) -> None:
         self.noise_scale = noise_scale
         self.flip_probability = flip_probability
         self.flip_missing = flip_missing
+        self.privacy = privacy
         self.seed = seed
 
     def _validate_params(self) -> None:

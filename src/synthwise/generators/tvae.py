@@ -5,6 +5,9 @@ masses), categoricals a softmax head, missing values their own slot; see :mod:`s
 Training holds out ``validation_fraction`` of the rows: early stopping on their loss, and the
 memorization guard (:mod:`synthwise.deep.memorization`) on their DCR share. Fitted attributes: ``training_``
 (epochs, stop reason, losses, checks) and ``guard_history_`` (DCR share per check; ideal 0.5).
+
+The ``privacy`` parameter ("off" by default, "balanced" or "strict") passes the output through the privacy
+guard (:mod:`synthwise.generators.guard`): rows closer to the training rows than fresh real rows are redrawn.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class TVAE(TrainingParams, Generator):
     hidden: Sequence[int] = (128, 128)
     loss_factor: float = 2.0
     draw_discrete: bool = True
+    privacy: str = "off"
 
     def _validate_params(self) -> None:
         validate_common(self)
