@@ -157,7 +157,9 @@ class Generator:
         self.guard_report_: dict[str, float] = {}
         if not self.guarded or not self.transformer_.encoded:
             return
-        guard = PrivacyGuard.fit(codes, self.schema_, rng, strict=self._strict)
+        guard = PrivacyGuard.fit(
+            codes, self.schema_, rng, strict=self._strict, canonical=self.transformer_.canonical_codes
+        )
         guard.calibrate(lambda k: self._sample(k, rng, None), rng)
         self.guard_ = guard
 
@@ -277,7 +279,9 @@ class Generator:
             if codes is None:
                 names = [c.name for c in gen.transformer_.encoded]
                 codes = pd.DataFrame(guard_arrays["guard_codes"], columns=names)
-            gen.guard_ = PrivacyGuard.from_arrays(codes, schema, guard_arrays, strict=gen._strict)
+            gen.guard_ = PrivacyGuard.from_arrays(
+                codes, schema, guard_arrays, strict=gen._strict, canonical=gen.transformer_.canonical_codes
+            )
         return gen
 
     def save(self, path: str) -> str:

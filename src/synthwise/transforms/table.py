@@ -120,6 +120,23 @@ class TableTransformer:
                 data.update(encode_columns(df[c.name], c, unseen=unseen))
         return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
 
+    def canonical_codes(self, codes: pd.DataFrame) -> pd.DataFrame:
+        """The codes the decoded table would encode to: numbers, datetimes and times rounded, written
+        with their decimals and clipped to the range as :meth:`from_codes` writes them (what a privacy
+        check must look at: a perturbed integer rounds back to the real value)."""
+        out = codes.copy()
+        for col in self.schema.columns:
+            if not is_encoded(col) or col.kind not in ("numeric", "datetime", "time"):
+                continue
+            if has_side_channel(col):
+                side = codes[side_name(col.name)].to_numpy()
+                series = decode_special(codes[col.name].to_numpy(), side, col, clip=self.clip)
+            else:
+                series = decode_column(codes[col.name].to_numpy(), col, clip=self.clip)
+            for name, values in encode_columns(series, col, unseen="nan").items():
+                out[name] = values
+        return out
+
     def from_codes(self, codes: pd.DataFrame, *, rng: np.random.Generator, id_start: int = 0) -> pd.DataFrame:
         """Codes back to a full table in schema order; identifiers, personal data and text are generated
         fresh."""
