@@ -43,3 +43,19 @@ def test_bootstrap_interval_is_seeded_and_contains_the_value() -> None:
     assert a == b and a is not None and a[0] < score.value < a[1]
     assert a[1] - a[0] == pytest.approx(2 * 1.96 * rows.std() / np.sqrt(500), rel=0.3)
     assert bootstrap_ci(Score(0.5), np.random.default_rng(1), n_resamples=100, level=0.95) is None
+
+
+def test_baselines_keep_a_number_and_its_special_code_together() -> None:
+    """A numeric column with special codes has a side channel among the codes: the baselines draw it
+    from the same source row as its column (a table of this kind crashed the evaluation before)."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(50, 10, 400).round(1).astype(object)
+    values[rng.random(400) < 0.1] = "unknown"
+    train = pd.DataFrame({"score": values, "group": rng.choice(["a", "b"], 400)})
+    side = RealSide(train, infer_schema(train), settings=Settings(), seed=0)
+    assert any(c.endswith("::special") for c in side.train.codes.columns)
+    pairs = ["score", "score::special"]
+    real_pairs = set(map(tuple, side.train.codes[pairs].fillna(-1).to_numpy().tolist()))
+    for build in (independent, perturbed_copy):
+        t = build(side, 300, np.random.default_rng(1))
+        assert set(map(tuple, t.codes[pairs].fillna(-1).to_numpy().tolist())) <= real_pairs

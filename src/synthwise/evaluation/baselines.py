@@ -19,18 +19,20 @@ import pandas as pd
 
 from synthwise.evaluation.context import RealSide, Table
 from synthwise.evaluation.result import GROUPS
+from synthwise.transforms.special import owner_name
 
 PERTURBED_SHARE = 0.1
 
 
 def _from_sources(real: RealSide, sources: dict[str, np.ndarray], name: str) -> Table:
-    """A table whose column ``c`` takes the train's rows ``sources[c]``."""
+    """A table whose column ``c`` takes the train's rows ``sources[c]`` (a side channel those of its
+    column, so a number and its special code stay together)."""
     train = real.train
     frame = pd.DataFrame(
         {c: train.frame[c].iloc[sources[c]].reset_index(drop=True) for c in train.frame.columns}
     )
     codes = pd.DataFrame(
-        {c: train.codes[c].to_numpy()[sources[c]] for c in train.codes.columns},
+        {c: train.codes[c].to_numpy()[sources[owner_name(c)]] for c in train.codes.columns},
         index=pd.RangeIndex(len(frame)),
     )
     return real.derived(frame, codes, name)

@@ -34,6 +34,11 @@ def side_name(name: str) -> str:
     return f"{name}{SIDE_SUFFIX}"
 
 
+def owner_name(code_name: str) -> str:
+    """The schema column a code column belongs to: itself, or the column whose side channel it is."""
+    return code_name.removesuffix(SIDE_SUFFIX)
+
+
 def value_column(col: ColumnSchema) -> ColumnSchema:
     """The plain numeric column the value codes follow (same name and facts, no codes, float values)."""
     return replace(col, special_values=(), number_format=None, dtype="float64", why=None, missing_rate=0.0)
