@@ -141,35 +141,29 @@ def joined_view(db: Database, table: str, leave_out: dict[str, set[str]] | None 
 
 
 def parent_child_trends(
-    real: Database, synthetic: Database, max_pairs: int = 200, leave_out: dict[str, set[str]] | None = None
+    real: Database, synthetic: Database, leave_out: dict[str, set[str]] | None = None
 ) -> dict[str, float]:
     """Per foreign key: 1 - mean |Spearman real - synthetic| / 2 over (child, parent) column pairs."""
     out = {}
     leave_out = regenerated_columns(real) if leave_out is None else leave_out
-    for fk in real.metadata.foreign_keys:
-        prefix = "_".join(fk.columns) + "."
-        rj, sj = joined_view(real, fk.child, leave_out), joined_view(synthetic, fk.child, leave_out)
-        parent_cols = [c for c in rj.columns if c.startswith(prefix)]
-        child_cols = [c for c in rj.columns if "." not in c]
-        pairs = [(c, p) for c in child_cols for p in parent_cols][:max_pairs]
-        diffs = []
-        for c, p in pairs:
-            a, b = _spearman(rj, c, p, rj), _spearman(sj, c, p, rj)
-            if a is not None and b is not None:
-                diffs.append(abs(a - b))
-        if diffs:
-            out[fk.name] = float(1 - np.mean(diffs) / 2)
+    for child in {fk.child for fk in real.metadata.foreign_keys}:
+        rj = joined_view(real, child, leave_out)
+        sj = joined_view(synthetic, child, leave_out)[rj.columns]
+        real_corr, syn_corr = _spearman(rj, rj), _spearman(sj, rj)
+        own = [c for c in rj.columns if "." not in c]
+        for fk in real.metadata.parents(child):
+            prefix = "_".join(fk.columns) + "."
+            theirs = [c for c in rj.columns if c.startswith(prefix)]
+            diff = (real_corr.loc[own, theirs] - syn_corr.loc[own, theirs]).abs().to_numpy()
+            if np.isfinite(diff).any():
+                out[fk.name] = float(1 - np.nanmean(diff) / 2)
     return out
 
 
-def _spearman(df: pd.DataFrame, a: str, b: str, real: pd.DataFrame) -> float | None:
-    """Spearman correlation of two columns, categories ranked by their real frequency."""
-    x, y = _ranked(df[a], real[a]), _ranked(df[b], real[b])
-    ok = ~(np.isnan(x) | np.isnan(y))
-    if ok.sum() < 10 or np.std(x[ok]) == 0 or np.std(y[ok]) == 0:
-        return None
-    rx, ry = pd.Series(x[ok]).rank().to_numpy(), pd.Series(y[ok]).rank().to_numpy()
-    return float(np.corrcoef(rx, ry)[0, 1])
+def _spearman(df: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
+    """Spearman correlations of every column pair (categories ranked by their real frequency)."""
+    ranked = pd.DataFrame({c: _ranked(df[c], real[c]) for c in df.columns}, index=df.index)
+    return ranked.rank().corr(min_periods=10)
 
 
 def _ranked(values: pd.Series, real: pd.Series) -> np.ndarray:

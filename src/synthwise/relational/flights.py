@@ -11,7 +11,7 @@ every declared key holds, the builder
 * drops the 1,556 flights whose origin and hour have no ``weather`` row.
 
 ``time_hour`` is a naive UTC timestamp. ``n_days`` keeps a seeded choice of whole days of ``flights``
-and ``weather`` (the parents stay whole), for tests.
+and ``weather`` (the parents stay whole unless ``whole_parents=False``), for tests.
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ def load_frames() -> dict[str, pd.DataFrame]:
     return out
 
 
-def nycflights13(*, n_days: int | None = None, seed: int = 0) -> Database:
-    """The nycflights13 database (see the module docstring); ``n_days``: a seeded subset of whole days."""
+def nycflights13(*, n_days: int | None = None, seed: int = 0, whole_parents: bool = True) -> Database:
+    """The nycflights13 database (see the module docstring); ``n_days``: a seeded subset of whole days;
+    ``whole_parents=False`` keeps only the planes and airports the kept flights and weather reference
+    (a small database for tests)."""
     frames = load_frames()
     for name in ("weather", "flights"):
         df = frames[name]
@@ -75,6 +77,13 @@ def nycflights13(*, n_days: int | None = None, seed: int = 0) -> Database:
         weather = weather[pd.MultiIndex.from_frame(weather[["month", "day"]]).isin(chosen)]
     frames["weather"] = weather.reset_index(drop=True)
     frames["flights"] = flights.reset_index(drop=True)
+    if not whole_parents:
+        used = set(flights["origin"]) | set(flights["dest"]) | set(weather["origin"])
+        frames["airports"] = frames["airports"][frames["airports"]["faa"].isin(used)].reset_index(drop=True)
+        planes = frames["planes"]
+        frames["planes"] = planes[planes["tailnum"].isin(set(flights["tailnum"].dropna()))].reset_index(
+            drop=True
+        )
     tables = []
     for t in infer_tables(frames):
         tables.append(Table(t.name, t.columns, PRIMARY_KEYS.get(t.name, ())))

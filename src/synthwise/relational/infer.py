@@ -2,7 +2,8 @@
 
 * Column types come from the pandas dtypes (:func:`column_type`).
 * A primary key is a unique, complete column named like a key: ``id``, ``<table>_id``, ``<singular>_id``,
-  or ending in ``_id`` / ``_key`` / ``code``; the first such column wins.
+  or ending in ``_id`` / ``_key`` / ``code``; the first such column wins; else the first column when it
+  is unique, complete and key-like (whole numbers, short tokens without spaces).
 * A foreign key is a column whose non-missing values all lie among another table's single-column primary
   key, and whose name matches that key (``carrier`` -> ``airlines.carrier``, ``plane_id`` ->
   ``planes.id``), or, for text keys, any column whose values are all contained (``origin`` ->
@@ -63,7 +64,20 @@ def infer_primary_key(table: str, df: pd.DataFrame) -> str | None:
     for c in candidates:
         if len(df) and df[c].notna().all() and df[c].is_unique:
             return c
+    first = df.iloc[:, 0] if df.shape[1] else None
+    if first is not None and len(df) and first.notna().all() and first.is_unique and _key_like(first):
+        return str(df.columns[0])
     return None
+
+
+def _key_like(values: pd.Series) -> bool:
+    """Whole numbers, or short text tokens without spaces (``JFK``, ``N123AB``)."""
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return True
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return False
+    text = values.astype(str)
+    return bool((text.str.len() <= 20).all() and not text.str.contains(r"\s").any())
 
 
 def infer_foreign_keys(
