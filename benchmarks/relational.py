@@ -12,7 +12,8 @@ on the train side and samples a database of the same scale, and our evaluator sc
 * detection AUC per table and on the joined (denormalized) flights; DCR share on the joined flights
   against the held-out hours.
 
-HMA runs in its own venv (``benchmarks/.venvs/sdv``, or ``--sdv-python``) in a subprocess. It takes
+HMA runs in its own venv (``benchmarks/.venvs/sdv``, or ``--sdv-python``) in a subprocess, reading CSV
+(that venv has no Parquet engine). It takes
 single-column keys only, so it gets the tables without ``weather`` (whose key and the flights' link to
 it are composite); that is reported. Without the venv HMA is reported as skipped.
 
@@ -54,7 +55,7 @@ from sdv.metadata import Metadata
 from sdv.multi_table import HMASynthesizer
 
 folder = Path(sys.argv[1]); spec = json.loads((folder / "spec.json").read_text())
-tables = {t: pd.read_parquet(folder / f"{t}.parquet") for t in spec["tables"]}
+tables = {t: pd.read_csv(folder / f"{t}.csv", parse_dates=spec["dates"].get(t, [])) for t in spec["tables"]}
 meta = Metadata.detect_from_dataframes(tables)
 for t, pk in spec["primary_keys"].items():
     meta.update_column(t, pk, sdtype="id")
@@ -71,7 +72,7 @@ fit_s = time.perf_counter() - started
 out = synth.sample(scale=1.0)
 total_s = time.perf_counter() - started
 for t, df in out.items():
-    df.to_parquet(folder / f"out_{t}.parquet")
+    df.to_csv(folder / f"out_{t}.csv", index=False)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 (folder / "hma.json").write_text(json.dumps({"fit_s": fit_s, "seconds": total_s, "peak_mb": peak}))
 """
@@ -107,8 +108,12 @@ def run_hma(train: Database, python: Path, timeout: int) -> tuple[Database | Non
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name, df in sub.tables.items():
-            df.to_parquet(folder / f"{name}.parquet")
+            df.to_csv(folder / f"{name}.csv", index=False)
         spec = {
+            "dates": {
+                t.name: [c.name for c in t.columns if c.type in ("datetime", "date")]
+                for t in sub.metadata.tables
+            },
             "tables": sub.metadata.names,
             "primary_keys": {t.name: t.primary_key[0] for t in sub.metadata.tables if t.primary_key},
             "foreign_keys": [
@@ -136,7 +141,7 @@ def run_hma(train: Database, python: Path, timeout: int) -> tuple[Database | Non
             last = (proc.stderr.strip().splitlines() or ["?"])[-1]
             return None, {"status": f"failed: {last}"}
         info = json.loads((folder / "hma.json").read_text())
-        frames = {t: pd.read_parquet(folder / f"out_{t}.parquet") for t in sub.metadata.names}
+        frames = {t: pd.read_csv(folder / f"out_{t}.csv") for t in sub.metadata.names}
     from synthwise.relational.database import conform
 
     syn = Database({t.name: conform(frames[t.name], t) for t in sub.metadata.tables}, sub.metadata)

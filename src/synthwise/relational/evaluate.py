@@ -107,15 +107,23 @@ def children_distance(real: Database, synthetic: Database) -> dict[str, dict[str
 
 
 def regenerated_columns(db: Database) -> dict[str, set[str]]:
-    """Per table, the columns written fresh rather than learned (identifiers, personal data, free text):
-    a join compares them as categories, where every fresh value would be a giveaway."""
+    """Per table, the columns written fresh rather than learned (identifiers, personal data, free text,
+    categories with a value per row such as airport names, whose rare values are never copied): a join
+    compares them as categories, where every fresh value would be a giveaway."""
     from synthwise.schema import infer_schema
 
     fresh = ("identifier", "pii", "text")
-    return {
-        name: {c.name for c in infer_schema(df).columns if c.kind in fresh} if len(df) else set()
-        for name, df in db.tables.items()
-    }
+
+    def regenerated(df: pd.DataFrame) -> set[str]:
+        if not len(df):
+            return set()
+        schema = infer_schema(df)
+        near_unique = {
+            c.name for c in schema.columns if c.kind == "categorical" and c.n_unique > 0.5 * len(df)
+        }
+        return {c.name for c in schema.columns if c.kind in fresh} | near_unique
+
+    return {name: regenerated(df) for name, df in db.tables.items()}
 
 
 def joined_view(db: Database, table: str, leave_out: dict[str, set[str]] | None = None) -> pd.DataFrame:

@@ -7,7 +7,8 @@ generator, chosen per table) on the training tables of :mod:`synthwise.relationa
 1. a table without parents gets ``round(scale * rows)`` rows;
 2. a table with parents gets, for every generated row of its *primary* parent, as many rows as the
    parent's drawn count column says (learned jointly with the parent's columns, so conditioned on
-   them), each drawn conditioned on its parent's columns (natively for generators with native
+   them; rescaled so that the table's total follows its parents' number, see :func:`calibrated`),
+   each drawn conditioned on its parent's columns (natively for generators with native
    conditions such as ``cart``; otherwise drawn freely and matched to the parents' places);
 3. every other parent (a *secondary* link: flights -> planes besides flights -> weather) is chosen
    among the generated rows of that parent by matching the parent columns drawn with the child row,
@@ -90,6 +91,9 @@ class RelationalSynthesizer:
         self.keys_: dict[str, pd.Series] = {}
         self.steps_: dict[str, dict[str, float | None]] = {}
         self.n_rows_ = db.n_rows
+        self.totals_ = [
+            int(tables[fk.child][list(fk.columns)].notna().all(axis=1).sum()) for fk in meta.foreign_keys
+        ]
         self.extended_: dict[str, pd.DataFrame] = {}
         for name, seed in zip(self.order_, seeds, strict=True):
             plan = make_plan(meta, name, tables)
@@ -173,7 +177,8 @@ class RelationalSynthesizer:
             parent_of = None
         else:
             parent = full[link.fk.parent]
-            counts = _counts(parent, link.index)
+            expected = self.totals_[link.index] * len(parent) / max(self.n_rows_[link.fk.parent], 1)
+            counts = calibrated(_counts(parent, link.index), round(expected), rng)
             parent_of = np.repeat(np.arange(len(parent)), counts)
             cond = context_of(link, parent).iloc[parent_of].reset_index(drop=True)
             if model.capabilities.conditions == "native":
@@ -236,6 +241,18 @@ def _counts(parent: pd.DataFrame, index: int) -> np.ndarray:
         return np.zeros(len(parent), dtype=np.int64)
     values = pd.to_numeric(parent[name], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
     return np.clip(np.round(values), 0, None).astype(np.int64)
+
+
+def calibrated(counts: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
+    """Counts scaled to sum to about ``target`` (stochastic rounding), their shape kept: a few parents
+    that happen to draw large counts (or none) must not double (or empty) the tables below them."""
+    total = int(counts.sum())
+    if target <= 0 or len(counts) == 0 or total == target:
+        return counts
+    if total == 0:  # no parent drew a child: share the expected children evenly
+        return rng.multinomial(target, np.full(len(counts), 1 / len(counts))).astype(np.int64)
+    scaled = counts * (target / total)
+    return np.floor(scaled + rng.random(len(counts))).astype(np.int64)
 
 
 def _copy_keys(rows: pd.DataFrame, link: Link, parent: pd.DataFrame, parent_of: np.ndarray) -> None:
