@@ -58,18 +58,21 @@ folder = Path(sys.argv[1]); spec = json.loads((folder / "spec.json").read_text()
 tables = {t: pd.read_csv(folder / f"{t}.csv", parse_dates=spec["dates"].get(t, [])) for t in spec["tables"]}
 meta = Metadata.detect_from_dataframes(tables)
 for t, pk in spec["primary_keys"].items():
-    meta.update_column(t, pk, sdtype="id")
-    meta.set_primary_key(pk, t)
+    meta.update_column(column_name=pk, table_name=t, sdtype="id")
+    meta.set_primary_key(column_name=pk, table_name=t)
 for rel in list(meta.relationships):
-    meta.remove_relationship(rel["parent_table_name"], rel["child_table_name"])
+    meta.remove_relationship(
+        parent_table_name=rel["parent_table_name"], child_table_name=rel["child_table_name"]
+    )
 for fk in spec["foreign_keys"]:
-    meta.update_column(fk["child"], fk["column"], sdtype="id")
-    meta.add_relationship(fk["parent"], fk["child"], fk["parent_column"], fk["column"])
+    meta.update_column(column_name=fk["column"], table_name=fk["child"], sdtype="id")
+    meta.add_relationship(parent_table_name=fk["parent"], child_table_name=fk["child"],
+                          parent_primary_key=fk["parent_column"], child_foreign_key=fk["column"])
 started = time.perf_counter()
 synth = HMASynthesizer(meta)
 synth.fit(tables)
 fit_s = time.perf_counter() - started
-out = synth.sample(scale=1.0)
+out = synth.sample(int(spec["main_rows"]), main_table_name=spec["main_table"])
 total_s = time.perf_counter() - started
 for t, df in out.items():
     df.to_csv(folder / f"out_{t}.csv", index=False)
@@ -110,6 +113,8 @@ def run_hma(train: Database, python: Path, timeout: int) -> tuple[Database | Non
         for name, df in sub.tables.items():
             df.to_csv(folder / f"{name}.csv", index=False)
         spec = {
+            "main_table": "flights",
+            "main_rows": len(sub.tables["flights"]),
             "dates": {
                 t.name: [c.name for c in t.columns if c.type in ("datetime", "date")]
                 for t in sub.metadata.tables
