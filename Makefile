@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 DEMO_N ?= 5000
 
-.PHONY: demo test check lint typecheck bench clean install install-test chromium
+.PHONY: demo test check lint typecheck bench clean install install-test chromium postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) -e ".[test,deep,pii,privacy,scale]"
+	$(PIP) -e ".[test,deep,pii,privacy,scale,sql]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -34,8 +34,15 @@ chromium:
 	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium: apt install failed; the browser test will be skipped"; \
 	  else echo "chromium: apt-get unavailable; the browser test will be skipped"; fi; }
 
+## postgresql: a local PostgreSQL for the database tests (they start a throwaway cluster; skipped without)
+postgresql:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) || echo "postgresql: apt install failed; the PostgreSQL tests will be skipped"; \
+	  else echo "postgresql: apt-get unavailable; the PostgreSQL tests will be skipped"; fi; }
+
 ## test: install test extras, run the whole suite
-test: install-test chromium
+test: install-test chromium postgresql
 	$(BIN)/python -m pytest
 
 lint:

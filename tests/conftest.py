@@ -32,3 +32,34 @@ def bench_dir() -> Path:
     if not BENCH.exists():
         pytest.skip(f"bench data not found at {BENCH}")
     return BENCH
+
+
+@pytest.fixture(scope="session")
+def flights_db():  # type: ignore[no-untyped-def]
+    """nycflights13 on 2 seeded days, with only the planes and airports they reference (small and fast)."""
+    from synthwise.relational import nycflights13
+
+    return nycflights13(n_days=2, seed=0, whole_parents=False)
+
+
+@pytest.fixture(scope="session")
+def flights_sqlite(flights_db, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
+    """The small flights database as a SQLite file; its URL."""
+    pytest.importorskip("sqlalchemy")
+    from synthwise.relational import write_database
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'flights.db'}"
+    write_database(flights_db, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> object:
+    """A throwaway PostgreSQL server for the session (skipped with the reason when none can start)."""
+    from synthwise.testing.postgres import postgres_unavailable, throwaway_postgres
+
+    reason = postgres_unavailable()
+    if reason is not None:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    with throwaway_postgres() as url:
+        yield url

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"imbalance"},
     {"evaluation"},
     {"report", "guard"},
+    {"relational"},
     {"cli"},
     {"demo", "testing"},
     {"__init__"},

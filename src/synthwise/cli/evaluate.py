@@ -20,10 +20,14 @@ if TYPE_CHECKING:
     from synthwise.guard import Gate
     from synthwise.schema import Schema
 
-RealOpt = Annotated[Path, typer.Option("--real", help="The real table the generator was trained on.")]
-SynOpt = Annotated[Path, typer.Option("--synthetic", help="The synthetic table to judge.")]
+# str, not Path: a Path would fold the slashes of a database URL (sqlite:///real.db)
+RealOpt = Annotated[
+    str,
+    typer.Option("--real", help="The real table (or database URL / folder) the generator was trained on."),
+]
+SynOpt = Annotated[str, typer.Option("--synthetic", help="The synthetic table (or database) to judge.")]
 HoldoutOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--holdout", help="Real rows the generator never saw: enables privacy, utility and references."
     ),
@@ -175,14 +179,20 @@ def evaluate_cmd(
     Re-identification risk: [bold]... --qi age,sex,zip --secret diagnosis --fail-under k_anonymity=5[/]
     """
     from synthwise.evaluation import evaluate, load_input
+    from synthwise.relational.source import is_database
 
+    if is_database(real):
+        from synthwise.cli.database import evaluate_databases
+
+        return evaluate_databases(real, synthetic, holdout, seed, max_rows, json_out)
+    real_path, synthetic_path = Path(real), Path(synthetic)
     quality_gate = _gate(fail_under, gate)  # parse first: a typo fails before a long evaluation
     with console_err.status("Evaluating", spinner="dots") as status:
-        real_in = load_input(real, "real")  # read once: schema, evaluation and manifest hash
+        real_in = load_input(real_path, "real")  # read once: schema, evaluation and manifest hash
         ev = evaluate(
             real_in,
-            synthetic,
-            holdout,
+            synthetic_path,
+            Path(holdout) if holdout is not None else None,
             target=target,
             sensitive=sensitive,
             seed=seed,
@@ -195,7 +205,7 @@ def evaluate_cmd(
             quasi_identifiers=_names(qi),
             secret=secret,
         )
-    console.print(score_table(ev, title=f"{synthetic.name} vs {real.name}"))
+    console.print(score_table(ev, title=f"{synthetic_path.name} vs {real_path.name}"))
     skipped = ev.manifest.get("skipped", {})
     if skipped:
         console.print("[dim]Not computed: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) + "[/]")

@@ -16,6 +16,14 @@ from synthwise.generators.base import Generator
 from synthwise.schema import resolve
 
 DataArg = Annotated[Path, typer.Argument(help="A real table: .csv, .tsv or .parquet.")]
+# a str, not a Path: a Path would fold the slashes of sqlite:///in.db
+SourceArg = Annotated[
+    str,
+    typer.Argument(
+        help="A real table (.csv, .tsv, .parquet), or a database: a URL (sqlite:///in.db, "
+        "duckdb:///in.duckdb, postgresql+psycopg://user@host/db) or a folder of tables with metadata.json."
+    ),
+]
 SchemaOpt = Annotated[
     Path | None,
     typer.Option("--schema", help="A schema file (JSON / YAML): its columns override the inferred ones."),
@@ -76,21 +84,28 @@ def parse_params(items: list[str] | None) -> dict[str, object]:
 
 @app.command("schema")
 def schema_cmd(
-    data: DataArg,
+    data: SourceArg,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the schema as JSON to this file.")
     ] = None,
     schema: SchemaOpt = None,
 ) -> None:
-    """Infer and print each column's kind, dtype, missing rate and domain.
+    """Infer and print each column's kind, dtype, missing rate and domain (a database: its tables and keys).
 
     Example: [bold]synthwise schema data.csv --json schema.json[/]
+    Database: [bold]synthwise schema sqlite:///in.db --json meta.json[/] (edit it, pass it back with --schema)
     """
     from synthwise.io import read_table
+    from synthwise.relational.source import is_database
 
-    df = read_table(data)
+    if is_database(data):
+        from synthwise.cli.database import show_schema
+
+        return show_schema(data, json_out, schema)
+    path = Path(data)
+    df = read_table(path)
     sch = resolve(df, schema)
-    table = Table(title=f"{data.name}: {len(df):,} rows, {len(sch)} columns")
+    table = Table(title=f"{path.name}: {len(df):,} rows, {len(sch)} columns")
     for col_name in ("column", "kind", "dtype", "missing", "unique", "details", "why"):
         table.add_column(col_name)
     for c in sch.columns:
@@ -254,8 +269,13 @@ def sample_cmd(
 
 @app.command("generate")
 def generate_cmd(
-    data: DataArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output table (.csv / .parquet).")],
+    data: SourceArg,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="Output table (.csv / .parquet); for a database, a URL or a folder."
+        ),
+    ],
     n: Annotated[
         int | None,
         typer.Option(
@@ -270,19 +290,52 @@ def generate_cmd(
     sequence_index: SequenceIndexOpt = None,
     epsilon: EpsilonOpt = None,
     delta: DeltaOpt = None,
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            "--scale",
+            help="Size relative to DATA (0.1 shrinks, 3 grows); a database keeps its parent-child shape.",
+        ),
+    ] = None,
 ) -> None:
     """Fit a generator on DATA and write N synthetic rows (fit + sample in one step; N: DATA's size).
 
     Example: [bold]synthwise generate data.csv -n 5000 -o synthetic.csv --generator cart --seed 0[/]
     Sequences (N = entities): [bold]synthwise generate visits.csv -g sequential_ar --entity id
     --sequence-index day -n 300 -o synthetic.csv[/]
+    Database (one generator per table, -g cart,flights=bayesian_network for a per-table choice; --schema:
+    relational metadata): [bold]synthwise generate sqlite:///in.db -o sqlite:///out.db -g cart --scale 0.5[/]
     """
     from synthwise.io import write_table
+    from synthwise.relational.source import is_database
 
+    if scale is not None and not scale > 0:
+        from synthwise.errors import InvalidParameterError
+
+        raise InvalidParameterError(f"--scale must be a number > 0. Got {scale!r} instead.")
+    if is_database(data):
+        from synthwise.cli.database import generate_database
+
+        if n is not None or entity is not None or sequence_index is not None or epsilon is not None:
+            from synthwise.errors import InvalidParameterError
+
+            raise InvalidParameterError(
+                "-n, --entity, --sequence-index and --epsilon apply to one table, not a database. "
+                "Fix: size a database with --scale."
+            )
+        return generate_database(data, output, generator, seed, scale or 1.0, parse_params(param), schema)
     gen = _fit(
-        data, generator, seed, param, schema, entity, sequence_index, {"epsilon": epsilon, "delta": delta}
+        Path(data),
+        generator,
+        seed,
+        param,
+        schema,
+        entity,
+        sequence_index,
+        {"epsilon": epsilon, "delta": delta},
     )
-    n = _input_size(gen) if n is None else n
+    if n is None:
+        n = _input_size(gen) if scale is None else max(1, round(scale * _input_size(gen)))
     with status(f"Sampling {n:,} rows"):
         out = gen.sample(n, seed=seed)
     write_table(out, output)

@@ -1,0 +1,282 @@
+"""RelationalSynthesizer: a database in, a synthetic database out, every foreign key resolving.
+
+``fit(db)`` learns one tabular generator per table (``cart`` by default, any registered tabular
+generator, chosen per table) on the training tables of :mod:`synthwise.relational.plan`.
+``sample(scale=, seed=)`` generates parents first (topological order):
+
+1. a table without parents gets ``round(scale * rows)`` rows;
+2. a table with parents gets, for every generated row of its *primary* parent, as many rows as the
+   parent's drawn count column says (learned jointly with the parent's columns, so conditioned on
+   them; rescaled so that the table's total follows its parents' number, see :func:`calibrated`),
+   each drawn conditioned on its parent's columns (natively for generators with native
+   conditions such as ``cart``; otherwise drawn freely and matched to the parents' places);
+3. every other parent (a *secondary* link: flights -> planes besides flights -> weather) is chosen
+   among the generated rows of that parent by matching the parent columns drawn with the child row,
+   with as many places per parent as its drawn count column asks for;
+4. foreign-key columns are copied from the chosen parents' keys, primary keys are fresh
+   (:mod:`synthwise.relational.keys`), and a final check drops any row whose reference would not
+   resolve (none in practice; counted in ``report_``), so referential integrity is 100 %.
+
+``scale`` applies to the tables without parents; every other table follows through the counts.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from synthwise._types import Seed
+from synthwise.errors import InvalidParameterError, NotFittedError
+from synthwise.generators import Generator, create
+from synthwise.random import make_rng
+from synthwise.relational.database import Database, conform
+from synthwise.relational.keys import fresh_keys, make_unique, resolution_step
+from synthwise.relational.matching import features, match, places
+from synthwise.relational.plan import (
+    CONTEXT_KINDS,
+    Link,
+    TablePlan,
+    context_of,
+    count_column,
+    has_column,
+    joined_context,
+    make_plan,
+    set_fills,
+    with_counts,
+)
+from synthwise.schema import Schema, infer_schema
+
+
+class RelationalSynthesizer:
+    """Synthesizes a whole database (see the module docstring).
+
+    Parameters (keyword-only): ``generator``, the registered tabular generator of every table
+    (default ``"cart"``); ``generators``, per-table overrides ``{"flights": "bayesian_network"}``;
+    ``params``, hyperparameters given to every table's generator; ``seed``.
+    """
+
+    def __init__(
+        self,
+        *,
+        generator: str = "cart",
+        generators: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        seed: Seed = None,
+    ) -> None:
+        self.generator = generator
+        self.generators = generators
+        self.params = params
+        self.seed = seed
+
+    # -- fit --------------------------------------------------------------------------------------------
+    def fit(self, db: Database) -> Self:
+        started = time.perf_counter()
+        meta = db.metadata
+        self.order_ = meta.order()  # raises on a cycle or a self-reference
+        unknown = sorted(set(self.generators or {}) - set(meta.names))
+        if unknown:
+            raise InvalidParameterError(
+                f"Generators are given for tables {unknown} that the database does not hold. "
+                f"Fix: name tables among {meta.names}."
+            )
+        rng = make_rng(self.seed)
+        seeds = rng.integers(0, 2**31 - 1, size=len(self.order_))
+        tables = db.tables
+        self.metadata_ = meta
+        self.plans_: dict[str, TablePlan] = {}
+        self.models_: dict[str, Generator] = {}
+        self.keys_: dict[str, pd.Series] = {}
+        self.steps_: dict[str, dict[str, float | None]] = {}
+        self.n_rows_ = db.n_rows
+        self.totals_ = [
+            int(tables[fk.child][list(fk.columns)].notna().all(axis=1).sum()) for fk in meta.foreign_keys
+        ]
+        self.extended_: dict[str, pd.DataFrame] = {}
+        for name, seed in zip(self.order_, seeds, strict=True):
+            plan = make_plan(meta, name, tables)
+            extended = with_counts(meta, tables, plan)
+            self.extended_[name] = extended
+            for link in plan.links:
+                self._set_context(link)
+            train = self._training_table(plan, extended)
+            model = create(self.generators.get(name, self.generator) if self.generators else self.generator)
+            if model.capabilities.data != "tabular":
+                raise InvalidParameterError(
+                    f"Table {name!r}: {model.name!r} is a sequential generator. Fix: choose a tabular "
+                    "generator for each table (e.g. -g cart)."
+                )
+            model.set_params(seed=int(seed), **(self.params or {}))
+            train, schema = self._schema(plan, train)
+            if plan.primary is not None and "visit_order" in model.get_params():
+                first = [c for c in plan.primary.renamed().values() if c in schema]
+                model.set_params(visit_order=[c for c in first if schema[c].kind in CONTEXT_KINDS])
+            self.models_[name] = model.fit(train, schema)
+            self.plans_[name] = plan
+            if plan.fresh_key is not None:
+                self.keys_[name] = tables[name][plan.fresh_key]
+            self.steps_[name] = {c: resolution_step(tables[name][c]) for c in plan.unique}
+        del self.extended_
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
+    def _set_context(self, link: Link) -> None:
+        """The parent's modelled numbers and categories plus its count column, with their fills."""
+        parent_schema = self.models_[link.fk.parent].schema_
+        own = [
+            c.name for c in parent_schema.columns if c.kind in CONTEXT_KINDS and not c.name.startswith("_sw_")
+        ]
+        link.context = [*own, count_column(link.index)]
+        set_fills(link, self.extended_[link.fk.parent])
+
+    def _training_table(self, plan: TablePlan, extended: pd.DataFrame) -> pd.DataFrame:
+        parts = [extended[plan.own + [count_column(i) for i in plan.counts]]]
+        for link in plan.links:
+            parts.append(joined_context(link, extended, self.extended_[link.fk.parent]))
+        return pd.concat(parts, axis=1).reset_index(drop=True)
+
+    def _schema(self, plan: TablePlan, train: pd.DataFrame) -> tuple[pd.DataFrame, Schema]:
+        """The inferred schema; context columns a generator cannot be conditioned on are dropped."""
+        schema = infer_schema(train)
+        drop = [c.name for c in schema.columns if c.name.startswith("_sw_p") and c.kind not in CONTEXT_KINDS]
+        if not drop:
+            return train, schema
+        for link in plan.links:
+            link.context = [c for c in link.context if link.renamed()[c] not in drop]
+        train = train.drop(columns=drop)
+        return train, infer_schema(train)
+
+    # -- sample -----------------------------------------------------------------------------------------
+    def sample(self, *, scale: float = 1.0, seed: Seed = None) -> Database:
+        """A synthetic database; ``scale`` multiplies the rows of the tables without parents."""
+        if not hasattr(self, "models_"):
+            raise NotFittedError("This RelationalSynthesizer is not fitted yet. Fix: call fit(db) first.")
+        if not isinstance(scale, int | float) or isinstance(scale, bool) or not scale > 0:
+            raise InvalidParameterError.expected(
+                "scale", "RelationalSynthesizer.sample", "a number > 0", scale
+            )
+        rngs = make_rng(self.seed if seed is None else seed).spawn(len(self.order_))
+        full: dict[str, pd.DataFrame] = {}
+        self.report_: dict[str, dict[str, int]] = {}
+        for name, rng in zip(self.order_, rngs, strict=True):
+            full[name] = self._sample_table(self.plans_[name], full, float(scale), rng)
+        meta = self.metadata_
+        out = {t.name: conform(full[t.name][t.column_names].reset_index(drop=True), t) for t in meta.tables}
+        return Database(out, meta)
+
+    def _sample_table(
+        self, plan: TablePlan, full: dict[str, pd.DataFrame], scale: float, rng: np.random.Generator
+    ) -> pd.DataFrame:
+        model = self.models_[plan.name]
+        seed = int(rng.integers(0, 2**31 - 1))
+        link = plan.primary
+        if link is None:
+            rows = model.sample(round(scale * self.n_rows_[plan.name]), seed=seed)
+            parent_of = None
+        else:
+            parent = full[link.fk.parent]
+            expected = self.totals_[link.index] * len(parent) / max(self.n_rows_[link.fk.parent], 1)
+            counts = calibrated(_counts(parent, link.index), round(expected), rng)
+            parent_of = np.repeat(np.arange(len(parent)), counts)
+            cond = context_of(link, parent).iloc[parent_of].reset_index(drop=True)
+            if model.capabilities.conditions == "native":
+                rows = model.sample(len(cond), conditions=_reachable(cond, model.schema_), seed=seed)
+            else:
+                rows = model.sample(len(cond), seed=seed)
+                child_x, parent_x = features(rows[cond.columns], context_of(link, parent))
+                parent_of = match(child_x, parent_x, counts, rng)
+        rows = rows.reset_index(drop=True)
+        if link is not None and parent_of is not None:
+            _copy_keys(rows, link, full[link.fk.parent], parent_of)
+        for second in plan.secondary:
+            self._link_secondary(rows, second, full[second.fk.parent], rng)
+        if plan.fresh_key is not None:
+            rows[plan.fresh_key] = fresh_keys(self.keys_[plan.name], len(rows), rng).to_numpy()
+        fk_cols = [c for lk in plan.links for c in lk.fk.columns]
+        for col in plan.unique:
+            rows[col] = make_unique(rows, [c for c in fk_cols if c in rows], col, self.steps_[plan.name][col])
+        return self._resolving(plan, rows, full)
+
+    def _link_secondary(
+        self, rows: pd.DataFrame, link: Link, parent: pd.DataFrame, rng: np.random.Generator
+    ) -> None:
+        fk = link.fk
+        if all(c in rows.columns for c in fk.columns):  # set by an overlapping link already
+            return
+        has = (
+            rows[has_column(link.index)].astype(bool).to_numpy()
+            if link.nullable and has_column(link.index) in rows
+            else np.ones(len(rows), dtype=bool)
+        )
+        chosen = np.full(len(rows), -1, dtype=np.int64)
+        todo = np.flatnonzero(has)
+        if len(parent) and todo.size:
+            ctx_names = [c for c in link.renamed().values() if c in rows.columns]
+            parent_ctx = context_of(link, parent)[ctx_names]
+            child_x, parent_x = features(rows.iloc[todo][ctx_names], parent_ctx)
+            capacity = places(_counts(parent, link.index), todo.size, rng)
+            chosen[todo] = match(child_x, parent_x, capacity, rng)
+        _copy_keys(rows, link, parent, chosen)
+
+    def _resolving(self, plan: TablePlan, rows: pd.DataFrame, full: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Drop any row whose reference does not resolve (counted in ``report_``)."""
+        keep = np.ones(len(rows), dtype=bool)
+        for link in plan.links:
+            cols = list(link.fk.columns)
+            present = rows[cols].notna().all(axis=1).to_numpy()
+            keys = pd.MultiIndex.from_frame(full[link.fk.parent][list(link.fk.parent_columns)])
+            found = pd.MultiIndex.from_frame(rows[cols].set_axis(list(link.fk.parent_columns), axis=1)).isin(
+                keys
+            )
+            keep &= ~present | found
+        self.report_[plan.name] = {"rows": int(keep.sum()), "dropped_unresolved": int((~keep).sum())}
+        return rows[keep].reset_index(drop=True)
+
+
+def _counts(parent: pd.DataFrame, index: int) -> np.ndarray:
+    name = count_column(index)
+    if name not in parent.columns:
+        return np.zeros(len(parent), dtype=np.int64)
+    values = pd.to_numeric(parent[name], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+    return np.clip(np.round(values), 0, None).astype(np.int64)
+
+
+def calibrated(counts: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
+    """Counts scaled to sum to about ``target`` (stochastic rounding), their shape kept: a few parents
+    that happen to draw large counts (or none) must not double (or empty) the tables below them."""
+    total = int(counts.sum())
+    if target <= 0 or len(counts) == 0 or total == target:
+        return counts
+    if total == 0:  # no parent drew a child: share the expected children evenly
+        return rng.multinomial(target, np.full(len(counts), 1 / len(counts))).astype(np.int64)
+    scaled = counts * (target / total)
+    return np.floor(scaled + rng.random(len(counts))).astype(np.int64)
+
+
+def _copy_keys(rows: pd.DataFrame, link: Link, parent: pd.DataFrame, parent_of: np.ndarray) -> None:
+    """Set the link's foreign-key columns from the chosen parent rows (-1: no parent, NULL)."""
+    has = parent_of >= 0
+    for child_col, parent_col in zip(link.fk.columns, link.fk.parent_columns, strict=True):
+        values = parent[parent_col].to_numpy()
+        col = pd.Series(values[np.where(has, parent_of, 0)] if len(values) else [None] * len(rows))
+        rows[child_col] = col.where(pd.Series(has), None).to_numpy() if not has.all() else col.to_numpy()
+
+
+def _reachable(cond: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Conditions a generator can meet: numbers clipped into its range, unseen categories left free."""
+    out = cond.copy()
+    for name in list(out.columns):
+        if name not in schema:
+            out = out.drop(columns=name)
+            continue
+        col = schema[name]
+        if col.kind == "numeric" and col.min is not None and col.max is not None:
+            out[name] = pd.to_numeric(out[name], errors="coerce").clip(col.min, col.max)
+        elif col.kind in ("categorical", "boolean"):
+            known = {str(v) for v in col.categories}
+            out[name] = out[name].where(out[name].astype(str).isin(known), np.nan)
+        else:
+            out = out.drop(columns=name)
+    return out
