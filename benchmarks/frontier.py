@@ -305,6 +305,7 @@ def main() -> None:
     if any(v.startswith(RIVAL) for v in variants):  # the machine is shared: record its load per run
         run = {"variants": variants, "datasets": ns.dataset or list(TARGETS), "seeds": seeds}
         run.update(commit=commit(), started=time.strftime("%Y-%m-%d %H:%M:%S"), loadavg_start=loadavg())
+        run["synthwise"] = str(Path(sw.__file__).parent)  # the source that scores (PYTHONPATH may pin one)
         meta.update(commit=run["commit"])
         meta.setdefault("loadavg_start", run["loadavg_start"])
         meta.setdefault("runs", []).append(run)

@@ -76,11 +76,11 @@ RIVALS: dict[str, Rival] = {
         params={"metadata": "detected"},
         note="SDV's detected metadata as is: PII columns become Faker values, id-like columns new ids",
     ),
-    "sdv_ctgan": Rival("sdv", "sdv", "sdv", "CTGANSynthesizer", max_seconds=90),
-    "sdv_tvae": Rival("sdv", "sdv", "sdv", "TVAESynthesizer", max_seconds=90),
-    "sdv_copulagan": Rival("sdv", "sdv", "sdv", "CopulaGANSynthesizer", max_seconds=90),
+    "sdv_ctgan": Rival("sdv", "sdv", "sdv", "CTGANSynthesizer", max_seconds=60),
+    "sdv_tvae": Rival("sdv", "sdv", "sdv", "TVAESynthesizer", max_seconds=60),
+    "sdv_copulagan": Rival("sdv", "sdv", "sdv", "CopulaGANSynthesizer", max_seconds=60),
     "mostlyai_argn": Rival("mostlyai", "mostlyai-engine", "mostlyai", "TabularARGN", max_seconds=120),
-    "synthcity_ddpm": Rival("synthcity", "synthcity", "synthcity", "ddpm", max_seconds=240, missing_ok=False),
+    "synthcity_ddpm": Rival("synthcity", "synthcity", "synthcity", "ddpm", max_seconds=180, missing_ok=False),
     "synthcity_arf": Rival("synthcity", "synthcity", "synthcity", "arf", missing_ok=False),
     "synthcity_bayesian_network": Rival(
         "synthcity", "synthcity", "synthcity", "bayesian_network", missing_ok=False
