@@ -178,34 +178,64 @@ class LinearRelation:
 
 
 def find_linear_relations(codes: pd.DataFrame, numeric: Sequence[str]) -> list[LinearRelation]:
-    """Exact linear relations among the ``numeric`` columns of ``codes`` (see the module docstring).
-    No column is both a relation's target and another's term, so relations apply in any order."""
+    """Exact linear relations among the ``numeric`` columns of ``codes`` (see the module docstring), in
+    the order to apply them: a relation's terms may be targets of relations before it (an index, the
+    mean of sub-indices that are means themselves), never of itself or after it."""
     names = [c for c in numeric if c in codes.columns and codes[c].nunique() > 2]
     if len(names) < 2:
         return []
     data = codes[names].to_numpy(dtype=np.float64)
     present = ~np.isnan(data)
-    targets: list[LinearRelation] = []
-    taken_terms: set[str] = set()
+    found: dict[str, LinearRelation] = {}
     for j, name in enumerate(names):
-        if name in taken_terms:
+        if name in found:
             continue
         rows = present[:, j]
-        usable = [k for k in range(len(names)) if k != j and names[k] not in {t.target for t in targets}]
-        usable = [k for k in usable if present[rows, k].mean() >= MIN_PRESENT] if rows.any() else []
-        if not usable:
+        usable = [k for k in range(len(names)) if k != j and present[rows, k].mean() >= MIN_PRESENT]
+        if not rows.any() or not usable:
             continue
         rows = rows & present[:, usable].all(axis=1)
         relation = _pursue(data[rows, j], data[np.ix_(rows, usable)])
         if relation is None:
             continue
         picked, intercept, coefs = relation
-        terms = tuple(names[usable[k]] for k in picked)
-        if name in taken_terms or any(t in {r.target for r in targets} for t in terms):
-            continue
-        targets.append(LinearRelation(name, terms, intercept, coefs))
-        taken_terms.update(terms)
-    return targets
+        rel = _best_target([name, *(names[usable[k]] for k in picked)], intercept, coefs)
+        if rel.target in found or rel.target in _upstream(rel.terms, found):
+            continue  # the best way to write it would redefine a column or go round in a circle
+        found[rel.target] = rel
+    depth: dict[str, int] = {}
+
+    def level(column: str) -> int:
+        if column not in depth:
+            rel = found.get(column)
+            depth[column] = 0 if rel is None else 1 + max(level(t) for t in rel.terms)
+        return depth[column]
+
+    return sorted(found.values(), key=lambda r: (level(r.target), names.index(r.target)))
+
+
+def _upstream(columns: Sequence[str], found: dict[str, LinearRelation]) -> set[str]:
+    """``columns`` and every column their values are computed from, through the relations ``found``."""
+    seen: set[str] = set()
+    todo = list(columns)
+    while todo:
+        c = todo.pop()
+        if c not in seen:
+            seen.add(c)
+            if c in found:
+                todo.extend(found[c].terms)
+    return seen
+
+
+def _best_target(members: list[str], intercept: float, coefs: np.ndarray) -> LinearRelation:
+    """The relation ``members[0] = intercept + coefs @ members[1:]`` solved for the member whose
+    expression has the smallest sum of absolute coefficients: a mean recomputed from its parts rather
+    than a part from the mean and the other parts (which would add up their errors, times the count)."""
+    w = np.concatenate([[1.0], -np.asarray(coefs, dtype=np.float64)])  # w @ members = intercept
+    cost = [(np.abs(w).sum() - abs(w[m])) / abs(w[m]) for m in range(len(w))]
+    m = int(np.argmin(cost))  # ties: the first, the column the pursuit started from
+    others = [i for i in range(len(w)) if i != m]
+    return LinearRelation(members[m], tuple(members[i] for i in others), intercept / w[m], -w[others] / w[m])
 
 
 def _pursue(y: np.ndarray, x: np.ndarray) -> tuple[list[int], float, np.ndarray] | None:
