@@ -185,3 +185,16 @@ def test_cart_output_keeps_the_linear_relations(tmp_path: Path) -> None:
     assert (gap.abs() < 0.051).mean() > 0.95  # the rest: the recomputed value clipped to its range
     path = gen.save(str(tmp_path / "m.swm"))
     pd.testing.assert_frame_equal(sw.Generator.load(path).sample(400, seed=0), synth)
+
+
+def test_a_total_is_recomputed_rather_than_a_part_that_is_mostly_zero() -> None:
+    rng = np.random.default_rng(6)
+    n = 500
+    first = np.round(rng.gamma(2.0, 300.0, n))
+    second = np.where(rng.random(n) < 0.85, 0.0, np.round(rng.gamma(2.0, 100.0, n)))
+    unfinished = np.round(rng.gamma(2.0, 200.0, n))
+    frame = pd.DataFrame(
+        {"fin1": first, "fin2": second, "unf": unfinished, "total": first + second + unfinished}
+    )
+    (rel,) = find_linear_relations(frame, list(frame.columns))
+    assert rel.target == "total"

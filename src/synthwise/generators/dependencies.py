@@ -186,6 +186,7 @@ def find_linear_relations(codes: pd.DataFrame, numeric: Sequence[str]) -> list[L
         return []
     data = codes[names].to_numpy(dtype=np.float64)
     present = ~np.isnan(data)
+    heap = [float(codes[c].value_counts(normalize=True).iloc[0]) for c in names]  # largest value share
     found: dict[str, LinearRelation] = {}
     for j, name in enumerate(names):
         if name in found:
@@ -199,7 +200,8 @@ def find_linear_relations(codes: pd.DataFrame, numeric: Sequence[str]) -> list[L
         if relation is None:
             continue
         picked, intercept, coefs = relation
-        rel = _best_target([name, *(names[usable[k]] for k in picked)], intercept, coefs)
+        members = [j, *(usable[k] for k in picked)]
+        rel = _best_target([names[i] for i in members], intercept, coefs, [heap[i] for i in members])
         if rel.target in found or rel.target in _upstream(rel.terms, found):
             continue  # the best way to write it would redefine a column or go round in a circle
         found[rel.target] = rel
@@ -227,13 +229,18 @@ def _upstream(columns: Sequence[str], found: dict[str, LinearRelation]) -> set[s
     return seen
 
 
-def _best_target(members: list[str], intercept: float, coefs: np.ndarray) -> LinearRelation:
+def _best_target(
+    members: list[str], intercept: float, coefs: np.ndarray, heaps: list[float]
+) -> LinearRelation:
     """The relation ``members[0] = intercept + coefs @ members[1:]`` solved for the member whose
     expression has the smallest sum of absolute coefficients: a mean recomputed from its parts rather
-    than a part from the mean and the other parts (which would add up their errors, times the count)."""
+    than a part from the mean and the other parts (which would add up their errors, times the count).
+    Among equals, the member whose most common value holds the fewest rows (``heaps``): a total is
+    recomputed from its parts, not a part that is mostly 0 from the total and the other parts (ames'
+    ``BsmtFin.SF.2``, 0 on 88 % of rows, was 0 on 47 % when recomputed)."""
     w = np.concatenate([[1.0], -np.asarray(coefs, dtype=np.float64)])  # w @ members = intercept
-    cost = [(np.abs(w).sum() - abs(w[m])) / abs(w[m]) for m in range(len(w))]
-    m = int(np.argmin(cost))  # ties: the first, the column the pursuit started from
+    cost = [round((np.abs(w).sum() - abs(w[m])) / abs(w[m]), 6) for m in range(len(w))]
+    m = min(range(len(w)), key=lambda i: (cost[i], heaps[i], i))
     others = [i for i in range(len(w)) if i != m]
     return LinearRelation(members[m], tuple(members[i] for i in others), intercept / w[m], -w[others] / w[m])
 
