@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 MAX_TERMS = 6  # a linear relation has at most this many terms
+MAX_DENOMINATOR = 12  # coefficients snap to fractions p / q up to this q (a mean of up to 12 parts)
 LINEAR_TOL = 1e-6  # a relation holds when every residual is within this share of the column's scale
 ROWS_PER_TERM = 10
 MIN_PRESENT = 0.95  # a term must be present on this share of the target's rows
@@ -239,7 +240,8 @@ def _best_target(
     recomputed from its parts, not a part that is mostly 0 from the total and the other parts (ames'
     ``BsmtFin.SF.2``, 0 on 88 % of rows, was 0 on 47 % when recomputed)."""
     w = np.concatenate([[1.0], -np.asarray(coefs, dtype=np.float64)])  # w @ members = intercept
-    cost = [round((np.abs(w).sum() - abs(w[m])) / abs(w[m]), 6) for m in range(len(w))]
+    # costs within 1e-3 are equal (least squares leaves 1e-6 noise on a coefficient of a near-constant term)
+    cost = [round((np.abs(w).sum() - abs(w[m])) / abs(w[m]), 3) for m in range(len(w))]
     m = min(range(len(w)), key=lambda i: (cost[i], heaps[i], i))
     others = [i for i in range(len(w)) if i != m]
     return LinearRelation(members[m], tuple(members[i] for i in others), intercept / w[m], -w[others] / w[m])
@@ -281,5 +283,24 @@ def _pursue(y: np.ndarray, x: np.ndarray) -> tuple[list[int], float, np.ndarray]
                 coef, *_ = np.linalg.lstsq(design, y, rcond=None)
                 if np.abs(y - design @ coef).max() > LINEAR_TOL * scale:
                     return None
-            return picked, float(coef[0]), np.asarray(coef[1:], dtype=np.float64)
+            return picked, *_snapped(y, x[:, picked], coef, scale)
     return None
+
+
+def _snapped(y: np.ndarray, x: np.ndarray, coef: np.ndarray, scale: float) -> tuple[float, np.ndarray]:
+    """``(intercept, coefficients)``, the coefficients as simple fractions (``p / q``, ``q`` up to
+    :data:`MAX_DENOMINATOR`: sums, differences, means) when those fit as exactly; else as fitted."""
+    c = np.asarray(coef[1:], dtype=np.float64)
+    best = c.copy()
+    for q in range(1, MAX_DENOMINATOR + 1):
+        simple = np.round(c * q) / q
+        close = np.abs(simple - c) <= 1e-4 * np.maximum(1.0, np.abs(c))
+        best = np.where(close & (best == c), simple, best)
+    if np.array_equal(best, c):
+        return float(coef[0]), c
+    intercept = float(np.mean(y - x @ best))
+    if abs(intercept) <= LINEAR_TOL * scale:
+        intercept = 0.0
+    if np.abs(y - intercept - x @ best).max() <= LINEAR_TOL * scale:
+        return intercept, best
+    return float(coef[0]), c
