@@ -207,7 +207,7 @@ def test_coefficients_snap_to_simple_fractions_and_a_near_constant_part_is_not_r
     n = 2000
     principal = np.round(rng.gamma(2.0, 5000.0, n), 2)
     interest = np.round(principal * rng.uniform(0.01, 0.2, n), 2)
-    fees = np.where(rng.random(n) < 0.01, rng.choice([15.0, 25.0, 30.0, 45.0], n), 0.0)
+    fees = np.where(rng.random(n) < 0.02, np.round(rng.uniform(10, 60, n), 2), 0.0)
     frame = pd.DataFrame(
         {"total": principal + interest + fees, "principal": principal, "interest": interest, "fees": fees}
     )

