@@ -5,8 +5,9 @@ per encoded column, NaN = missing) and returns a dense float32 matrix made of *s
 
 * discrete columns (categorical, boolean, constant, and numerics with at most ``max_discrete`` distinct
   values): one softmax span over the values seen, with an extra slot for missing; beyond ``max_levels``
-  values, the rarer ones share one "other" slot and are drawn back by their training shares (a fake
-  name column with 800 levels would otherwise dominate the width, and the time, of every network);
+  values, the rarer ones share one "other" slot and are drawn back by their training
+  shares given the discrete column that tells most about them, if one does (a fake name column with
+  800 levels would otherwise dominate the width, and the time, of every network);
 * continuous columns with ``numeric="gmm"`` (TVAE, CTGAN): *mode-specific normalization* — a per-column
   Bayesian Gaussian mixture (at most ``max_modes`` components) plus exact *point masses* for values
   that hold at least ``point_mass_share`` of the rows (e.g. a balance of exactly 0); a row becomes a
