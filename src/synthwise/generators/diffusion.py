@@ -59,7 +59,7 @@ class Diffusion(TrainingParams, Generator):
     capabilities = Capabilities(conditions="rejection", extra="deep")
 
     batch_size: int = 512
-    learning_rate: float = 2e-3
+    learning_rate: float = 6e-3
     hidden: Sequence[int] = (256, 256, 256)
     n_timesteps: int = 1000
     sample_steps: int = 50
