@@ -7,8 +7,9 @@ near-functions of other columns (a diamond's width given its length) then vary o
 noise, not far below it, and the model resolves them before the last denoising steps.
 Trains on ``n_timesteps`` noise levels and samples with far fewer (``sample_steps``, 50 by default),
 which keeps it fast on a CPU; with ``max_epochs=None`` it takes about 1,500 optimizer steps plus one per
-four training rows (a fifth of TabDDPM's time on the bench sets). Early stopping on the held-out rows' loss (fixed noise, so it is comparable between
-checks), and the memorization guard (:mod:`synthwise.deep.memorization`) on their DCR share.
+four training rows (a fifth of TabDDPM's time on the bench sets), at a learning rate of 6e-3. Early
+stopping on the held-out rows' loss (fixed noise, so it is comparable between checks), and the
+memorization guard (:mod:`synthwise.deep.memorization`) on their DCR share.
 
 The ``privacy`` parameter ("off" by default, "balanced" or "strict") passes the output through the privacy
 guard (:mod:`synthwise.generators.guard`): rows closer to the training rows than fresh real rows are redrawn.
