@@ -7,7 +7,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from synthwise.deep.ddpm import Denoiser, Diffusion, cosine_alpha_bar, timestep_embedding  # noqa: E402
+from synthwise.deep.ddpm import (  # noqa: E402
+    Denoiser,
+    Diffusion,
+    cosine_alpha_bar,
+    timestep_embedding,
+    whitening,
+)
 
 pytestmark = pytest.mark.deep
 CPU = torch.device("cpu")
@@ -47,3 +53,32 @@ def test_numeric_only_and_categorical_only_tables_work() -> None:
         assert torch.isfinite(process.loss(x, cat, *process.noise(x, cat, g)))
         xs, cs = process.sample(5, 4, g)
         assert xs.shape == (5, n_num) and cs.shape == (5, len(sizes))
+
+
+def test_whitening_decorrelates_and_is_undone_exactly() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=2000)
+    x = np.column_stack([a, a + 0.05 * rng.normal(size=2000), rng.normal(size=2000)])
+    shift, white, color = whitening(x)
+    z = (x - shift) @ white
+    assert np.allclose(np.cov(z, rowvar=False), np.eye(3), atol=1e-6)
+    assert np.allclose(z @ color + shift, x)
+    _, white_floor, _ = whitening(np.column_stack([a, a]))  # a collinear pair: bounded by the floor
+    assert np.isfinite(white_floor).all() and np.abs(white_floor).max() <= 1 / np.sqrt(1e-4) + 1e-6
+
+
+def test_sampler_returns_numerics_in_the_original_frame() -> None:
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=500)
+    x = np.column_stack([a, a + 0.01 * rng.normal(size=500)]).astype(np.float32) + 3.0
+    net = Denoiser(2, [], [16])
+    net.set_frame(x)
+    assert {"shift", "whiten", "color", "low", "high"} <= set(net.state_dict())  # saved with the weights
+    xs, _ = Diffusion(net, 50, CPU).sample(200, 5, torch.Generator().manual_seed(0))
+    lo, hi = x.min(axis=0) - 1.0, x.max(axis=0) + 1.0
+    assert torch.isfinite(xs).all() and float(xs.mean()) > 1.0  # shifted back (an untrained net)
+    assert (
+        xs.shape == (200, 2)
+        and np.all(xs.numpy().min(axis=0) > lo - 5)
+        and np.all(xs.numpy().max(axis=0) < hi + 5)
+    )

@@ -132,3 +132,17 @@ def test_many_levels_pool_rare_ones_behind_an_other_slot() -> None:
     pd.testing.assert_frame_equal(
         again.inverse(m, np.random.default_rng(0)), enc.inverse(m, np.random.default_rng(0))
     )
+
+
+def test_pooled_rare_values_are_drawn_given_the_most_telling_column() -> None:
+    rng = np.random.default_rng(8)
+    name = rng.integers(0, 300, 6000).astype(float)
+    codes = pd.DataFrame({"name": name, "gender": name % 2, "noise": rng.integers(0, 4, 6000).astype(float)})
+    enc = TableEncoder(max_levels=10).fit(codes, [], rng)
+    assert enc.codecs[0].partner == 1 and enc.codecs[2].partner == -1  # gender, not the noise column
+    m = enc.transform(codes, rng)
+    back = enc.inverse(m, np.random.default_rng(0))
+    assert np.mean(back["name"] % 2 == back["gender"]) > 0.99  # the pool alone: about one half
+    meta, arrays = enc.state()
+    again = TableEncoder.from_state(meta, arrays)
+    pd.testing.assert_frame_equal(again.inverse(m, np.random.default_rng(0)), back)

@@ -22,7 +22,7 @@ FAST: dict[str, dict[str, Any]] = {"tvae": BASE, "ctgan": BASE, "diffusion": {**
 BAD_PARAMS: dict[str, list[tuple[str, Any]]] = {
     "tvae": [("latent_dim", 0)],
     "ctgan": [("pac", 0)],
-    "diffusion": [("sample_steps", 0), ("eta", 2.0)],
+    "diffusion": [("sample_steps", 0), ("eta", 2.0), ("whiten", "yes")],
 }
 
 

@@ -2,7 +2,9 @@
 masked (absorbing-state) diffusion on categoricals, with one small MLP denoiser for both.
 
 * Numerics: ``x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps`` with a cosine schedule over ``T`` steps;
-  the network predicts ``eps`` (mean squared error).
+  the network predicts ``eps`` (mean squared error). ``x_0`` lives in a frame fitted on the training
+  rows (:meth:`Denoiser.set_frame`: ZCA whitening, so tight relations between columns are not drowned
+  by noise of unit scale); the sampler maps back to quantile-normal values.
 * Categoricals (and missing indicators): each value is replaced by a mask token with probability
   ``t / T``; the network predicts the clean value of masked entries (cross-entropy).
 * Sampling walks ``sample_steps`` evenly spaced steps (far fewer than ``T``): DDIM updates for numerics
@@ -22,6 +24,7 @@ from synthwise.deep._torch import nn, torch
 from synthwise.deep.nets import gumbel, mlp
 
 X0_CLIP = 5.5  # quantile-normal values live in about [-5.2, 5.2]
+WHITEN_FLOOR = 1e-4  # smallest eigenvalue the whitening divides by (quantile-normal columns: variance 1)
 
 
 def cosine_alpha_bar(n_timesteps: int) -> np.ndarray:
@@ -42,10 +45,35 @@ def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     return emb if dim % 2 == 0 else torch.cat([emb, torch.zeros_like(emb[:, :1])], dim=1)
 
 
+def whitening(x: np.ndarray, floor: float = WHITEN_FLOOR) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(shift, whiten, color)`` of the ZCA whitening of the rows ``x``: ``(x - shift) @ whiten`` has
+    about unit covariance, ``z @ color + shift`` undoes it. Eigenvalues below ``floor`` are raised to it
+    (a column that is a near-function of others is not blown up without bound)."""
+    x = np.asarray(x, dtype=np.float64)
+    k = x.shape[1]
+    if len(x) < 2 or k == 0:
+        return np.zeros(k), np.eye(k), np.eye(k)
+    shift = x.mean(axis=0)
+    cov = np.atleast_2d(np.cov(x - shift, rowvar=False))
+    lam, vec = np.linalg.eigh((cov + cov.T) / 2)
+    lam = np.maximum(lam, floor)
+    return shift, (vec / np.sqrt(lam)) @ vec.T, (vec * np.sqrt(lam)) @ vec.T
+
+
 class Denoiser(nn.Module):
-    """MLP on [noisy numerics, one-hot categoricals with a mask slot each] plus a timestep embedding."""
+    """MLP on [noisy numerics, one-hot categoricals with a mask slot each] plus a timestep embedding.
+
+    The numerics are diffused in a whitened frame (:meth:`set_frame`; the identity until set): buffers
+    ``shift``, ``whiten`` and ``color`` map quantile-normal values to it and back, and ``low`` / ``high``
+    bound the predicted clean values in it (saved with the weights).
+    """
 
     in_offsets: torch.Tensor  # a buffer: where each categorical's one-hot block starts in the input
+    shift: torch.Tensor
+    whiten: torch.Tensor
+    color: torch.Tensor
+    low: torch.Tensor
+    high: torch.Tensor
 
     def __init__(
         self, n_num: int, cat_sizes: Sequence[int], hidden: Sequence[int], emb_dim: int = 128
@@ -65,6 +93,36 @@ class Denoiser(nn.Module):
             "in_offsets", torch.as_tensor(n_num + in_off, dtype=torch.long), persistent=False
         )
         self.out_offsets = [int(o) for o in n_num + out_off]
+        self.register_buffer("shift", torch.zeros(n_num))
+        self.register_buffer("whiten", torch.eye(n_num))
+        self.register_buffer("color", torch.eye(n_num))
+        self.register_buffer("low", torch.full((n_num,), -X0_CLIP))
+        self.register_buffer("high", torch.full((n_num,), X0_CLIP))
+
+    def set_frame(self, x: np.ndarray, *, whiten: bool = True, margin: float = 0.5) -> None:
+        """Fit the numeric frame on training rows ``x`` (quantile-normal numerics): ZCA whitening when
+        ``whiten`` (else the identity), clean values bounded to the rows' range plus ``margin``."""
+        k = self.n_num
+        shift, white, color = whitening(x) if whiten else (np.zeros(k), np.eye(k), np.eye(k))
+        z = (np.asarray(x, dtype=np.float64) - shift) @ white
+        low = z.min(axis=0) - margin if len(z) else np.full(k, -X0_CLIP)
+        high = z.max(axis=0) + margin if len(z) else np.full(k, X0_CLIP)
+        with torch.no_grad():
+            for name, value in (
+                ("shift", shift),
+                ("whiten", white),
+                ("color", color),
+                ("low", low),
+                ("high", high),
+            ):
+                buf = getattr(self, name)
+                buf.copy_(torch.as_tensor(value, dtype=buf.dtype, device=buf.device))
+
+    def to_frame(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.shift) @ self.whiten
+
+    def from_frame(self, z: torch.Tensor) -> torch.Tensor:
+        return z @ self.color + self.shift
 
     def forward(self, x_num: torch.Tensor, cat: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """``cat`` holds slot indices, ``k`` (the column's size) meaning masked; ``t`` in [0, 1]."""
@@ -86,6 +144,9 @@ class Diffusion:
         self.T = n_timesteps
         self.abar = torch.as_tensor(cosine_alpha_bar(n_timesteps), dtype=torch.float32, device=device)
         self.sizes = torch.as_tensor(net.cat_sizes, dtype=torch.long, device=device)
+        # each categorical logit's column, and where each column's logits start (among the logits)
+        self.block = torch.repeat_interleave(torch.arange(len(net.cat_sizes), device=device), self.sizes)
+        self.starts = torch.cumsum(self.sizes, 0) - self.sizes
         self.device = device
 
     def noise(
@@ -97,7 +158,7 @@ class Diffusion:
         eps = torch.randn(x_num.shape, generator=g, device=self.device)
         mask = torch.rand(cat.shape, generator=g, device=self.device) < (t.float() / self.T)[:, None]
         ab = self.abar[t][:, None]
-        return t, eps, mask, ab.sqrt() * x_num + (1 - ab).sqrt() * eps
+        return t, eps, mask, ab.sqrt() * self.net.to_frame(x_num) + (1 - ab).sqrt() * eps
 
     def loss(
         self,
@@ -114,15 +175,20 @@ class Diffusion:
         if self.net.n_num:
             total = total + (out[:, : self.net.n_num] - eps).pow(2).mean()
         if self.net.cat_sizes:
-            ce = torch.stack(
-                [
-                    nn.functional.cross_entropy(out[:, a : a + k], cat[:, j], reduction="none")
-                    for j, (a, k) in enumerate(zip(self.net.out_offsets, self.net.cat_sizes, strict=True))
-                ],
-                dim=1,
-            )
+            ce = self.cross_entropy(out[:, self.net.n_num :], cat)
             total = total + (ce * mask).sum() / mask.sum().clamp_min(1)
         return total
+
+    def cross_entropy(self, logits: torch.Tensor, cat: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of every categorical column at once: ``logits`` (n, sum of sizes), ``cat`` the
+        true slots (n, columns); returns (n, columns). A few tensor operations, whatever the number of
+        columns (one cross_entropy call per column costs more than the network on wide tables)."""
+        n, n_cols = logits.shape[0], len(self.net.cat_sizes)
+        block = self.block[None, :].expand(n, -1)
+        top = torch.full((n, n_cols), -torch.inf, device=logits.device, dtype=logits.dtype)
+        top = top.scatter_reduce(1, block, logits.detach(), "amax")
+        sums = torch.zeros_like(top).index_add(1, self.block, (logits - top.gather(1, block)).exp())
+        return sums.log() + top - logits.gather(1, self.starts[None, :] + cat)
 
     @torch.no_grad()
     def sample(
@@ -137,7 +203,8 @@ class Diffusion:
             out = net(x, cat, torch.full((n,), t / self.T, device=dev))
             if net.n_num:
                 ab_t, ab_s = self.abar[t], self.abar[s]
-                x0 = ((x - (1 - ab_t).sqrt() * out[:, : net.n_num]) / ab_t.sqrt()).clamp(-X0_CLIP, X0_CLIP)
+                x0 = (x - (1 - ab_t).sqrt() * out[:, : net.n_num]) / ab_t.sqrt()
+                x0 = torch.maximum(torch.minimum(x0, net.high), net.low)
                 e = (x - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
                 sigma = eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).clamp_min(0).sqrt()
                 x = ab_s.sqrt() * x0 + (1 - ab_s - sigma**2).clamp_min(0).sqrt() * e
@@ -150,4 +217,4 @@ class Diffusion:
                     draw = torch.argmax(logits + gumbel(logits.shape, g, dev), dim=1)
                     pick = reveal[:, j] & (cat[:, j] == k)
                     cat[:, j] = torch.where(pick, draw, cat[:, j])
-        return x, cat
+        return net.from_frame(x), cat

@@ -5,8 +5,9 @@ per encoded column, NaN = missing) and returns a dense float32 matrix made of *s
 
 * discrete columns (categorical, boolean, constant, and numerics with at most ``max_discrete`` distinct
   values): one softmax span over the values seen, with an extra slot for missing; beyond ``max_levels``
-  values, the rarer ones share one "other" slot and are drawn back by their training shares (a fake
-  name column with 800 levels would otherwise dominate the width, and the time, of every network);
+  values, the rarer ones share one "other" slot and are drawn back by their training
+  shares given the discrete column that tells most about them, if one does (a fake name column with
+  800 levels would otherwise dominate the width, and the time, of every network);
 * continuous columns with ``numeric="gmm"`` (TVAE, CTGAN): *mode-specific normalization* — a per-column
   Bayesian Gaussian mixture (at most ``max_modes`` components) plus exact *point masses* for values
   that hold at least ``point_mass_share`` of the rows (e.g. a balance of exactly 0); a row becomes a
@@ -32,7 +33,10 @@ from scipy.special import ndtr, ndtri
 
 Method = Literal["fixed", "discrete", "gmm", "quantile"]
 _BOUND = 1e-7
-_ARRAY_FIELDS = ("slots", "means", "stds", "weights", "quantiles", "snap", "warp", "pool", "pool_p")
+_ARRAY_FIELDS = (
+    *("slots", "means", "stds", "weights", "quantiles", "snap", "warp", "pool", "pool_p", "pool_given"),
+)
+MIN_PARTNER_INFORMATION = 0.02  # nats (bias-corrected) a partner must tell about a pooled value
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,10 @@ class ColumnCodec:
     # rare values behind a discrete column's "other" slot (+inf in slots), and their shares in the pool
     pool: np.ndarray = field(default_factory=lambda: np.zeros(0))
     pool_p: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the discrete column (its index among the codecs, -1 for none) that the pooled values are drawn
+    # given, and the pool's shares given each of that column's slots (a row per slot)
+    partner: int = -1
+    pool_given: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def to_model(self, x: np.ndarray) -> np.ndarray:
         """Values to the scale the mixture lives on (asinh for heavy-tailed columns, else identity)."""
@@ -136,6 +144,7 @@ class TableEncoder:
             self._fit_column(str(name), codes[name].to_numpy(dtype=np.float64), name in continuous, rng)
             for name in codes.columns
         ]
+        self._fit_partners(codes)
         self._build_spans()
         matrix = self.transform(codes, rng)
         self.frequencies = [
@@ -178,6 +187,37 @@ class TableEncoder:
         codec = ColumnCodec(name, "gmm", has_missing, slots=masses, snap=snap, warp=warp)
         codec.means, codec.stds, codec.weights = self._fit_mixture(codec.to_model(rest), rng)
         return codec
+
+    def _fit_partners(self, codes: pd.DataFrame) -> None:
+        """For each discrete column with pooled rare values, the other discrete column that tells most
+        about which pooled value a row holds (bias-corrected mutual information; a fake first name
+        and the gender), and the pool's shares given each of its slots (smoothed by the pool's shares)."""
+        slots = {
+            i: _slot_index(c.slots, codes[c.name].to_numpy(dtype=np.float64))
+            for i, c in enumerate(self.codecs)
+            if c.method == "discrete" and len(c.slots) <= 2 * self.max_levels
+        }
+        for i, codec in enumerate(self.codecs):
+            if not len(codec.pool):
+                continue
+            v = codes[codec.name].to_numpy(dtype=np.float64)
+            pooled = np.isin(v, codec.pool)
+            n = int(pooled.sum())
+            if n == 0:
+                continue
+            which = np.searchsorted(codec.pool, v[pooled])
+            best, best_info, best_counts = -1, MIN_PARTNER_INFORMATION, np.zeros((0, 0))
+            for j, idx in slots.items():
+                if j == i:
+                    continue
+                counts = np.zeros((len(self.codecs[j].slots), len(codec.pool)))
+                np.add.at(counts, (idx[pooled], which), 1.0)
+                info = _mutual_information(counts)
+                if info > best_info:
+                    best, best_info, best_counts = j, info, counts
+            if best >= 0:
+                given = best_counts + codec.pool_p[None, :]
+                codec.partner, codec.pool_given = best, given / given.sum(axis=1, keepdims=True)
 
     def _fit_mixture(
         self, x: np.ndarray, rng: np.random.Generator
@@ -275,7 +315,7 @@ class TableEncoder:
                 values = codec.slots[np.argmax(m[:, spans[0].start : spans[0].stop], axis=1)]
                 other = np.isposinf(values)
                 if other.any():
-                    values[other] = rng.choice(codec.pool, size=int(other.sum()), p=codec.pool_p)
+                    values[other] = self._draw_pooled(codec, m[other], rng)
                 data[codec.name] = values
             elif codec.method == "quantile":
                 x = _from_normal(codec.quantiles, m[:, spans[0].start])
@@ -286,6 +326,19 @@ class TableEncoder:
                 mode = np.argmax(m[:, spans[1].start : spans[1].stop], axis=1)
                 data[codec.name] = _snap(codec.snap, _gmm_decode(codec, m[:, spans[0].start], mode))
         return pd.DataFrame(data, index=pd.RangeIndex(len(m)))
+
+    def _draw_pooled(self, codec: ColumnCodec, m: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Rare values for the rows ``m`` (encoded) whose slot is "other": by the pool's shares given the
+        partner column's slot when there is one, else by the pool's shares."""
+        if codec.partner < 0:
+            return rng.choice(codec.pool, size=len(m), p=codec.pool_p)
+        span = next(s for s in self.spans if s.column == self.codecs[codec.partner].name)
+        given = np.argmax(m[:, span.start : span.stop], axis=1)
+        out = np.empty(len(m))
+        for slot in np.unique(given):
+            rows = given == slot
+            out[rows] = rng.choice(codec.pool, size=int(rows.sum()), p=codec.pool_given[slot])
+        return out
 
     # -- state ----------------------------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -302,7 +355,8 @@ class TableEncoder:
                 "max_levels": self.max_levels,
             },
             "columns": [
-                {"name": c.name, "method": c.method, "has_missing": c.has_missing} for c in self.codecs
+                {"name": c.name, "method": c.method, "has_missing": c.has_missing, "partner": c.partner}
+                for c in self.codecs
             ],
         }
         arrays: dict[str, np.ndarray] = {}
@@ -321,6 +375,7 @@ class TableEncoder:
                 c["name"],
                 c["method"],
                 bool(c["has_missing"]),
+                partner=int(c.get("partner", -1)),
                 **{key: arrays[f"c{i}_{key}"] for key in _ARRAY_FIELDS if f"c{i}_{key}" in arrays},
             )
             for i, c in enumerate(meta["columns"])
@@ -332,6 +387,19 @@ class TableEncoder:
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+def _mutual_information(counts: np.ndarray) -> float:
+    """Mutual information (nats) of a contingency table, less the Miller-Madow bias of its estimate."""
+    n = counts.sum()
+    if n <= 0:
+        return 0.0
+    p = counts / n
+    rows, cols = p.sum(axis=1, keepdims=True), p.sum(axis=0, keepdims=True)
+    nz = p > 0
+    info = float((p[nz] * np.log(p[nz] / (rows @ cols)[nz])).sum())
+    bias = (int((rows > 0).sum()) - 1) * (int((cols > 0).sum()) - 1) / (2.0 * n)
+    return info - bias
+
+
 def _one_hot(out: np.ndarray, span: Span, index: np.ndarray) -> None:
     out[np.arange(len(index)), span.start + index] = 1.0
 
