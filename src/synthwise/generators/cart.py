@@ -249,7 +249,7 @@ class Cart(Generator):
         # lookup_[j]: a dependent column's variable j filled from its determinant's variable drawn before it
         where = {v.column: i for i, v in enumerate(self.vars_) if v.part != "missing"}
         self.lookup_: dict[int, tuple[Dependency, int]] = {}
-        for dep in getattr(self, "deps_", []):
+        for dep in self.deps_:
             d = where.get(dep.determinant, len(self.vars_))
             for j, var in enumerate(self.vars_):
                 if var.column == dep.dependent and d < j:
