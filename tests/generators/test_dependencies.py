@@ -213,3 +213,14 @@ def test_coefficients_snap_to_simple_fractions_and_a_near_constant_part_is_not_r
     (rel,) = find_linear_relations(frame, list(frame.columns))
     assert rel.target == "total" and rel.intercept == 0.0
     np.testing.assert_array_equal(rel.coefs, [1.0, 1.0, 1.0])
+
+
+def test_a_level_is_recomputed_from_its_lag_and_growth_not_the_growth_from_two_levels() -> None:
+    """Errors scale with spreads: a growth (sd 0.05) from two levels (sd 0.3) drawn apart would be all
+    noise; the level from its lag and the growth is not."""
+    rng = np.random.default_rng(8)
+    lag = np.round(rng.normal(8.0, 0.3, 600), 6)
+    growth = np.round(rng.normal(0.02, 0.05, 600), 6)
+    frame = pd.DataFrame({"growth": growth, "level": lag + growth, "lag": lag})
+    (rel,) = find_linear_relations(frame, list(frame.columns))
+    assert rel.target == "level"

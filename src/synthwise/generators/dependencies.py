@@ -212,7 +212,8 @@ def find_linear_relations(codes: pd.DataFrame, numeric: Sequence[str]) -> list[L
             continue
         picked, intercept, coefs = relation
         members = [j, *(usable[k] for k in picked)]
-        rel = _best_target([names[i] for i in members], intercept, coefs, [heap[i] for i in members])
+        spread = [float(np.nanstd(data[:, i])) for i in members]
+        rel = _best_target([names[i] for i in members], intercept, coefs, [heap[i] for i in members], spread)
         if rel.target in found or rel.target in _upstream(rel.terms, found):
             continue  # the best way to write it would redefine a column or go round in a circle
         t = data[:, names.index(rel.target)]
@@ -242,17 +243,23 @@ def _upstream(columns: Sequence[str], found: dict[str, LinearRelation]) -> set[s
 
 
 def _best_target(
-    members: list[str], intercept: float, coefs: np.ndarray, heaps: list[float]
+    members: list[str], intercept: float, coefs: np.ndarray, heaps: list[float], spread: list[float]
 ) -> LinearRelation:
     """The relation ``members[0] = intercept + coefs @ members[1:]`` solved for the member whose
-    expression has the smallest sum of absolute coefficients: a mean recomputed from its parts rather
-    than a part from the mean and the other parts (which would add up their errors, times the count).
-    Among equals, the member whose most common value holds the fewest rows (``heaps``): a total is
+    expression carries the least error for its own spread: ``sum_i |w_i| sd_i / (|w_m| sd_m)``, the terms'
+    errors (proportional to their spreads) over the target's spread. A mean is recomputed from its parts
+    rather than a part from the mean and the other parts (which would add up their errors, times the
+    count), and a level from its lag and growth rather than a growth (spread 0.05) from two levels
+    (spread 0.3) drawn apart (wooldridge/mathpnl ``gfound``: detection 0.58 -> 0.70 the other way).
+    The cost is weighed up by the share of the member's most common value (``heaps``): a total is
     recomputed from its parts, not a part that is mostly 0 from the total and the other parts (ames'
     ``BsmtFin.SF.2``, 0 on 88 % of rows, was 0 on 47 % when recomputed)."""
     w = np.concatenate([[1.0], -np.asarray(coefs, dtype=np.float64)])  # w @ members = intercept
     # costs within 1e-3 are equal (least squares leaves 1e-6 noise on a coefficient of a near-constant term)
-    cost = [round((np.abs(w).sum() - abs(w[m])) / abs(w[m]), 3) for m in range(len(w))]
+    sd = np.maximum(np.asarray(spread, dtype=np.float64), 1e-12)
+    scaled = np.abs(w) * sd
+    # a heap (a value most rows share, such as 0) is lost when recomputed: its share weighs the cost up
+    cost = [round((scaled.sum() - scaled[m]) / scaled[m] * (1.0 + heaps[m]), 3) for m in range(len(w))]
     m = min(range(len(w)), key=lambda i: (cost[i], heaps[i], i))
     others = [i for i in range(len(w)) if i != m]
     return LinearRelation(members[m], tuple(members[i] for i in others), intercept / w[m], -w[others] / w[m])
