@@ -182,7 +182,10 @@ class Cart(Generator):
         self.data_ = _var_matrix(codes, self.vars_)
         self.base_seed_ = int(rng.integers(0, 2**31 - 1))
         self._prepare()
-        self.trees_ = [self._tree(j, tuple(range(j))) for j in range(len(self.vars_))]
+        # a dependent filled by lookup needs no tree: its marginal (no predictor) keeps one per variable
+        self.trees_ = [
+            self._tree(j, () if j in self.lookup_ else tuple(range(j))) for j in range(len(self.vars_))
+        ]
 
     def _column_order(self, codes: pd.DataFrame) -> list[str]:
         names = list(codes.columns)

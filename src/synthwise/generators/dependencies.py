@@ -79,7 +79,7 @@ class Dependency:
         finite_keys = keys[known]
         missing = np.isnan(x)
         if missing.any():
-            # a missing determinant: its own group if the table had one, else the most common fallback
+            # a missing determinant: its own group if the table had one, else the first key's value
             out[missing] = values[~known][0] if (~known).any() else values[0]
         present = ~missing
         if present.any():
