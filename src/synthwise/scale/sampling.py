@@ -103,26 +103,24 @@ def sample_to_folder(
     reused = len(done)
     if on_block is not None:
         on_block(len(done), plan.n_blocks)
-    complete = True
-    with executor:
-        results = executor.map_unordered(sample_block_parquet, ref, todo)
-        try:
-            for result in results:
-                done[result.block_id] = _write_block(out, result)
-                if on_block is not None:
-                    on_block(len(done), plan.n_blocks)
-                if (
-                    max_time_s is not None
-                    and time.perf_counter() - started > max_time_s
-                    and len(done) < plan.n_blocks
-                ):
-                    complete = False
-                    break
-        finally:
-            close = getattr(results, "close", None)
-            if close is not None:
-                close()  # cancels what is still running
-        workers = executor.workers
+    complete, workers = True, 0
+    if todo:
+        with executor:
+            results = executor.map_unordered(sample_block_parquet, ref, todo)
+            try:
+                for result in results:
+                    done[result.block_id] = _write_block(out, result)
+                    if on_block is not None:
+                        on_block(len(done), plan.n_blocks)
+                    late = max_time_s is not None and time.perf_counter() - started > max_time_s
+                    if late and len(done) < plan.n_blocks:
+                        complete = False
+                        break
+            finally:
+                close = getattr(results, "close", None)
+                if close is not None:
+                    close()  # cancels what is still running
+            workers = executor.workers
     if complete:
         _write_manifest(out, run, plan, done)
     return SampleResult(
@@ -156,7 +154,7 @@ def _prepare_folder(out: Path, run: dict[str, Any], plan: Plan) -> dict[int, dic
         if any(found.get(k) != run[k] for k in keys):
             differs = [k for k in keys if found.get(k) != run[k]]
             raise InvalidParameterError(
-                f"Folder {str(out)!r} holds another sampling run ({', '.join(differs)} differ: other model, "
+                f"Folder {str(out)!r} holds another sampling run (its {' and '.join(differs)}: other model, "
                 "seed, -n or --blocks). Fix: write to a new folder, or delete this one to start over."
             )
     elif out.exists() and any(out.iterdir()):
