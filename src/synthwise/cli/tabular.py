@@ -286,7 +286,7 @@ def sample_cmd(
     from synthwise.io import write_table
 
     if wants_blocks(output, blocks, scheduler, workers, engine, max_time):
-        return sample_blocks(model, n, output, seed, blocks, scheduler, workers, engine, max_time)
+        return sample_blocks(model, n, output, seed or 0, blocks, scheduler, workers, engine, max_time)
     gen = load_generator(str(model))
     with status(f"Sampling {n:,} rows"):
         out = gen.sample(n, seed=seed)

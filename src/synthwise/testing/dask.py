@@ -24,8 +24,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import synthwise
-
 
 def dask_unavailable() -> str | None:
     """Why no cluster can start here, or None when it can."""
@@ -35,7 +33,7 @@ def dask_unavailable() -> str | None:
 
 
 def _source_root() -> str:
-    return str(Path(synthwise.__file__).resolve().parents[1])
+    return str(Path(__file__).resolve().parents[2])  # the folder holding the synthwise package
 
 
 def _env(without_synthwise: bool) -> dict[str, str]:
