@@ -15,11 +15,11 @@ public, then ``synthwise evaluate`` on a 10k-row sample. It records the generate
 (reading, fitting, sampling and writing), the fit seconds the CLI reports, the evaluate seconds and the
 validity, detection AUC and DCR share; a failure is recorded with its message and never stops the run.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/scale.py                   # all tables and generators
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/wide_long.py                   # all tables and generators
     ... -g cart,tvae --tables long --deep-seconds 60                          # a subset
     ... --report                                                              # print the saved table
 
-Writes ``benchmarks/results/scale.json`` (rewritten after every pair; a rerun resumes unless ``--fresh``).
+Writes ``benchmarks/results/wide_long.json`` (rewritten after every pair; a rerun resumes unless ``--fresh``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sweep import Runner, code_version, fmt, infer_kinds, load_table, resume, run_pair, save
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "scale.json"
+RESULTS = HERE / "results" / "wide_long.json"
 GENERATORS = (
     "bootstrap",
     "noise",
@@ -87,7 +87,7 @@ def report(data: dict[str, Any]) -> str:
                 + [fmt(r.get(k)) for k in ("validity", "detection_auc", "dcr_share")]
             )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = [f"scale: wide and long real tables, code {data['meta'].get('code', '?')}"]
+    lines = [f"wide_long: wide and long real tables, code {data['meta'].get('code', '?')}"]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
     lines.append("(gen s: wall seconds of `synthwise generate` with the generator's defaults: read, fit,")
     lines.append(" sample the train split's row count, write; fit s: as the CLI reports it)")
@@ -131,7 +131,7 @@ def main() -> None:
     data.setdefault("results", {})
     run_cli = Runner(args.python, args.pythonpath, args.timeout)
     with contextlib.ExitStack() as stack:
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scale-")))
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wide-long-")))
         for label in labels:
             name, keep = TABLES[label]
             folder = work / label
