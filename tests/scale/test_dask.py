@@ -28,6 +28,13 @@ def test_a_local_cluster_gives_the_serial_bytes(
     assert (result.executor, result.workers, result.rows) == ("dask", workers, N)
     assert folder_digest(tmp_path / "out") == reference
     assert executor.client is None and executor.cluster is None  # closed after the run
+    if workers == 2:  # one cluster kept open over two runs
+        with executor:
+            for name in ("a", "b"):
+                sample_to_folder(model, N, tmp_path / name, seed=SEED, blocks=BLOCKS, executor=executor)
+                assert executor.client is not None
+            assert folder_digest(tmp_path / "a") == folder_digest(tmp_path / "b") == reference
+        assert executor.client is None
 
 
 def test_a_scheduler_and_two_worker_processes_give_the_serial_bytes(

@@ -10,6 +10,7 @@ worker, not once per item.
 * :class:`DaskExecutor` runs them on Dask: a ``LocalCluster`` of ``workers`` single-threaded processes
   on 127.0.0.1, or an existing cluster at ``scheduler`` (``tcp://host:port``). Before any work it checks
   that every worker imports the same synthwise version as this process, and says which one does not.
+  Entered again while open it stays open (one cluster over several runs); the outermost exit closes it.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ class DaskExecutor:
         self.timeout_s = timeout_s
         self.client: Any = None
         self.cluster: Any = None
+        self._depth = 0  # entered again while open (a caller keeps one cluster over several runs)
 
     @property
     def workers(self) -> int:
@@ -152,6 +154,9 @@ class DaskExecutor:
         return len(self.client.scheduler_info(n_workers=-1)["workers"])
 
     def __enter__(self) -> Self:
+        if self.client is not None:
+            self._depth += 1
+            return self
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:
@@ -237,6 +242,9 @@ class DaskExecutor:
         self.client = self.cluster = None
 
     def __exit__(self, *exc: object) -> None:
+        if self._depth:
+            self._depth -= 1
+            return
         self.close()
 
 
