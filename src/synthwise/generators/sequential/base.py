@@ -93,7 +93,8 @@ class SequentialGenerator(Generator):
         ``conditions`` fixes static (per-entity) columns: a dict applied to every entity, or a frame with
         one row per wanted entity (NaN = free; ``n`` is then its length). ``max_rejection_s`` is unused:
         conditions on static columns are met natively by the entity model. Entity ids are numbered from
-        ``id_start``.
+        ``id_start``, row-level keys from ``id_start`` times the longest real sequence (lengths are drawn
+        within the real range, so the blocks of :mod:`synthwise.scale` never share a key).
         """
         if isinstance(conditions, pd.DataFrame):
             n = len(conditions)
@@ -124,6 +125,8 @@ class SequentialGenerator(Generator):
             gaps,
             ids,
             decode_rng,
+            # row-level keys of a block of entities: room for every entity at the longest real length
+            id_start * self.max_length_,
         )
 
     def _empty(self) -> pd.DataFrame:
