@@ -86,7 +86,14 @@ def loopback_cluster(
                 "--port",
                 "0",
             ]
-            cmd += ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
+            # no dashboard; its HTTP routes on loopback at a free port (not 8787, which may be taken)
+            cmd += [
+                "--no-dashboard",
+                "--dashboard-address",
+                "127.0.0.1:0",
+                "--scheduler-file",
+                str(scheduler_file),
+            ]
             with open(logs / "scheduler.log", "wb") as log:
                 procs.append(subprocess.Popen(cmd, env=_env(False), stdout=log, stderr=subprocess.STDOUT))
             deadline = time.monotonic() + timeout_s
