@@ -10,6 +10,7 @@ import pytest
 
 from synthwise.errors import EngineError, InvalidParameterError
 from synthwise.scale import DaskExecutor, sample_to_folder
+from synthwise.scale.stats import table_stats
 from synthwise.testing.cli import run_cli
 from synthwise.testing.dask import dask_unavailable, loopback_cluster
 from synthwise.testing.scale import folder_digest
@@ -34,6 +35,8 @@ def test_a_local_cluster_gives_the_serial_bytes(
                 sample_to_folder(model, N, tmp_path / name, seed=SEED, blocks=BLOCKS, executor=executor)
                 assert executor.client is not None
             assert folder_digest(tmp_path / "a") == folder_digest(tmp_path / "b") == reference
+            parts = sorted((tmp_path / "a").glob("part-*.parquet"))
+            assert table_stats(parts, executor) == table_stats(parts)  # merged in file order: exact
         assert executor.client is None
 
 
