@@ -1,7 +1,7 @@
 """Work cut into blocks and run on one core, a local process pool or a Dask cluster.
 
 :mod:`~synthwise.scale.plan` (the engine-neutral block plan), :mod:`~synthwise.scale.blocks` (pure
-functions over one block), :mod:`~synthwise.scale.executors` (serial, processes, Dask) 
+functions over one block), :mod:`~synthwise.scale.executors` (serial, processes, Dask),
 :mod:`~synthwise.scale.sampling` (a folder of Parquet blocks with a manifest, resumable) and
 :mod:`~synthwise.scale.stats` (column statistics that merge exactly across blocks). Output
 depends on the seed and the plan only, never on the executor or the number of workers.
