@@ -21,6 +21,7 @@ against ``serial``.
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/scale.py                  # the issue's matrix
     ... --rows 1000000 --generators gaussian_copula --engines serial,dask-2           # a subset
     ... --big 100000000                                                               # + one 100M-row run
+    ... --append                                        # add runs to the saved ones (same key: replaced)
     ... --report                                                   # print the saved table, summary recomputed
 
 Targets (issue 18): >= 500k rows/s per core for gaussian_copula, >= 100k for cart, Dask overhead
@@ -255,6 +256,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", default=None, help="folder for models and outputs (default: a temp dir)")
+    parser.add_argument(
+        "--append", action="store_true", help="add to the saved runs instead of replacing them"
+    )
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
     if args.child:
@@ -284,6 +288,13 @@ def main() -> None:
         },
         "runs": [],
     }
+    if args.append and RESULTS.exists():  # keep the runs already saved (another session, other sizes)
+        saved = json.loads(RESULTS.read_text())
+        data["runs"] = saved["runs"]
+        data["meta"]["earlier"] = [
+            *saved["meta"].get("earlier", []),
+            {k: v for k, v in saved["meta"].items() if k != "earlier"},
+        ]
     with tempfile.TemporaryDirectory(prefix="synthwise-scale-", dir=args.work) as tmp:
         work = Path(tmp)
         data["models"] = fit_models(work, names, args.seed)
@@ -299,6 +310,7 @@ def main() -> None:
             print(f"{name} n={n:,} {engine} ...", flush=True)
             row = {"model": name, "n": n, "engine": engine}
             row.update(run_one(data["models"][name]["path"], n, engine, args.seed, work, args.timeout))
+            data["runs"] = [r for r in data["runs"] if (r["model"], r["n"], r["engine"]) != (name, n, engine)]
             data["runs"].append(row)
             data["summary"] = summarize(data)
             RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""Sampling in blocks: the same bytes on every executor, resumed runs, refused folders, every generator."""
+"""Sampling in blocks: one block is the generator's own sample, resumed runs, refused folders, every
+generator (the process pool: tests/e2e/test_cli_scale.py; Dask: test_dask.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from synthwise.errors import InvalidParameterError, MissingDependencyError
 from synthwise.generators import create, get, names
-from synthwise.scale import ProcessExecutor, sample_to_folder
+from synthwise.scale import sample_to_folder
 from synthwise.scale.blocks import arrow_schema, parquet_bytes
 from synthwise.scale.sampling import MANIFEST_FILE, RUN_FILE, part_name
 from synthwise.testing.generators import _fast_params, mixed_table, spec_table
@@ -58,16 +59,6 @@ def test_a_block_is_the_generator_sample_from_its_own_stream(model: Path, tmp_pa
     other_seed = tmp_path / "other"
     sample_to_folder(model, N, other_seed, seed=SEED + 1, blocks=BLOCKS)
     assert (other_seed / part_name(0)).read_bytes() != (out / part_name(0)).read_bytes()
-
-
-def test_a_local_process_pool_gives_the_same_bytes(
-    model: Path, reference: dict[str, str], tmp_path: Path
-) -> None:
-    result = sample_to_folder(
-        model, N, tmp_path / "out", seed=SEED, blocks=BLOCKS, executor=ProcessExecutor(2)
-    )
-    assert (result.executor, result.workers) == ("processes", 2)
-    assert digest(tmp_path / "out") == reference
 
 
 def test_an_interrupted_run_resumes_without_redoing_blocks(
@@ -142,7 +133,13 @@ def _fitted(name: str) -> object:
     return gen.fit(spec_table() if cls.capabilities.needs_spec else mixed_table(200))
 
 
-@pytest.mark.parametrize("name", names())
+# Blocks go through the public ``sample(n, seed=, id_start=)`` like any call. The slowest deep generators
+# (ctgan, diffusion, sequential_deep: 2-6 s of fitting each) share that path with tvae and sequential_ar,
+# which stay, and their same-seed-same-bytes contract is the conformance suite's.
+SLOW_TWINS = {"ctgan", "diffusion", "sequential_deep"}
+
+
+@pytest.mark.parametrize("name", [g for g in names() if g not in SLOW_TWINS])
 def test_every_generator_samples_in_blocks(name: str, tmp_path: Path) -> None:
     gen = _fitted(name)
     gen.save(str(tmp_path / "m.synthwise"))  # type: ignore[attr-defined]
