@@ -56,6 +56,8 @@ def test_a_block_is_the_generator_sample_from_its_own_stream(model: Path, tmp_pa
     gen = load_generator(model)
     block = gen.sample(1500, seed=np.random.SeedSequence(SEED, spawn_key=(2,)), id_start=3000)
     assert (out / part_name(2)).read_bytes() == parquet_bytes(block, arrow_schema(gen, SEED))
+    with pytest.raises(InvalidParameterError, match="'id_start' parameter"):
+        gen.sample(5, id_start=-1)
     other_seed = tmp_path / "other"
     sample_to_folder(model, N, other_seed, seed=SEED + 1, blocks=BLOCKS)
     assert (other_seed / part_name(0)).read_bytes() != (out / part_name(0)).read_bytes()
