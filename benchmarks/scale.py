@@ -303,6 +303,7 @@ def main() -> None:
     if args.append and RESULTS.exists():  # keep the runs already saved (another session, other sizes)
         saved = json.loads(RESULTS.read_text())
         data["runs"] = saved["runs"]
+        data["earlier_runs"] = saved.get("earlier_runs", [])  # runs replaced by a rerun, kept
         data["meta"]["earlier"] = [
             *saved["meta"].get("earlier", []),
             {k: v for k, v in saved["meta"].items() if k != "earlier"},
@@ -322,7 +323,10 @@ def main() -> None:
             print(f"{name} n={n:,} {engine} ...", flush=True)
             row = {"model": name, "n": n, "engine": engine}
             row.update(run_one(data["models"][name]["path"], n, engine, args.seed, work, args.timeout))
-            data["runs"] = [r for r in data["runs"] if (r["model"], r["n"], r["engine"]) != (name, n, engine)]
+            key = (name, n, engine)
+            replaced = [r for r in data["runs"] if (r["model"], r["n"], r["engine"]) == key]
+            data.setdefault("earlier_runs", []).extend(replaced)
+            data["runs"] = [r for r in data["runs"] if (r["model"], r["n"], r["engine"]) != key]
             data["runs"].append(row)
             data["summary"] = summarize(data)
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
