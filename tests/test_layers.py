@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"evaluation"},
     {"report", "guard"},
     {"relational"},
+    {"scale"},
     {"cli"},
     {"demo", "testing"},
     {"__init__"},

@@ -10,6 +10,7 @@
     ├── SamplingError (RuntimeError)         a condition cannot be met
     ├── ModelFileError (ValueError)          corrupt, foreign or too-new model file
     ├── SpecError (ValueError)               a bad simulation spec (names line and key)
+    ├── EngineError (RuntimeError)           an executor cannot run: scheduler unreachable, bad worker
     └── MissingDependencyError (ImportError) an optional extra is not installed
 
 Every message says what is wrong and what to do about it.
@@ -79,6 +80,10 @@ class ModelFileError(SynthwiseError, ValueError):
 
 class SpecError(SynthwiseError, ValueError):
     """A simulation spec is invalid; the message names the line and key."""
+
+
+class EngineError(SynthwiseError, RuntimeError):
+    """An executor cannot run the work: an unreachable scheduler, a worker without synthwise."""
 
 
 class MissingDependencyError(SynthwiseError, ImportError):

@@ -244,16 +244,49 @@ def fit_cmd(
 def sample_cmd(
     model: Annotated[Path, typer.Argument(help="A model file written by 'synthwise fit'.")],
     n: Annotated[int, typer.Option("-n", "--rows", help="Number of rows to generate.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output table (.csv / .parquet).")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Output table (.csv / .parquet), or a folder: Parquet blocks + manifest."
+        ),
+    ],
     seed: SeedOpt = 0,
+    blocks: Annotated[
+        str | None,
+        typer.Option(
+            "--blocks", help="Folder output: 'auto' (default) or a number of blocks (one file each)."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Folder output on an existing Dask cluster: tcp://HOST:PORT."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Folder output on a local Dask cluster of N worker processes."),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option("--engine", help="Folder output: serial (default), processes (a local pool) or dask."),
+    ] = None,
+    max_time: Annotated[
+        float | None,
+        typer.Option("--max-time", help="Folder output: stop after this many seconds (rerun to resume)."),
+    ] = None,
 ) -> None:
-    """Sample rows from a saved model.
+    """Sample rows from a saved model (sequential models: entities).
 
     Example: [bold]synthwise sample model.synthwise -n 1000 -o synthetic.csv --seed 1[/]
+    At scale: [bold]synthwise sample model.synthwise -n 100000000 -o out/ --blocks auto --workers 8[/]
+    (or [bold]--scheduler tcp://HOST:8786[/]): one Parquet file per block, the manifest last; rerun a
+    stopped run to resume it. Same seed and blocks, same bytes, whichever engine and workers.
     """
+    from synthwise.cli.scale import sample_blocks, wants_blocks
     from synthwise.generators import load_generator
     from synthwise.io import write_table
 
+    if wants_blocks(output, blocks, scheduler, workers, engine, max_time):
+        return sample_blocks(model, n, output, seed or 0, blocks, scheduler, workers, engine, max_time)
     gen = load_generator(str(model))
     with status(f"Sampling {n:,} rows"):
         out = gen.sample(n, seed=seed)

@@ -111,19 +111,24 @@ class Generator:
         conditions: Conditions = None,
         seed: Seed = None,
         max_rejection_s: float = 30.0,
+        id_start: int = 0,
     ) -> pd.DataFrame:
         """``n`` synthetic rows with the real table's columns, order and dtypes.
 
         ``conditions`` fixes values: a dict ``{column: value}`` applied to every row, or a frame of
         partial rows (one synthetic row per row; NaN = free; ``n`` is then the frame's length).
         ``seed`` defaults to the generator's seed. Generators without native conditioning meet
-        conditions by rejection, for at most ``max_rejection_s`` seconds.
+        conditions by rejection, for at most ``max_rejection_s`` seconds. Fresh identifiers are numbered
+        from ``id_start`` (entities for sequential generators): a block of a larger run
+        (:mod:`synthwise.scale`) passes its offset so keys stay unique across blocks.
         """
         self._check_fitted()
         if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
             raise InvalidParameterError.expected("n", type(self).__name__, "an int >= 0", n)
+        if not isinstance(id_start, int | np.integer) or isinstance(id_start, bool) or id_start < 0:
+            raise InvalidParameterError.expected("id_start", type(self).__name__, "an int >= 0", id_start)
         rng = make_rng(self.seed if seed is None else seed)
-        return self._sample_data(int(n), conditions, rng, max_rejection_s)
+        return self._sample_data(int(n), conditions, rng, max_rejection_s, int(id_start))
 
     # -- hooks ----------------------------------------------------------------------------------------
     def _validate_params(self) -> None:
@@ -196,7 +201,12 @@ class Generator:
         raise NotImplementedError
 
     def _sample_data(
-        self, n: int, conditions: Conditions, rng: np.random.Generator, max_rejection_s: float
+        self,
+        n: int,
+        conditions: Conditions,
+        rng: np.random.Generator,
+        max_rejection_s: float,
+        id_start: int = 0,
     ) -> pd.DataFrame:
         """The sampling hook, the mirror of ``_fit_data``: the output table from the checked ``n``.
 
@@ -216,7 +226,7 @@ class Generator:
             codes = sample_by_rejection(self._sample_guarded, cond, rng, max_time_s=max_rejection_s)
         if cond is not None:
             codes = _apply_conditions(codes, cond)
-        out = self.transformer_.from_codes(codes.reset_index(drop=True), rng=rng, id_start=0)
+        out = self.transformer_.from_codes(codes.reset_index(drop=True), rng=rng, id_start=id_start)
         return out[self.columns_]
 
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:

@@ -81,13 +81,20 @@ class SequentialGenerator(Generator):
 
     # -- sample -----------------------------------------------------------------------------------------
     def _sample_data(
-        self, n: int, conditions: Conditions, rng: np.random.Generator, max_rejection_s: float
+        self,
+        n: int,
+        conditions: Conditions,
+        rng: np.random.Generator,
+        max_rejection_s: float,
+        id_start: int = 0,
     ) -> pd.DataFrame:
         """``n`` synthetic entities as a long table (all their steps), with the real columns and dtypes.
 
         ``conditions`` fixes static (per-entity) columns: a dict applied to every entity, or a frame with
         one row per wanted entity (NaN = free; ``n`` is then its length). ``max_rejection_s`` is unused:
-        conditions on static columns are met natively by the entity model.
+        conditions on static columns are met natively by the entity model. Entity ids are numbered from
+        ``id_start``, row-level keys from ``id_start`` times the longest real sequence (lengths are drawn
+        within the real range, so the blocks of :mod:`synthwise.scale` never share a key).
         """
         if isinstance(conditions, pd.DataFrame):
             n = len(conditions)
@@ -104,7 +111,7 @@ class SequentialGenerator(Generator):
         context = static_codes(entities, self.schema_, self.layout_)
         steps, gaps = self._sample_steps(context, lengths, step_rng)
         ids = (
-            generate_identifiers(self.entity_ids_, len(entities), decode_rng, start=0)
+            generate_identifiers(self.entity_ids_, len(entities), decode_rng, start=id_start)
             if self.entity_ids_ is not None
             else None
         )
@@ -118,6 +125,8 @@ class SequentialGenerator(Generator):
             gaps,
             ids,
             decode_rng,
+            # row-level keys of a block of entities: room for every entity at the longest real length
+            id_start * self.max_length_,
         )
 
     def _empty(self) -> pd.DataFrame:

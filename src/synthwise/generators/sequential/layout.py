@@ -200,8 +200,10 @@ def assemble(
     gaps: np.ndarray,
     ids: pd.Series | None,
     rng: np.random.Generator,
+    id_start: int = 0,
 ) -> pd.DataFrame:
-    """Sampled entities and step codes to a long table in the real column order and dtypes."""
+    """Sampled entities and step codes to a long table in the real column order and dtypes; row-level
+    identifiers are numbered from ``id_start``."""
     lengths = entities[LENGTH].to_numpy(dtype=np.int64)
     total = int(lengths.sum())
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
@@ -215,7 +217,7 @@ def assemble(
         cum = np.cumsum(g)
         index = entities[START].to_numpy(dtype=np.float64)[owner] + cum - np.repeat(cum[starts], lengths)
         codes[layout.index] = index
-    out = transformer.from_codes(codes, rng=rng)
+    out = transformer.from_codes(codes, rng=rng, id_start=id_start)
     for name in layout.static:
         out[name] = _repeat(entities[name], owner)
     if layout.entity is not None and ids is not None:
