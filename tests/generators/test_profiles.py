@@ -76,7 +76,9 @@ def test_the_profile_is_used_only_where_draws_invent_combinations() -> None:
 def test_ids_and_lift() -> None:
     values = np.array([[0.0, 1.0, np.nan], [2.0, 1.0, 5.0]])
     profile = Profile(("x", "y", "z"), values, np.array([4, 12]))
-    rows = pd.DataFrame({"x": [2.0, 0.0, 0.0, -0.0], "y": [1.0, 1.0, 1.0, 1.0], "z": [5.0, np.nan, 5.0, np.nan]})
+    rows = pd.DataFrame(
+        {"x": [2.0, 0.0, 0.0, -0.0], "y": [1.0, 1.0, 1.0, 1.0], "z": [5.0, np.nan, 5.0, np.nan]}
+    )
     assert np.array_equal(profile.ids(rows), [1.0, 0.0, np.nan, 0.0], equal_nan=True)
     rng = np.random.default_rng(0)
     given_ = pd.DataFrame({"x": [np.nan, 2.0, 7.0, np.nan], "y": [1.0, np.nan, np.nan, np.nan], "z": np.nan})
