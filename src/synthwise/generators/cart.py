@@ -53,7 +53,6 @@ HEAP_BINS = 255  # a value holding more than 1/HEAP_BINS of the rows is a heap (
 MIN_HEAP = 3  # a value of one or two rows is always smoothed
 PROFILE = "__synthwise_profile__"  # the profile variable's name (not a column of any output)
 RARE = -1.0  # the profile variable's value for a combination that is not a profile
-PROFILE_SPAN = 8  # a tree after the profile has leaves of at least this many profiles' worth of rows
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,11 @@ class Cart(Generator):
     * ``profiles``: True (default) finds a block of columns whose combinations many rows share (a
       postal area's make-up on each customer's row, a state's figures on each of its years:
       :mod:`.profiles`) and draws the block first, as one variable: a combination at least four
-      training rows share, or "rare", for which the block's columns are drawn one by one (ISLR/Caravan:
-      detection AUC 0.86 -> see ``benchmarks/wide.py``); False draws every column on its own.
+      training rows share, or "rare", for which the block's columns are drawn one by one. Only where
+      plain trees would invent combinations (:func:`~.profiles.trees_fall_short`): 6 of the 31 wide
+      tables of ``benchmarks/wide.py``, none of the bench sets. ISLR/Caravan: detection AUC 0.86 ->
+      0.52, AER/STAR 0.62 -> 0.55 (3 seeds), at a price in distance: DCR share 0.54 -> 0.61 and
+      0.53 -> 0.55 (a profile's rows sit among its training rows); False draws every column on its own.
     * ``privacy``: ``"strict"`` (default), ``"balanced"`` or ``"off"``: the privacy guard
       (:mod:`synthwise.generators.guard`). ``"balanced"`` output is never closer to the training rows
       than fresh real rows would be (copies and near copies beyond the natural rate are redrawn);
@@ -326,7 +328,6 @@ class Cart(Generator):
                     self.lookup_[j] = (dep, d)
         # partial_: the lookups of the profile variable, which a RARE profile leaves to the trees
         self.partial_ = {j for j, (dep, _) in self.lookup_.items() if dep.determinant == PROFILE}
-        self.profile_var_ = where.get(PROFILE, -1)
         self.cache_: dict[tuple[int, tuple[int, ...]], DonorTree] = {}
 
     def _tree(self, j: int, predictors: tuple[int, ...]) -> DonorTree:
@@ -344,16 +345,11 @@ class Cart(Generator):
             rows = rows[~np.isnan(y_all)]
         x = self.predictors_[np.ix_(rows, np.asarray(predictors, dtype=np.int64))]
         rs = np.random.SeedSequence([self.base_seed_, j, *predictors]).generate_state(1)[0] % (2**31 - 1)
-        leaf = self.leaf_
-        if self.profile_ is not None and j not in self.partial_ and self.profile_var_ in predictors:
-            # a leaf after the profile spans several profiles' rows: the rest of a synthetic row is never
-            # the rest of one real member of its profile (ISLR/Caravan: DCR share 0.61 -> 0.55)
-            leaf = max(leaf, int(np.ceil(PROFILE_SPAN * float(np.mean(self.profile_.counts)))))
         return fit_donor_tree(
             x,
             y_all[rows],
             discrete=var.discrete,
-            min_samples_leaf=leaf,
+            min_samples_leaf=self.leaf_,
             max_depth=self.max_depth,
             random_state=int(rs),
             max_rows=self.max_rows_per_tree,
