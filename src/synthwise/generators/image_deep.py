@@ -21,7 +21,7 @@ import numpy as np
 
 from synthwise.deep._torch import nn, torch
 from synthwise.deep.fitting import TrainingParams, auto_epochs, validate_common
-from synthwise.deep.image_nets import UNet, Critic, Decoder, Encoder, build_seeded
+from synthwise.deep.image_nets import Critic, Decoder, Encoder, UNet, build_seeded
 from synthwise.deep.nets import pick_device, torch_generator
 from synthwise.deep.training import train_generator
 from synthwise.deep.weights import load_module_arrays, module_arrays
@@ -48,7 +48,9 @@ class _DeepImage(TrainingParams, ImageGenerator):
         validate_common(self)
         w = self.width
         if not isinstance(w, int) or isinstance(w, bool) or w < 8 or w % 8:
-            raise InvalidParameterError.expected("width", type(self).__name__, "an int >= 8, a multiple of 8", w)
+            raise InvalidParameterError.expected(
+                "width", type(self).__name__, "an int >= 8, a multiple of 8", w
+            )
 
     def _fit_images(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> None:
         xt, yt, xv, yv = split_validation(x, y, float(self.validation_fraction), rng)
@@ -88,7 +90,14 @@ class _DeepImage(TrainingParams, ImageGenerator):
         epochs = auto_epochs(self.max_epochs, steps, target_steps=AUTO_STEPS, cap=AUTO_MAX_EPOCHS)
         check_every = max(1, round(self._steps_per_check / steps))
         train_generator(
-            self, run_epoch, score, guard, check, self._modules(), max_epochs=epochs, check_every=check_every,
+            self,
+            run_epoch,
+            score,
+            guard,
+            check,
+            self._modules(),
+            max_epochs=epochs,
+            check_every=check_every,
             label=self.name,
         )
 
@@ -183,24 +192,28 @@ class ImageVAE(_DeepImage):
     def _step(self, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> float:
         loss = self._loss(x, y, g)
         self.opt_.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
+        loss.backward()
         self.opt_.step()
         return float(loss.item())
 
     def _score(self, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> float:
-        return float(np.mean([self._loss(x[i : i + 500], y[i : i + 500], g).item() for i in range(0, len(x), 500)]))
+        return float(
+            np.mean([self._loss(x[i : i + 500], y[i : i + 500], g).item() for i in range(0, len(x), 500)])
+        )
 
     def _generate(self, y: np.ndarray, g: torch.Generator) -> np.ndarray:
         dev = next(self.decoder_.parameters()).device
         with torch.no_grad():
             z = _randn((len(y), int(self.latent_dim)), g, dev)
-            return torch.sigmoid(self.decoder_(z, _y(y, dev))).cpu().numpy()  # type: ignore[no-any-return]
+            return torch.sigmoid(self.decoder_(z, _y(y, dev))).cpu().numpy()
 
 
 @register_generator("image_gan")
 @dataclass(kw_only=True, eq=False, repr=False)
 class ImageGAN(_DeepImage):
-    summary = "Images: a class-conditional DCGAN-style GAN with a projection discriminator, hinge loss (torch)."
+    summary = (
+        "Images: a class-conditional DCGAN-style GAN with a projection discriminator, hinge loss (torch)."
+    )
     capabilities = CAPS
 
     latent_dim: int = 64
@@ -229,21 +242,23 @@ class ImageGAN(_DeepImage):
         fake = self._fake(y, g)
         d_loss = torch.relu(1 - self.disc_(x, y)).mean() + torch.relu(1 + self.disc_(fake.detach(), y)).mean()
         self.opt_d_.zero_grad()
-        d_loss.backward()  # type: ignore[no-untyped-call]
+        d_loss.backward()
         self.opt_d_.step()
         g_loss = -self.disc_(self._fake(y, g), y).mean()
         self.opt_g_.zero_grad()
-        g_loss.backward()  # type: ignore[no-untyped-call]
+        g_loss.backward()
         self.opt_g_.step()
         return float(d_loss.item())
 
     def _score(self, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> float:
-        return _moment_gap(x, y, lambda yy: torch.from_numpy(self._generate(yy.cpu().numpy(), g)).to(x.device))
+        return _moment_gap(
+            x, y, lambda yy: torch.from_numpy(self._generate(yy.cpu().numpy(), g)).to(x.device)
+        )
 
     def _generate(self, y: np.ndarray, g: torch.Generator) -> np.ndarray:
         dev = next(self.gen_.parameters()).device
         with torch.no_grad():
-            return self._fake(_y(y, dev), g).cpu().numpy()  # type: ignore[no-any-return]
+            return self._fake(_y(y, dev), g).cpu().numpy()
 
 
 def _moment_gap(x: torch.Tensor, y: torch.Tensor, make: Callable[[torch.Tensor], torch.Tensor]) -> float:
@@ -253,7 +268,10 @@ def _moment_gap(x: torch.Tensor, y: torch.Tensor, make: Callable[[torch.Tensor],
     gaps = []
     for c in torch.unique(y):
         r, f = x[y == c], fake[y == c]
-        gaps.append((r.mean(0) - f.mean(0)).abs().mean() + (r.std(0, unbiased=False) - f.std(0, unbiased=False)).abs().mean())
+        gaps.append(
+            (r.mean(0) - f.mean(0)).abs().mean()
+            + (r.std(0, unbiased=False) - f.std(0, unbiased=False)).abs().mean()
+        )
     return float(torch.stack(gaps).mean().item())
 
 
@@ -291,7 +309,9 @@ class ImageDiffusion(_DeepImage):
     def _named(self) -> dict[str, nn.Module]:
         return {"net": self.avg_}
 
-    def _loss(self, net: nn.Module, x: torch.Tensor, y: torch.Tensor, g: torch.Generator, drop: bool) -> torch.Tensor:
+    def _loss(
+        self, net: nn.Module, x: torch.Tensor, y: torch.Tensor, g: torch.Generator, drop: bool
+    ) -> torch.Tensor:
         x1 = 2 * x - 1
         x0 = _randn(tuple(x1.shape), g, x.device)
         t = torch.rand((len(x),), generator=g, device=x.device)
@@ -305,7 +325,7 @@ class ImageDiffusion(_DeepImage):
         self.net_.train()
         loss = self._loss(self.net_, x, y, g, True)
         self.opt_.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
+        loss.backward()
         self.opt_.step()
         self.n_steps_ += 1
         decay = min(float(self.ema), (1 + self.n_steps_) / (10 + self.n_steps_))
@@ -316,7 +336,14 @@ class ImageDiffusion(_DeepImage):
 
     def _score(self, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> float:
         with torch.no_grad():
-            return float(np.mean([self._loss(self.avg_, x[i : i + 500], y[i : i + 500], g, False).item() for i in range(0, len(x), 500)]))
+            return float(
+                np.mean(
+                    [
+                        self._loss(self.avg_, x[i : i + 500], y[i : i + 500], g, False).item()
+                        for i in range(0, len(x), 500)
+                    ]
+                )
+            )
 
     def _generate(self, y: np.ndarray, g: torch.Generator) -> np.ndarray:
         dev = next(self.avg_.parameters()).device
@@ -333,4 +360,4 @@ class ImageDiffusion(_DeepImage):
                     free = net(x, t, yu)
                     v = free + w * (v - free)
                 x = x + dt * v
-            return ((x.clamp(-1, 1) + 1) / 2).cpu().numpy()  # type: ignore[no-any-return]
+            return ((x.clamp(-1, 1) + 1) / 2).cpu().numpy()

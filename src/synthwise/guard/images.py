@@ -48,7 +48,12 @@ def audit_images(
         )
     images = synthetic.subset(np.flatnonzero(keep))
     kept = pd.DataFrame(
-        {"position": np.flatnonzero(keep), "label": [images.classes[i] if i >= 0 else "" for i in images.labels]}
+        {
+            "position": np.flatnonzero(keep),
+            "label": [images.classes[i] if i >= 0 else "" for i in images.labels],
+        }
     )
     after = evaluator.evaluate(images) if reevaluate and len(images) >= 2 * evaluator.settings.k + 2 else None
-    return ImageAuditResult(kept=kept, flags=flags.copy(), require=tuple(require), before=before, after=after, images=images)
+    return ImageAuditResult(
+        kept=kept, flags=flags.copy(), require=tuple(require), before=before, after=after, images=images
+    )

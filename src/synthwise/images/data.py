@@ -66,7 +66,11 @@ class ImageSet:
         """The images at ``index`` (positions, a boolean mask or a slice), same classes."""
         idx = np.arange(len(self))[index]
         return ImageSet(
-            self.images[idx], self.labels[idx], list(self.classes), [self.files[i] for i in idx], self.source_size
+            self.images[idx],
+            self.labels[idx],
+            list(self.classes),
+            [self.files[i] for i in idx],
+            self.source_size,
         )
 
     def flat(self) -> np.ndarray:

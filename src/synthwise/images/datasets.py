@@ -49,7 +49,9 @@ def digits() -> ImageSet:
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    return ImageSet((d.images / 16.0).astype(np.float32), d.target.astype(np.int64), [str(i) for i in range(10)])
+    return ImageSet(
+        (d.images / 16.0).astype(np.float32), d.target.astype(np.int64), [str(i) for i in range(10)]
+    )
 
 
 def lfw_subset() -> ImageSet:

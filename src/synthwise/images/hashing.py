@@ -24,7 +24,9 @@ def phash(images: np.ndarray) -> np.ndarray:
     d = _dct_matrix(32)
     coeffs = np.einsum("ij,njk,lk->nil", d, grey, d)[:, :8, :8].reshape(len(grey), 64)
     low = coeffs[:, 1:]
-    bits = np.concatenate([np.zeros((len(grey), 1), dtype=bool), low > np.median(low, axis=1, keepdims=True)], axis=1)
+    bits = np.concatenate(
+        [np.zeros((len(grey), 1), dtype=bool), low > np.median(low, axis=1, keepdims=True)], axis=1
+    )
     return np.packbits(bits, axis=1).view(">u8").astype(np.uint64).reshape(-1)
 
 
@@ -39,7 +41,9 @@ def nearest_hamming(a: np.ndarray, b: np.ndarray, *, block: int = 512) -> np.nda
     return out
 
 
-def near_duplicate_share(candidates: np.ndarray, reference: np.ndarray, bits: int = NEAR_BITS) -> tuple[float, np.ndarray]:
+def near_duplicate_share(
+    candidates: np.ndarray, reference: np.ndarray, bits: int = NEAR_BITS
+) -> tuple[float, np.ndarray]:
     """(share of ``candidates`` within ``bits`` of some ``reference`` hash, the per-row flags)."""
     flags = nearest_hamming(candidates, reference) <= bits
     return (float(flags.mean()) if len(flags) else 0.0), flags

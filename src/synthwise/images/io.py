@@ -70,7 +70,9 @@ def _load_file(path: Path) -> np.ndarray:
             mode = "L" if img.mode in ("L", "1", "I;16", "I", "F", "LA") else "RGB"
             arr = np.asarray(img.convert(mode), dtype=np.uint8)
     except (UnidentifiedImageError, OSError) as exc:
-        raise DataError(f"Image file {str(path)!r} cannot be read ({exc}). Fix: remove or replace it.") from exc
+        raise DataError(
+            f"Image file {str(path)!r} cannot be read ({exc}). Fix: remove or replace it."
+        ) from exc
     return arr[..., None] if arr.ndim == 2 else arr
 
 
@@ -119,7 +121,9 @@ def _read_npz(path: Path) -> ImageSet:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except (ValueError, OSError) as exc:
-        raise DataError(f"{str(path)!r} is not a readable .npz ({exc}). Fix: save it with numpy.savez.") from exc
+        raise DataError(
+            f"{str(path)!r} is not a readable .npz ({exc}). Fix: save it with numpy.savez."
+        ) from exc
     key = next((k for k in ("images", "x", "X") if k in arrays), None)
     if key is None:
         raise DataError(

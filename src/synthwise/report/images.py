@@ -40,8 +40,17 @@ def _grid_section(real: ImageSet, synthetic: ImageSet) -> str:
             f"<tr><th>{esc(name or 'all')}</th><td class='imgs'>{syn_imgs or '—'}</td>"
             f"<td class='imgs'>{real_imgs}</td></tr>"
         )
-    body = "<table class='image-grid'><tr><th>class</th><th>synthetic</th><th>real (train)</th></tr>" + "".join(rows) + "</table>"
-    return section("image-grids", "Images per class", "Synthetic images beside real training images of the same class.", body)
+    body = (
+        "<table class='image-grid'><tr><th>class</th><th>synthetic</th><th>real (train)</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return section(
+        "image-grids",
+        "Images per class",
+        "Synthetic images beside real training images of the same class.",
+        body,
+    )
 
 
 def _memorized_section(ev: Evaluation, real: ImageSet, synthetic: ImageSet) -> str:
@@ -61,12 +70,19 @@ def _memorized_section(ev: Evaluation, real: ImageSet, synthetic: ImageSet) -> s
         dist, idx = knn(a[suspect], b, 1)
         order = np.argsort(dist[:, 0], kind="stable")[:MEMORIZED]
         cells = "".join(
-            f"<figure>{_img(synthetic.images[suspect[j]], 'synthetic')}{_img(real.images[idx[j, 0]], 'nearest training image')}"
+            f"<figure>{_img(synthetic.images[suspect[j]], 'synthetic')}"
+            f"{_img(real.images[idx[j, 0]], 'nearest training image')}"
             f"<figcaption>#{int(suspect[j])} · d={dist[j, 0]:.3f}</figcaption></figure>"
             for j in order
         )
-        body = f"<p>{len(suspect):,} of {len(synthetic):,} synthetic images are flagged (not authentic or near duplicates); the closest {len(order)} are shown beside their nearest training image (pixel distance).</p><div class='pairs'>{cells}</div>"
-    return section("memorized", "Most-memorized images", "Each synthetic image beside its nearest training image.", body)
+        body = (
+            f"<p>{len(suspect):,} of {len(synthetic):,} synthetic images are flagged (not authentic or near "
+            f"duplicates); the closest {len(order)} are shown beside their nearest training image (pixel "
+            f"distance).</p><div class='pairs'>{cells}</div>"
+        )
+    return section(
+        "memorized", "Most-memorized images", "Each synthetic image beside its nearest training image.", body
+    )
 
 
 STYLE = (
@@ -83,6 +99,8 @@ def render_image_report(ev: Evaluation, real: ImageSet, synthetic: ImageSet) -> 
     return page.replace("</main>", extra + "</main>", 1)
 
 
-def write_image_report(ev: Evaluation, real: ImageSet, synthetic: ImageSet, path: str | os.PathLike[str]) -> str:
+def write_image_report(
+    ev: Evaluation, real: ImageSet, synthetic: ImageSet, path: str | os.PathLike[str]
+) -> str:
     write_text(render_image_report(ev, real, synthetic), path)
     return str(path)

@@ -122,7 +122,9 @@ def tabular_generator(name: str) -> Any:
     except MissingDependencyError:
         pytest.skip(f"{name}: optional extra not installed")
     if cls.capabilities.data != "tabular" or cls.capabilities.needs_spec:
-        pytest.skip("sequential, image and spec generators learn long tables / images / specs (own conformance)")
+        pytest.skip(
+            "sequential, image and spec generators learn long tables / images / specs (own conformance)"
+        )
     return cls
 
 

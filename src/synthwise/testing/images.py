@@ -54,7 +54,9 @@ def check_image_generator(name: str, data: ImageSet | None = None, *, n: int = 4
         path = os.path.join(tmp, "model.synthwise")
         gen.save(path)
         loaded = type(gen).load(path)
-        assert np.array_equal(loaded.sample(n).images, out.images), f"{name}: a model file must sample the same"
+        assert np.array_equal(loaded.sample(n).images, out.images), (
+            f"{name}: a model file must sample the same"
+        )
     try:
         create(name, **params).fit("not-an-image-source.png")
         raise AssertionError(f"{name}: a missing source must be refused")
