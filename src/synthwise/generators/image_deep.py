@@ -83,7 +83,8 @@ class _DeepImage(TrainingParams, ImageGenerator):
 
         def check(epoch: int) -> tuple[float, bool]:
             assert guard is not None
-            labels = np.random.default_rng(fixed_seed).choice(len(p), size=guard.n_synthetic, p=p)
+            count = min(guard.n_synthetic, self._guard_samples)
+            labels = np.random.default_rng(fixed_seed).choice(len(p), size=count, p=p)
             sample = self._generate(labels, torch_generator(np.random.default_rng(fixed_seed + 1), dev))
             return guard.check(sample, epoch)
 
@@ -102,6 +103,7 @@ class _DeepImage(TrainingParams, ImageGenerator):
         )
 
     _steps_per_check = 400
+    _guard_samples = 2000  # generated images per guard check (fewer where sampling is costly)
 
     def _history(self) -> list[Any]:
         return list(getattr(self, "training_", {}).get("checks", []))
@@ -287,6 +289,7 @@ class ImageDiffusion(_DeepImage):
     ema: float = 0.999
     learning_rate: float = 1e-3
     _steps_per_check = 1000
+    _guard_samples = 300
 
     def _validate_params(self) -> None:
         super()._validate_params()
