@@ -73,7 +73,7 @@ from torch.utils.data import TensorDataset
 d = np.load(sys.argv[1]); x = d["x"]; y = d["y"]
 n, budget, seed = int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 torch.manual_seed(seed); np.random.seed(seed)
-xp = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)))
+xp = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)))  # 28 -> 32: its image plugins take 32, 64 or 128
 data = TensorDataset(torch.from_numpy(xp).float(), torch.from_numpy(y).long())
 loader = ImageDataLoader(data, height=32, width=32)
 # the plugin has no time limit: its epochs are set from a timed probe so that the fit stays in budget
@@ -85,10 +85,11 @@ t0 = time.time(); model.fit(loader); fit_s = time.time() - t0
 counts = np.bincount(y, minlength=10)
 labels = np.repeat(np.arange(10), np.round(counts / counts.sum() * n).astype(int))[:n]
 t0 = time.time()
-out = model.generate(count=len(labels), cond=labels).unpack().tensors()
+with torch.no_grad():  # its generator directly: the plugin's loader would re-normalize the output
+    imgs = model.image_generator.generate(len(labels), cond=model._prepare_cond(labels)).cpu().numpy()
 sample_s = time.time() - t0
-imgs = out[0].numpy()[:, :, 2:30, 2:30]
-lab = out[1].numpy() if len(out) > 1 else labels
+imgs = imgs[:, :, 2:30, 2:30]
+lab = labels
 np.savez(sys.argv[2], x=imgs, y=lab)
 print(json.dumps({"fit_s": fit_s, "sample_s": sample_s, "epochs": epochs, "probe_epoch_s": per_epoch}))
 """
@@ -109,7 +110,7 @@ def run_synthcity(train: Any, n: int, budget: float, seed: int, tmp: Path) -> tu
     if py is None:
         raise RuntimeError("no synthcity venv under benchmarks/.venvs (synthcity or synthcity-img)")
     src, dst, script = tmp / "train.npz", tmp / f"sc{seed}.npz", tmp / "sc.py"
-    x = np.moveaxis(train.images, 3, 1) * 2 - 1  # its image GAN works in [-1, 1]
+    x = np.moveaxis(train.images, 3, 1)  # in [0, 1]: its loader normalizes to [-1, 1] itself
     np.savez(src, x=x.astype(np.float32), y=train.labels)
     script.write_text(SYNTHCITY)
     env = dict(os.environ, OMP_NUM_THREADS="1")
