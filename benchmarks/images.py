@@ -279,11 +279,11 @@ def table(runs: dict[str, Any]) -> str:
         "near_dup",
         "dcr",
     ]
-    lines = ["generator/seed".ljust(28) + "".join(c.rjust(10) for c in cols)]
+    lines = ["generator/seed".ljust(28) + "".join(c.rjust(11) for c in cols)]
     for key, r in sorted(runs.items()):
         lines.append(
             key.ljust(28)
-            + "".join((f"{r[c]:.3f}" if isinstance(r.get(c), float | int) else "-").rjust(10) for c in cols)
+            + "".join((f"{r[c]:.3f}" if isinstance(r.get(c), float | int) else "-").rjust(11) for c in cols)
         )
     return "\n".join(lines)
 
