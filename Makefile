@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 DEMO_N ?= 5000
 
-.PHONY: demo test check lint typecheck bench clean install install-test chromium postgresql
+.PHONY: demo test check lint typecheck bench clean install install-test chromium postgresql fashion-mnist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) -e ".[test,deep,pii,privacy,scale,sql]"
+	$(PIP) -e ".[test,deep,images,pii,privacy,scale,sql]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -41,8 +41,15 @@ postgresql:
 	    (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) || echo "postgresql: apt install failed; the PostgreSQL tests will be skipped"; \
 	  else echo "postgresql: apt-get unavailable; the PostgreSQL tests will be skipped"; fi; }
 
+## fashion-mnist: the image benchmark's data and the image e2e test (Debian dataset-fashion-mnist; skipped without)
+fashion-mnist:
+	@ls /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null) || echo "fashion-mnist: apt install failed; its tests will be skipped"; \
+	  else echo "fashion-mnist: apt-get unavailable; its tests will be skipped"; fi; }
+
 ## test: install test extras, run the whole suite
-test: install-test chromium postgresql
+test: install-test chromium postgresql fashion-mnist
 	$(BIN)/python -m pytest
 
 lint:

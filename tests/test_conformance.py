@@ -29,6 +29,10 @@ def test_generator_conformance(name: str) -> None:
         pytest.skip(f"{name}: optional extra not installed")
     if cls.capabilities.data == "sequential":
         check_sequential_generator(name, small_pbcseq(60), entity="id", sequence_index="day")
+    elif cls.capabilities.data == "image":
+        from synthwise.testing.images import check_image_generator
+
+        check_image_generator(name)
     else:
         check_generator(name)
 

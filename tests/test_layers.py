@@ -18,6 +18,7 @@ import synthwise
 LAYERS: list[set[str]] = [
     {"_types", "errors", "_version"},
     {"random", "io", "datasets", "neighbours", "threads"},
+    {"images"},
     {"pii"},
     {"schema"},
     {"transforms"},

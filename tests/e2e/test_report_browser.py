@@ -100,3 +100,35 @@ def test_browser_check_catches_a_script_error(tmp_path: Path) -> None:
     result = _run(broken.as_uri(), tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom")
     assert any("Uncaught" in line for line in _console(result.stderr))
     assert 'data-rendered="1"' in result.stdout  # one failing script does not stop the report's own
+
+
+def test_image_report_renders_with_its_images(tmp_path: Path) -> None:
+    """Issue 16: the image report (per-class grids, memorized images beside their nearest training image)
+    renders offline in the browser: its script runs, every inline PNG decodes, no console error."""
+    from synthwise.evaluation.images import ImageEvaluator
+    from synthwise.report.images import write_image_report
+    from synthwise.testing.images import small_images
+
+    _chromium()
+    imgs = small_images(300)
+    train, hold = imgs.subset(slice(0, 200)), imgs.subset(slice(200, 300))
+    synthetic = train.subset(slice(0, 100))  # copies: the memorized section has pairs to show
+    ev = ImageEvaluator(train, hold, representation="pixels", n_bootstrap=10).evaluate(synthetic)
+    path = tmp_path / "images.html"
+    write_image_report(ev, train, synthetic, path)
+    probe = path.read_text(encoding="utf-8").replace(
+        "</body>",
+        "<script>window.addEventListener('load',()=>{const bad=[...document.images].filter("
+        "i=>!i.complete||i.naturalWidth===0).length;document.body.dataset.images="
+        "document.images.length+':'+bad;});</script></body>",
+    )
+    path.write_text(probe, encoding="utf-8")
+    result = _run(path.as_uri(), tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom")
+    assert result.returncode == 0, result.stderr[-2000:]
+    body = re.search(r"<body[^>]*>", result.stdout)
+    assert body is not None and 'data-rendered="1"' in body.group(0)
+    shown = re.search(r'data-images="(\d+):(\d+)"', body.group(0))
+    assert shown is not None and int(shown.group(1)) >= 40 and shown.group(2) == "0"  # all decoded
+    assert 'id="image-grids"' in result.stdout and 'id="memorized"' in result.stdout
+    problems = [line for line in _console(result.stderr) if "Uncaught" in line or "Refused" in line]
+    assert problems == []

@@ -39,7 +39,7 @@ def _tabular() -> list[str]:
             cls = get(name)
         except MissingDependencyError:
             continue
-        if cls.capabilities.data != "sequential" and not cls.capabilities.needs_spec and name not in DP:
+        if cls.capabilities.data == "tabular" and not cls.capabilities.needs_spec and name not in DP:
             out.append(name)
     return out
 

@@ -167,6 +167,10 @@ def evaluate_cmd(
     schema: SchemaOpt = None,
     entity: EntityOpt = None,
     sequence_index: SequenceIndexOpt = None,
+    representation: Annotated[
+        str,
+        typer.Option("--representation", help="Images only: effnet (default), encoder or pixels."),
+    ] = "effnet",
 ) -> None:
     """Score synthetic data: fidelity, diversity, memorization, utility, privacy (and bias, validity).
 
@@ -179,8 +183,24 @@ def evaluate_cmd(
     Re-identification risk: [bold]... --qi age,sex,zip --secret diagnosis --fail-under k_anonymity=5[/]
     """
     from synthwise.evaluation import evaluate, load_input
+    from synthwise.images.io import is_image_source
     from synthwise.relational.source import is_database
 
+    if is_image_source(real):  # image folders / .npz: the image evaluation, same report and gate
+        from synthwise.cli.images import evaluate_images_cli
+
+        return evaluate_images_cli(
+            real,
+            synthetic,
+            holdout,
+            representation=representation,
+            seed=seed,
+            max_rows=None if exact else max_rows,
+            bootstrap=bootstrap,
+            json_out=json_out,
+            html_out=html_out,
+            quality_gate=_gate(fail_under, gate),
+        )
     if is_database(real):
         from synthwise.cli.database import evaluate_databases
 
@@ -259,15 +279,35 @@ def audit_cmd(
     exact: ExactOpt = False,
     bootstrap: BootstrapOpt = 200,
     baselines: BaselinesOpt = True,
+    representation: Annotated[
+        str,
+        typer.Option("--representation", help="Images only: effnet (default), encoder or pixels."),
+    ] = "effnet",
 ) -> None:
     """Drop synthetic rows that are not typical (outliers) or not authentic (memorized); report the change.
 
     Example: [bold]synthwise audit --real train.csv --synthetic syn.csv --holdout holdout.csv -o clean.csv[/]
     """
     from synthwise.guard import audit
+    from synthwise.images.io import is_image_source
     from synthwise.io import write_table
 
     flags = tuple(f.strip() for f in require.split(",") if f.strip())
+    if is_image_source(real):
+        from synthwise.cli.images import audit_images_cli
+
+        return audit_images_cli(
+            real,
+            synthetic,
+            output,
+            holdout,
+            require=flags,
+            seed=seed,
+            representation=representation,
+            max_rows=None if exact else max_rows,
+            bootstrap=bootstrap,
+            json_out=json_out,
+        )
     with console_err.status("Auditing", spinner="dots"):
         result = audit(
             real,

@@ -339,9 +339,14 @@ def generate_cmd(
     Database (one generator per table, -g cart,flights=bayesian_network for a per-table choice; --schema:
     relational metadata): [bold]synthwise generate sqlite:///in.db -o sqlite:///out.db -g cart --scale 0.5[/]
     """
+    from synthwise.images.io import is_image_source
     from synthwise.io import write_table
     from synthwise.relational.source import is_database
 
+    if is_image_source(data):  # a folder of images, an .npz: PNGs in class sub-folders + manifest.csv
+        from synthwise.cli.images import generate_images
+
+        return generate_images(data, output, n, generator, seed, parse_params(param))
     if scale is not None and not scale > 0:
         from synthwise.errors import InvalidParameterError
 

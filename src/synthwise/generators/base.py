@@ -52,7 +52,7 @@ class Capabilities:
 
     missing_values: bool = True
     conditions: Literal["native", "rejection"] = "rejection"
-    data: Literal["tabular", "sequential"] = "tabular"
+    data: Literal["tabular", "sequential", "image"] = "tabular"
     extra: str | None = None  # the optional extra it needs, e.g. "deep"
     copies_rows: bool = False  # emits real rows as they are (bootstrap): no privacy at all
     differential_privacy: bool = False

@@ -36,6 +36,12 @@ _BUILTIN: dict[str, str] = {
     "diffusion": "synthwise.generators.diffusion:Diffusion",
     "sequential_ar": "synthwise.generators.sequential_ar:SequentialAR",
     "sequential_deep": "synthwise.generators.sequential_deep:SequentialDeep",
+    "image_copy": "synthwise.generators.image_baselines:ImageCopy",
+    "image_noisy_copy": "synthwise.generators.image_baselines:ImageNoisyCopy",
+    "image_pca": "synthwise.generators.image_baselines:ImagePCA",
+    "image_vae": "synthwise.generators.image_deep:ImageVAE",
+    "image_gan": "synthwise.generators.image_deep:ImageGAN",
+    "image_diffusion": "synthwise.generators.image_deep:ImageDiffusion",
 }
 _EXTRA: dict[str, str] = {
     "tvae": "deep",
@@ -43,6 +49,9 @@ _EXTRA: dict[str, str] = {
     "diffusion": "deep",
     "sequential_deep": "deep",
     "dp_ar": "privacy",
+    "image_vae": "deep",
+    "image_gan": "deep",
+    "image_diffusion": "deep",
 }  # name -> optional extra
 _LOADED: dict[str, type] = {}
 
