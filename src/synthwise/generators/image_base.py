@@ -70,7 +70,12 @@ class ImageGenerator(Generator):
         self.n_rows_ = len(images)
 
     def _sample_data(
-        self, n: int, conditions: Conditions, rng: np.random.Generator, max_rejection_s: float
+        self,
+        n: int,
+        conditions: Conditions,
+        rng: np.random.Generator,
+        max_rejection_s: float,
+        id_start: int = 0,  # images have no keys to number
     ) -> Any:
         y = self._labels(n, conditions, rng)
         x = self._sample_images(y, rng) if len(y) else np.zeros((0, *self.chw), dtype=np.float32)
