@@ -101,7 +101,7 @@ class Cart(Generator):
       postal area's make-up on each customer's row, a state's figures on each of its years:
       :mod:`.profiles`) and draws the block first, as one variable: a combination at least four
       training rows share, or "rare", for which the block's columns are drawn one by one. Only where
-      plain trees would invent combinations (:func:`~.profiles.trees_fall_short`): 6 of the 31 wide
+      plain trees would invent combinations (:func:`~.profiles.trees_fall_short`): 5 of the 31 wide
       tables of ``benchmarks/wide.py``, none of the bench sets. ISLR/Caravan: detection AUC 0.86 ->
       0.52, AER/STAR 0.62 -> 0.55 (3 seeds), at a price in distance: DCR share 0.54 -> 0.61 and
       0.53 -> 0.55 (a profile's rows sit among its training rows); False draws every column on its own.
