@@ -36,6 +36,9 @@ _BUILTIN: dict[str, str] = {
     "diffusion": "synthwise.generators.diffusion:Diffusion",
     "sequential_ar": "synthwise.generators.sequential_ar:SequentialAR",
     "sequential_deep": "synthwise.generators.sequential_deep:SequentialDeep",
+    "text_ngram": "synthwise.generators.text:TextNgram",
+    "text_lstm": "synthwise.generators.text:TextLSTM",
+    "text_transformer": "synthwise.generators.text:TextTransformer",
 }
 _EXTRA: dict[str, str] = {
     "tvae": "deep",
@@ -43,6 +46,8 @@ _EXTRA: dict[str, str] = {
     "diffusion": "deep",
     "sequential_deep": "deep",
     "dp_ar": "privacy",
+    "text_lstm": "text",
+    "text_transformer": "text",
 }  # name -> optional extra
 _LOADED: dict[str, type] = {}
 
