@@ -88,8 +88,8 @@ class Generator:
         """Fit a text model per text column, conditioned on the row's other columns."""
         from synthwise.generators.text import fit_text_columns
 
-        choice = getattr(self, "text_model", "auto")
-        self.text_models_ = fit_text_columns(data, self.schema_, choice, getattr(self, "text_params", {}), rng)
+        choice, params = getattr(self, "text_model", "auto"), getattr(self, "text_params", {})
+        self.text_models_ = fit_text_columns(data, self.schema_, choice, params, rng)
 
     # -- parameters (scikit-learn style, read from the __init__ signature) ----------------------------
     @classmethod

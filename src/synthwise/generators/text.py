@@ -106,10 +106,23 @@ def text_from_state(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict
     return models
 
 
+def _corpus_schema(data: pd.DataFrame, schema: Schema, *, given: bool) -> Schema:
+    """A one-column table of strings is a corpus: its column is text even where inference saw short,
+    repeated lines as categories (a schema the user gave is kept as written)."""
+    if given or schema.of_kind("text") or len(schema.columns) != 1 or data.iloc[:, 0].dtype != object:
+        return schema
+    from dataclasses import replace
+
+    col = schema.columns[0]
+    text = replace(col, kind="text", categories=(), why="a corpus: the only column of the file")
+    return Schema(columns=(text,), n_rows=schema.n_rows)
+
+
 class _TextGenerator(Generator):
     """Base of the ``text_*`` generators: other columns by ``tabular``, text by ``kind``."""
 
     kind: ClassVar[str] = ""
+    tabular: str
     capabilities = Capabilities(conditions="rejection", deterministic=True)
 
     def _text_params(self) -> dict[str, Any]:
@@ -118,7 +131,11 @@ class _TextGenerator(Generator):
     def _validate_params(self) -> None:
         from synthwise.generators.registry import names
 
-        if not isinstance(self.tabular, str) or self.tabular not in names() or self.tabular in TEXT_GENERATORS:
+        if (
+            not isinstance(self.tabular, str)
+            or self.tabular not in names()
+            or self.tabular in TEXT_GENERATORS
+        ):
             raise InvalidParameterError.expected(
                 "tabular", type(self).__name__, "the name of a tabular generator (e.g. cart)", self.tabular
             )
@@ -129,13 +146,15 @@ class _TextGenerator(Generator):
     def _fit_data(self, data: pd.DataFrame, schema: Schema | None, rng: np.random.Generator) -> None:
         from synthwise.generators import create
 
-        self.schema_ = checked_schema(data, schema)
+        self.schema_ = _corpus_schema(data, checked_schema(data, schema), given=schema is not None)
         self.columns_ = list(data.columns)
         self.n_rows_ = len(data)
         texts = [c.name for c in self.schema_.of_kind("text")]
         rest = [c for c in self.columns_ if c not in texts]
         self.inner_: Generator | None = None
-        sub = Schema(columns=tuple(c for c in self.schema_.columns if c.name in rest), n_rows=self.schema_.n_rows)
+        sub = Schema(
+            columns=tuple(c for c in self.schema_.columns if c.name in rest), n_rows=self.schema_.n_rows
+        )
         if rest:
             self.inner_ = create(self.tabular, seed=int(rng.integers(2**31)))
             self.inner_.set_text_model("text_ngram")  # no text left in its table anyway
@@ -194,7 +213,9 @@ class _NeuralText(_TextGenerator):
 
 @register_generator("text_lstm")
 class TextLSTM(_NeuralText):
-    summary = "Free text by a subword LSTM trained from scratch (BPE), conditioned on the row's other columns."
+    summary = (
+        "Free text by a subword LSTM trained from scratch (BPE), conditioned on the row's other columns."
+    )
     kind = "lstm"
 
     def __init__(

@@ -64,7 +64,7 @@ class RowContext:
                 top = np.sort(values[np.argsort(-counts, kind="stable")[:MAX_VALUES]])
                 cols.append(ContextColumn(col.name, True, tuple(float(v) for v in top)))
             else:
-                edges = np.unique(np.quantile(ok, np.linspace(0, 1, BINS + 1)[1:-1])) if len(ok) else []
+                edges: Any = np.unique(np.quantile(ok, np.linspace(0, 1, BINS + 1)[1:-1])) if len(ok) else []
                 cols.append(ContextColumn(col.name, False, tuple(float(v) for v in edges)))
         return cls(tuple(cols))
 

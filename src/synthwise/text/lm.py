@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -36,7 +36,7 @@ class NetConfig:
     dropout: float = 0.1
 
 
-class TextNet(nn.Module):  # type: ignore[misc]
+class TextNet(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -61,7 +61,8 @@ class TextNet(nn.Module):  # type: ignore[misc]
     def embed(self, ctx: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         parts = [self.tok(tokens)]
         if self.n_ctx:
-            parts.insert(0, self.ctx(ctx + self.offsets))
+            offsets = cast(torch.Tensor, self.offsets)
+            parts.insert(0, self.ctx(ctx + offsets))
         return torch.cat(parts, dim=1)
 
     def forward(self, ctx: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
@@ -74,7 +75,7 @@ class TextNet(nn.Module):  # type: ignore[misc]
             x = x + self.pos(torch.arange(length, device=x.device))
             mask = torch.triu(torch.full((length, length), float("-inf"), device=x.device), diagonal=1)
             h = self.norm(self.blocks(x, mask=mask, is_causal=True))
-        return self.out(self.drop(h[:, self.n_ctx :]))  # type: ignore[no-any-return]
+        return self.out(self.drop(h[:, self.n_ctx :]))
 
 
 def device() -> torch.device:
@@ -175,7 +176,7 @@ def _length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator) ->
     batches, cut, shuffle the batches."""
     order = rng.permutation(len(lengths))
     chunk = size * 50
-    batches = []
+    batches: list[np.ndarray] = []
     for lo in range(0, len(order), chunk):
         part = order[lo : lo + chunk]
         part = part[np.argsort(lengths[part], kind="stable")]
@@ -183,7 +184,7 @@ def _length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator) ->
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-@torch.no_grad()  # type: ignore[misc]
+@torch.no_grad()
 def sample_tokens(
     net: TextNet,
     ctx: np.ndarray,

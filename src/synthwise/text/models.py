@@ -119,7 +119,7 @@ class TextColumnModel:
         if p["guard"] and n_val >= 20:
             index = NearCopyIndex(train_texts)
             baseline = index.query([values[i] for i in val_i]).rate
-            k = min(int(200), max(n_val, 50))
+            k = min(200, max(n_val, 50))
             tol = 2.0 * np.sqrt(max(baseline, 1.0 / k) * (1 - baseline) / k) + 1.0 / k
             guard_rng = np.random.default_rng(rng.integers(2**63))
             vctx = ctx[val_i]
@@ -159,7 +159,11 @@ class TextColumnModel:
 
         ctx = self.context.tokens(rows.reset_index(drop=True), schema)
         toks = lm.sample_tokens(
-            self.net, ctx, rng, temperature=float(self.params["temperature"]), top_p=float(self.params["top_p"])
+            self.net,
+            ctx,
+            rng,
+            temperature=float(self.params["temperature"]),
+            top_p=float(self.params["top_p"]),
         )
         return [self.tokenizer.decode(t) for t in toks]
 
@@ -178,7 +182,8 @@ class TextColumnModel:
 
         meta["tokenizer"] = self.tokenizer.to_json()
         meta["net"] = {
-            k: getattr(self.net.cfg, k) for k in ("arch", "vocab", "dim", "hidden", "layers", "heads", "max_len", "dropout")
+            k: getattr(self.net.cfg, k)
+            for k in ("arch", "vocab", "dim", "hidden", "layers", "heads", "max_len", "dropout")
         }
         meta["net"]["ctx_sizes"] = list(self.net.cfg.ctx_sizes)
         return meta, module_arrays(self.net, "net.")

@@ -113,6 +113,8 @@ class NearCopyIndex:
             nearest[q] = near
             if near >= 0 and len(text) >= LCS_MIN_CHARS:
                 ref = self.texts[near]
-                m = SequenceMatcher(None, text, ref, autojunk=False).find_longest_match(0, len(text), 0, len(ref))
+                m = SequenceMatcher(None, text, ref, autojunk=False).find_longest_match(
+                    0, len(text), 0, len(ref)
+                )
                 lcs[q] = m.size / len(text)
         return NearCopies(j5, jb, lcs, nearest, exact)
