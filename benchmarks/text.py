@@ -12,10 +12,11 @@ Sets (seeded subsamples sized for 2 shared CPU cores; stated in the JSON):
 Generators: ``text_ngram``, ``text_lstm``, ``text_transformer`` (corpus: the generators themselves;
 tables: ``cart`` + ``--text-generator``) and MOSTLY AI ``LanguageModel`` (``MOSTLY_AI/LSTMFromScratch-3m``,
 its default) in ``benchmarks/.venvs/mostlyai`` driven by subprocess; every learned model gets the same
-training budget (``--budget`` seconds; MOSTLY: ``max_training_time`` in minutes). Each writes as many
-texts as the holdout. Scores (:func:`synthwise.evaluation.text.judge_texts`, MiniLM space): FD,
-coverage, alpha / beta / authenticity, self-BLEU, perplexity under a trigram fitted on the holdout,
-near-copy rate against train, TSTR AUC and its ratio to TRTR, fit and sample seconds.
+training budget (``--budget`` seconds; MOSTLY: ``max_training_time`` in minutes). Each writes ``-n``
+texts (default 500; the real reference row too; the holdout keeps 1,000 for TSTR). Scores
+(:func:`synthwise.evaluation.text.judge_texts`, MiniLM space): FD, coverage, alpha / beta /
+authenticity, self-BLEU, perplexity under a trigram fitted on the holdout, near-copy rate against
+train (beside the holdout's own), TSTR AUC and its ratio to TRTR, fit and sample seconds.
 
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/text.py [--budget 150] [--sets ...]
     ... --report        # print the saved table
@@ -67,7 +68,7 @@ def load_sets() -> dict[str, dict[str, pd.DataFrame]]:
 
 
 def run_ours(
-    name: str, data: dict[str, pd.DataFrame], gen_name: str, budget: float, seed: int
+    name: str, data: dict[str, pd.DataFrame], gen_name: str, budget: float, seed: int, n: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     import torch
 
@@ -84,7 +85,7 @@ def run_ours(
     gen.fit(train)
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    syn = gen.sample(len(data["holdout"]), seed=seed + 1)
+    syn = gen.sample(n, seed=seed + 1)
     sample_s = time.perf_counter() - t0
     model = gen.text_models_[TEXT[name]]
     return syn, {"fit_s": fit_s, "sample_s": sample_s, "training": model.training}
@@ -104,7 +105,7 @@ lm = LanguageModel(
 lm.fit(df)
 fit_s = time.perf_counter() - t0
 t0 = time.perf_counter()
-syn = lm.sample(n_samples=n)
+syn = lm.sample(n_samples=n, batch_size=256)
 sample_s = time.perf_counter() - t0
 syn.to_csv(out, index=False)
 print(json.dumps({"fit_s": fit_s, "sample_s": sample_s}))
@@ -112,7 +113,7 @@ print(json.dumps({"fit_s": fit_s, "sample_s": sample_s}))
 
 
 def run_mostly(
-    name: str, data: dict[str, pd.DataFrame], budget: float, seed: int
+    name: str, data: dict[str, pd.DataFrame], budget: float, seed: int, n: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     text, label = TEXT[name], LABEL[name]
     enc = {text: "LANGUAGE_TEXT"}
@@ -128,13 +129,13 @@ def run_mostly(
             "-c",
             DRIVER,
             str(train),
-            str(len(data["holdout"])),
+            str(n),
             str(out),
             str(budget / 60),
             str(seed),
             json.dumps(enc),
         ]
-        proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=budget * 6 + 600)
+        proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=budget * 3 + 1800)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
         info = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -162,6 +163,7 @@ def score(
         texts,
         hold,
         spaces=("minilm",),
+        max_train=2000,
         max_texts=1000,
         index=cache["index"],
         judge=cache["judge"],
@@ -218,9 +220,10 @@ def report(results: dict[str, Any]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget", type=float, default=150.0)
-    ap.add_argument("--sets", default="tweets_corpus,tweets_table,reviews")
+    ap.add_argument("--sets", default="tweets_table,reviews,tweets_corpus")
     ap.add_argument("--generators", default=",".join([*OURS, "mostly"]))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("-n", type=int, default=500, help="synthetic texts per run (and real reference texts)")
     ap.add_argument("--report", action="store_true")
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
@@ -230,21 +233,24 @@ def main() -> None:
         return
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     results: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
-    results.update({"budget": args.budget, "load": os.getloadavg(), "sets": results.get("sets", {})})
+    results.update(
+        {"budget": args.budget, "n": args.n, "load": os.getloadavg(), "sets": results.get("sets", {})}
+    )
     sets = load_sets()
+    caches: dict[str, dict[Any, Any]] = {}
     for name in args.sets.split(","):
         data = sets[name]
-        cache: dict[Any, Any] = {}
+        cache = caches.setdefault(name.split("_")[0], {})  # the tweets sets share train texts
         rows = results["sets"].setdefault(name, {})
-        real = data["real"]
+        real = data["real"].iloc[: args.n]
         rows["real (reference)"] = {**score(name, data, real, cache), "fit_s": 0.0, "sample_s": 0.0}
         for gen in args.generators.split(","):
             print(f"[{time.strftime('%H:%M:%S')}] {name} {gen}", flush=True)
             try:
                 if gen == "mostly":
-                    syn, info = run_mostly(name, data, args.budget, args.seed)
+                    syn, info = run_mostly(name, data, args.budget, args.seed, args.n)
                 else:
-                    syn, info = run_ours(name, data, gen, args.budget, args.seed)
+                    syn, info = run_ours(name, data, gen, args.budget, args.seed, args.n)
                 r = {**score(name, data, syn, cache), **info}
                 r["samples"] = syn[TEXT[name]].astype(str).head(5).tolist()
             except Exception as exc:  # a failed run is a row, not the end of the benchmark

@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"transforms"},
     {"privacy", "simulation"},
     {"deep"},
+    {"text"},
     {"generators"},
     {"imbalance"},
     {"evaluation"},

@@ -49,7 +49,7 @@ def read_table_sha256(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
         if suffix in (".parquet", ".pq"):
             df = pd.read_parquet(io.BytesIO(data))
         elif suffix == ".txt":
-            lines = [line for line in data.decode("utf-8").splitlines() if line.strip()]
+            lines = [line.rstrip("\r") for line in data.decode("utf-8").split("\n") if line.strip()]
             df = pd.DataFrame({CORPUS_COLUMN: pd.Series(lines, dtype=object)})
         else:
             options = _csv_options(data, suffix)

@@ -106,12 +106,6 @@ def text_alpha_precision(ctx: Context) -> Score:
     return Score(_space_scores(ctx, "minilm")["alpha_precision"])
 
 
-@metric("text_precision", "fidelity", "maximize", (0.0, 1.0))
-def text_precision(ctx: Context) -> Score:
-    """Share of synthetic texts inside a real text's k-NN ball (MiniLM). Ideal 1."""
-    return Score(_space_scores(ctx, "minilm")["precision"])
-
-
 @metric("text_classifier_auc", "fidelity", "target", (0.0, 1.0), ideal=0.5)
 def text_classifier_auc(ctx: Context) -> Score:
     """ROC AUC of a classifier telling real from synthetic texts in MiniLM space. Ideal 0.5."""

@@ -304,6 +304,7 @@ class Generator:
         )
         own = {k[2:]: v for k, v in arrays.items() if k.startswith("g/")}
         gen._set_state(fields["state"], own)
+        gen.text_models_ = {}
         if fields.get("text_models"):
             from synthwise.generators.text import text_from_state
 

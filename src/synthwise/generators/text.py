@@ -11,7 +11,8 @@ tokenizers are installed, otherwise ``text_ngram``.
 
 **Text generators.** A ``text_*`` generator learns a corpus (a table whose only column is text: a text
 file, one text per line, or a CSV with one text column) or a table: its other columns by the tabular
-generator ``tabular`` (default ``cart``), its text columns by its own text model.
+generator ``tabular`` (default ``cart``, with the ``privacy`` knob passed on), its text columns by its
+own text model (whose own guard is the near-copy check during training).
 """
 
 from __future__ import annotations
@@ -123,10 +124,11 @@ class _TextGenerator(Generator):
 
     kind: ClassVar[str] = ""
     tabular: str
+    privacy: str
     capabilities = Capabilities(conditions="rejection", deterministic=True)
 
     def _text_params(self) -> dict[str, Any]:
-        return {k: v for k, v in self.get_params().items() if k not in ("seed", "tabular")}
+        return {k: v for k, v in self.get_params().items() if k not in ("seed", "tabular", "privacy")}
 
     def _validate_params(self) -> None:
         from synthwise.generators.registry import names
@@ -144,7 +146,7 @@ class _TextGenerator(Generator):
         resolve_params(self.kind, self._text_params())
 
     def _fit_data(self, data: pd.DataFrame, schema: Schema | None, rng: np.random.Generator) -> None:
-        from synthwise.generators import create
+        from synthwise.generators import create, get
 
         self.schema_ = _corpus_schema(data, checked_schema(data, schema), given=schema is not None)
         self.columns_ = list(data.columns)
@@ -156,7 +158,8 @@ class _TextGenerator(Generator):
             columns=tuple(c for c in self.schema_.columns if c.name in rest), n_rows=self.schema_.n_rows
         )
         if rest:
-            self.inner_ = create(self.tabular, seed=int(rng.integers(2**31)))
+            inner_params = {"privacy": self.privacy} if "privacy" in get(self.tabular)._param_names() else {}
+            self.inner_ = create(self.tabular, seed=int(rng.integers(2**31)), **inner_params)
             self.inner_.set_text_model("text_ngram")  # no text left in its table anyway
             self.inner_.fit(data[rest], sub)
             self.transformer_ = self.inner_.transformer_
@@ -201,9 +204,12 @@ class TextNgram(_TextGenerator):
     summary = "Free text by a smoothed word n-gram (the text baseline); other columns by a tabular generator."
     kind = "ngram"
 
-    def __init__(self, *, order: int = 3, tabular: str = "cart", seed: Seed = None) -> None:
+    def __init__(
+        self, *, order: int = 3, tabular: str = "cart", privacy: str = "strict", seed: Seed = None
+    ) -> None:
         self.order = order
         self.tabular = tabular
+        self.privacy = privacy
         self.seed = seed
 
 
@@ -235,12 +241,14 @@ class TextLSTM(_NeuralText):
         guard: bool = True,
         verbose: bool = True,
         tabular: str = "cart",
+        privacy: str = "strict",
         seed: Seed = None,
     ) -> None:
         self.max_time_s, self.epochs, self.vocab_size = max_time_s, epochs, vocab_size
         self.dim, self.hidden, self.layers, self.max_len = dim, hidden, layers, max_len
         self.batch_size, self.lr, self.temperature, self.top_p = batch_size, lr, temperature, top_p
         self.guard, self.verbose, self.tabular, self.seed = guard, verbose, tabular, seed
+        self.privacy = privacy
 
 
 @register_generator("text_transformer")
@@ -266,9 +274,11 @@ class TextTransformer(_NeuralText):
         guard: bool = True,
         verbose: bool = True,
         tabular: str = "cart",
+        privacy: str = "strict",
         seed: Seed = None,
     ) -> None:
         self.max_time_s, self.epochs, self.vocab_size = max_time_s, epochs, vocab_size
         self.dim, self.hidden, self.layers, self.heads, self.max_len = dim, hidden, layers, heads, max_len
         self.batch_size, self.lr, self.temperature, self.top_p = batch_size, lr, temperature, top_p
         self.guard, self.verbose, self.tabular, self.seed = guard, verbose, tabular, seed
+        self.privacy = privacy

@@ -109,7 +109,7 @@ class TextColumnModel:
             hidden=int(p["hidden"]),
             layers=int(p["layers"]),
             heads=int(p.get("heads", 4)),
-            max_len=int(p["max_len"]),
+            max_len=min(int(p["max_len"]), int(np.quantile([len(q) for q in seqs], 0.99)) + 2),
             dropout=float(p["dropout"]),
         )
         self.net = lm.TextNet(cfg)

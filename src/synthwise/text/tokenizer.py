@@ -6,12 +6,14 @@ Byte level: every string encodes and decodes exactly (no unknown token); ids 0-2
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from synthwise.errors import MissingDependencyError
 
 PAD, BOS, EOS = 0, 1, 2
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufffd]")
 SPECIAL = ["<pad>", "<bos>", "<eos>"]
 
 
@@ -59,4 +61,6 @@ class BPE:
         return [list(e.ids) for e in self._tok.encode_batch(list(texts))]
 
     def decode(self, ids: Sequence[int]) -> str:
-        return str(self._tok.decode([int(i) for i in ids if i > EOS]))
+        """The text of ``ids``; bytes that form no character and control characters (other than tab and
+        line feed) that a byte-level model can emit are dropped."""
+        return _CONTROL.sub("", str(self._tok.decode([int(i) for i in ids if i > EOS])))
