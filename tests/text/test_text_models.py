@@ -113,3 +113,18 @@ def test_neural_text_model_follows_its_row(kind: str) -> None:
     again = TextColumnModel.from_state(*model.state())
     assert again.sample(rows, schema, np.random.default_rng(1)) == out
     assert model.training["epochs"] >= 1 and model.training["stopped_by"]
+
+
+def test_near_copy_guard_rejects_recited_training_texts() -> None:
+    from synthwise.text.models import NearCopyGuard
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(300)]
+    texts = [" ".join(rng.choice(words, 10)) for _ in range(600)]
+    guard = NearCopyGuard(texts[:500], texts[500:])
+    assert guard.baseline == 0.0
+    fresh = [" ".join(rng.choice(words, 10)) for _ in range(100)]
+    assert guard(fresh) == (0.0, True)
+    recited = texts[:10] + fresh[:90]  # 10% recited training texts
+    rate, ok = guard(recited)
+    assert rate == pytest.approx(0.1) and not ok

@@ -55,6 +55,22 @@ def resolve_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class NearCopyGuard:
+    """The memorization guard of the learned text models: texts sampled at a checkpoint may nearly copy
+    training texts no more often than real held-out texts do (their rate, plus two binomial standard
+    errors of a ``k``-text sample and one text)."""
+
+    def __init__(self, train: list[str], holdout: list[str], *, k: int = 100) -> None:
+        self.index = NearCopyIndex(train)
+        self.baseline = self.index.query(holdout).rate
+        self.k = k
+        self.tolerance = 2.0 * np.sqrt(max(self.baseline, 1.0 / k) * (1 - self.baseline) / k) + 1.0 / k
+
+    def __call__(self, texts: list[str]) -> tuple[float, bool]:
+        rate = self.index.query(texts).rate
+        return rate, rate <= self.baseline + self.tolerance
+
+
 @dataclass
 class TextColumnModel:
     kind: str
@@ -96,7 +112,7 @@ class TextColumnModel:
         p = self.params
         started = time.perf_counter()
         order = rng.permutation(len(values))
-        n_val = min(500, max(1, len(values) // 20)) if len(values) >= 40 else 0
+        n_val = min(500, max(20, len(values) // 20)) if len(values) >= 100 else 0
         val_i, train_i = order[:n_val], order[n_val:]
         train_texts = [values[i] for i in train_i]
         self.tokenizer = BPE.fit(train_texts, vocab_size=int(p["vocab_size"]))
@@ -117,19 +133,16 @@ class TextColumnModel:
         guard = None
         history: list[dict[str, float]] = []
         if p["guard"] and n_val >= 20:
-            index = NearCopyIndex(train_texts)
-            baseline = index.query([values[i] for i in val_i]).rate
-            k = min(200, max(n_val, 50))
-            tol = 2.0 * np.sqrt(max(baseline, 1.0 / k) * (1 - baseline) / k) + 1.0 / k
+            check = NearCopyGuard(train_texts, [values[i] for i in val_i])
             guard_rng = np.random.default_rng(rng.integers(2**63))
             vctx = ctx[val_i]
 
             def guard() -> tuple[float, bool]:
-                pick = vctx[guard_rng.integers(0, len(vctx), size=k)]
+                pick = vctx[guard_rng.integers(0, len(vctx), size=check.k)]
                 toks = lm.sample_tokens(self.net, pick, guard_rng, temperature=1.0, top_p=1.0)
-                rate = index.query([self.tokenizer.decode(t) for t in toks]).rate
-                history.append({"near_copy_rate": round(rate, 4), "holdout_rate": round(baseline, 4)})
-                return rate, rate <= baseline + tol
+                rate, ok = check([self.tokenizer.decode(t) for t in toks])
+                history.append({"near_copy_rate": round(rate, 4), "holdout_rate": round(check.baseline, 4)})
+                return rate, ok
 
         fit_cfg = lm.FitConfig(
             epochs=int(p["epochs"]),
