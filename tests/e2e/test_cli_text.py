@@ -76,7 +76,15 @@ def test_table_with_text_generate_evaluate_report(tweets: dict[str, Path], tmp_p
 def test_corpus_file_with_a_learned_model(tweets: dict[str, Path], tmp_path: Path, capsys) -> None:
     pytest.importorskip("tokenizers")
     out_txt = tmp_path / "syn.txt"
-    params = ["max_time_s=4", "epochs=2", "dim=32", "hidden=64", "vocab_size=300", "verbose=false"]
+    params = [
+        "max_time_s=4",
+        "epochs=2",
+        "dim=32",
+        "hidden=64",
+        "vocab_size=300",
+        "verbose=false",
+        "guard=false",
+    ]
     code, out = run(
         [
             "generate",

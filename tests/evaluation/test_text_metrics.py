@@ -84,7 +84,7 @@ def test_second_real_sample_scores_like_the_holdout(texts: dict, scores: dict) -
             max_texts=500,
             embeddings=cache,
         )
-        for _ in range(4)
+        for _ in range(3)
     ]
     for key in ("potion.coverage", "potion.alpha_precision", "lexical.length_ks"):
         ref = np.array([b[key] for b in boot])

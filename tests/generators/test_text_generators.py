@@ -57,7 +57,15 @@ def test_text_lstm_generator_with_a_table(tmp_path: Path) -> None:
 
     schema = sw.Schema(columns=(schema["group"], replace(schema["text"], kind="text", categories=())))
     gen = create(
-        "text_lstm", seed=0, max_time_s=8.0, epochs=6, dim=32, hidden=64, vocab_size=300, verbose=False
+        "text_lstm",
+        seed=0,
+        max_time_s=8.0,
+        epochs=6,
+        dim=32,
+        hidden=64,
+        vocab_size=300,
+        verbose=False,
+        guard=False,
     )
     gen.fit(df, schema)
     out = gen.sample(40, seed=1)
