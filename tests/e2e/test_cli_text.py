@@ -102,6 +102,27 @@ def test_corpus_file_with_a_learned_model(tweets: dict[str, Path], tmp_path: Pat
     assert code == 0, out
     lines = out_txt.read_text(encoding="utf-8").split("\n")[:-1]
     assert len(lines) == 20
+    pytest.importorskip("sentence_transformers")
+    js = tmp_path / "corpus.json"
+    code, out = run(
+        [
+            "evaluate",
+            "--real",
+            str(tweets["corpus"]),
+            "--synthetic",
+            str(out_txt),
+            "--bootstrap",
+            "0",
+            "--no-baselines",
+            "--json",
+            str(js),
+        ],
+        capsys,
+    )
+    assert code in (0, 1), out
+    names = {m["name"] for m in json.loads(js.read_text())["metrics"]}
+    assert "text_frechet" in names and "text_near_copy_rate" in names
+    assert "exact_copies" not in names  # row-space metrics skip a corpus: nothing beside the text
 
 
 def test_unknown_text_generator_is_a_usage_error(tweets: dict[str, Path], tmp_path: Path, capsys) -> None:
