@@ -218,8 +218,8 @@ def _text_cases() -> list[tuple[_Case, _Case]]:
     from synthwise.datasets import load_frame
 
     rng = np.random.default_rng(2)
-    df = load_frame("tweets")[["source", "text"]].dropna().sample(750, random_state=0).reset_index(drop=True)
-    train, holdout, fresh = df.iloc[:300], df.iloc[300:450], df.iloc[450:]
+    df = load_frame("tweets")[["source", "text"]].dropna().sample(600, random_state=0).reset_index(drop=True)
+    train, holdout, fresh = df.iloc[:240], df.iloc[240:360], df.iloc[360:]
     train, holdout, fresh = (t.reset_index(drop=True) for t in (train, holdout, fresh))
     vocab = sorted({w for t in train["text"] for w in t.split()})
     salad = [" ".join(rng.choice(vocab, int(rng.integers(3, 30)))) for _ in range(len(fresh))]
