@@ -17,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) -e ".[test,deep,images,pii,privacy,scale,sql]"
+	$(PIP) -e ".[test,deep,images,pii,privacy,scale,sql,text]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"transforms"},
     {"privacy", "simulation"},
     {"deep"},
+    {"text"},
     {"generators"},
     {"imbalance"},
     {"evaluation"},

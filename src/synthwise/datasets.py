@@ -34,6 +34,12 @@ DATASETS: dict[str, DatasetInfo] = {
     "pbcseq": DatasetInfo("pbcseq", "survival", "pbcseq", None, description="patients x visits"),
     "gapminder": DatasetInfo("gapminder", "gapminder", "gapminder", None, description="countries x years"),
     "bank_calls": DatasetInfo("bank_calls", "fpp3", "bank_calls", None, description="one long series"),
+    "tweets": DatasetInfo(
+        "tweets", "dslabs", "trump_tweets", "source", description="20,761 tweets (free text) and their source"
+    ),
+    "reviews": DatasetInfo(
+        "reviews", "modeldata", "training_data", "score", description="4,000 product reviews (free text)"
+    ),
 }
 
 

@@ -15,7 +15,8 @@ import pandas as pd
 
 from synthwise.errors import DataError
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".tsv")
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".tsv", ".txt")
+CORPUS_COLUMN = "text"  # the one column of a text corpus read from a .txt file (one text per line)
 
 
 def _suffix(path: Path) -> str:
@@ -47,6 +48,9 @@ def read_table_sha256(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
         data = p.read_bytes()
         if suffix in (".parquet", ".pq"):
             df = pd.read_parquet(io.BytesIO(data))
+        elif suffix == ".txt":
+            lines = [line.rstrip("\r") for line in data.decode("utf-8").split("\n") if line.strip()]
+            df = pd.DataFrame({CORPUS_COLUMN: pd.Series(lines, dtype=object)})
         else:
             options = _csv_options(data, suffix)
             df = _keep_codes(pd.read_csv(io.BytesIO(data), low_memory=False, **options), data, options)
@@ -141,12 +145,21 @@ def _umask() -> int:
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``df`` atomically as CSV / TSV / Parquet, chosen by the file extension."""
+    """Write ``df`` atomically as CSV / TSV / Parquet, or a one-column corpus as .txt (one text per
+    line, line breaks inside a text folded to spaces), chosen by the file extension."""
     target = Path(path)
     suffix = _suffix(target)
     with atomic_path(target) as tmp:
         if suffix in (".parquet", ".pq"):
             df.to_parquet(tmp, index=False)
+        elif suffix == ".txt":
+            if len(df.columns) != 1:
+                raise DataError(
+                    f"A .txt output holds one text column; this table has {len(df.columns)} columns. "
+                    "Fix: write a .csv or .parquet file."
+                )
+            texts = df.iloc[:, 0].fillna("").astype(str).str.replace(r"\s*[\r\n]+\s*", " ", regex=True)
+            tmp.write_text("".join(t + "\n" for t in texts), encoding="utf-8")
         else:
             df.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",", lineterminator="\n")
     return target

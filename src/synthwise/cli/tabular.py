@@ -64,6 +64,18 @@ EpsilonOpt = Annotated[
 DeltaOpt = Annotated[
     float | None, typer.Option("--delta", help="Delta of a DP generator's (epsilon, delta).")
 ]
+TextGeneratorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--text-generator",
+        help="Model of free-text columns: auto (text_lstm for 1,000+ texts, else text_ngram), text_ngram, "
+        "text_lstm or text_transformer; conditioned on the rest of each generated row.",
+    ),
+]
+TextParamOpt = Annotated[
+    list[str] | None,
+    typer.Option("--text-param", help="A text model parameter KEY=VALUE (repeatable), e.g. max_time_s=60."),
+]
 
 
 def parse_params(items: list[str] | None) -> dict[str, object]:
@@ -167,6 +179,7 @@ def _fit(
     entity: str | None = None,
     sequence_index: str | None = None,
     dp: dict[str, float | None] | None = None,
+    text_choice: tuple[str | None, list[str] | None] = (None, None),
 ) -> Generator:
     from synthwise.generators import create
     from synthwise.io import read_table
@@ -181,6 +194,8 @@ def _fit(
             "Fix: use a DP generator (--generator mst or dp_ar), or drop the options."
         )
     gen.set_params(**extra)
+    if text_choice[0] is not None or text_choice[1]:
+        gen.set_text_model(text_choice[0] or "auto", **parse_params(text_choice[1]))
     df = read_table(data_path)
     private = gen.capabilities.differential_privacy
     sch = resolve(df, schema, differential_privacy=private, entity=entity, sequence_index=sequence_index)
@@ -226,6 +241,8 @@ def fit_cmd(
     sequence_index: SequenceIndexOpt = None,
     epsilon: EpsilonOpt = None,
     delta: DeltaOpt = None,
+    text_generator: TextGeneratorOpt = None,
+    text_param: TextParamOpt = None,
 ) -> None:
     """Fit a generator and save it as a safe model file (no pickle).
 
@@ -234,7 +251,15 @@ def fit_cmd(
     -o m.synthwise[/]
     """
     gen = _fit(
-        data, generator, seed, param, schema, entity, sequence_index, {"epsilon": epsilon, "delta": delta}
+        data,
+        generator,
+        seed,
+        param,
+        schema,
+        entity,
+        sequence_index,
+        {"epsilon": epsilon, "delta": delta},
+        (text_generator, text_param),
     )
     gen.save(str(output))
     console.print(f"Fitted {generator} in {gen.fit_seconds_:.1f} s; model written to {output}")
@@ -330,6 +355,8 @@ def generate_cmd(
             help="Size relative to DATA (0.1 shrinks, 3 grows); a database keeps its parent-child shape.",
         ),
     ] = None,
+    text_generator: TextGeneratorOpt = None,
+    text_param: TextParamOpt = None,
 ) -> None:
     """Fit a generator on DATA and write N synthetic rows (fit + sample in one step; N: DATA's size).
 
@@ -371,6 +398,7 @@ def generate_cmd(
         entity,
         sequence_index,
         {"epsilon": epsilon, "delta": delta},
+        (text_generator, text_param),
     )
     if n is None:
         n = _input_size(gen) if scale is None else max(1, round(scale * _input_size(gen)))

@@ -30,7 +30,7 @@ import pandas as pd
 from synthwise.errors import ColumnError, ColumnProblem, InvalidParameterError
 from synthwise.evaluation.baselines import BASELINES, SATURATES
 from synthwise.evaluation.context import Context, RealSide, Settings
-from synthwise.evaluation.embed import Embedding
+from synthwise.evaluation.embed import Embedding, compared_columns
 from synthwise.evaluation.inputs import Source, load_input
 from synthwise.evaluation.intervals import bootstrap_ci
 from synthwise.evaluation.manifest import input_info, settings_info, versions
@@ -279,6 +279,8 @@ class Evaluator:
 
 # -- pieces ------------------------------------------------------------------------------------------------
 def _run(spec: MetricSpec, ctx: Context) -> Score:
+    if not spec.name.startswith("text_") and ctx.schema.of_kind("text") and not compared_columns(ctx.schema):
+        raise Skip("a text corpus: no column beside the free text (the text_* metrics judge it)")
     out = spec.func(ctx)
     return out if isinstance(out, Score) else Score(float(out))
 

@@ -110,6 +110,10 @@ def build_plots(ctx: Context) -> PlotData:
         else:
             plots.marginals[col.name] = _categorical_shares(a, b, col.bool_labels or col.categories)
     plots.projection = _projection(ctx)
+    if any(k.startswith("text_") for k in ctx.cache):
+        from synthwise.evaluation.text_metrics import text_plot
+
+        plots.text = text_plot(ctx)
 
     if "marginals" in ctx.cache:
         scores = ctx.cache["marginals"]

@@ -63,6 +63,9 @@ class PlotData:
     projection: dict[str, list[list[float]]] | None = None  # {"real": [[x, y], ...], "synthetic": [...]}
     worst_columns: list[tuple[str, float]] = field(default_factory=list)
     worst_pairs: list[tuple[str, str, float]] = field(default_factory=list)
+    text: dict[str, Any] = field(default_factory=dict)
+    # per text column: {"length": hist, "bigrams": shares, "samples": [...], "near_copies": [...]};
+    # "_three_d": the text 3D scores (MiniLM); see synthwise.evaluation.text_metrics.text_plot
 
 
 @dataclass

@@ -70,6 +70,27 @@ class Generator:
     def __init__(self, *, seed: Seed = None) -> None:
         self.seed = seed
 
+    # -- text columns (synthwise.generators.text) ------------------------------------------------------
+    def set_text_model(self, generator: str = "auto", **params: Any) -> Self:
+        """Choose the model of this generator's ``text`` columns: ``auto``, ``text_ngram``, ``text_lstm``
+        or ``text_transformer`` (with its parameters, e.g. ``max_time_s``); call before ``fit``."""
+        from synthwise.generators.text import text_kind
+        from synthwise.text.models import resolve_params
+
+        kind, defaults = text_kind(generator, 0)
+        if generator != "auto":
+            resolve_params(kind, {**defaults, **params})
+        self.text_model = generator
+        self.text_params = dict(params)
+        return self
+
+    def _fit_text(self, data: pd.DataFrame, rng: np.random.Generator) -> None:
+        """Fit a text model per text column, conditioned on the row's other columns."""
+        from synthwise.generators.text import fit_text_columns
+
+        choice, params = getattr(self, "text_model", "auto"), getattr(self, "text_params", {})
+        self.text_models_ = fit_text_columns(data, self.schema_, choice, params, rng)
+
     # -- parameters (scikit-learn style, read from the __init__ signature) ----------------------------
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -146,6 +167,7 @@ class Generator:
         self._fit(codes, rng)
         self._fit_guard(codes, rng)
         self.n_rows_ = len(data)
+        self._fit_text(data, rng)
 
     @property
     def guarded(self) -> bool:
@@ -227,6 +249,11 @@ class Generator:
         if cond is not None:
             codes = _apply_conditions(codes, cond)
         out = self.transformer_.from_codes(codes.reset_index(drop=True), rng=rng, id_start=id_start)
+        text_models = getattr(self, "text_models_", None)
+        if text_models:
+            from synthwise.generators.text import generate_text_columns
+
+            out = generate_text_columns(out, self.schema_, text_models, rng)
         return out[self.columns_]
 
     def _sample(self, n: int, rng: np.random.Generator, conditions: pd.DataFrame | None) -> pd.DataFrame:
@@ -256,8 +283,16 @@ class Generator:
             all_arrays.update({f"p/{k}": v for k, v in guard.arrays().items()})
             if self._guard_codes(arrays) is None:
                 all_arrays["p/guard_codes"] = guard.codes.to_numpy(dtype=np.float64)
+        text_models = getattr(self, "text_models_", None)
+        text_meta: dict[str, Any] = {}
+        if text_models:
+            from synthwise.generators.text import text_state
+
+            text_meta, text_arrays = text_state(text_models)
+            all_arrays.update({f"x/{k}": v for k, v in text_arrays.items()})
         fields = {
             "params": {k: v for k, v in self.get_params().items() if not callable(v)},
+            "text_models": text_meta,
             "columns": list(map(str, self.columns_)),
             "schema": self.schema_.to_dict(),
             "transformer": t_meta,
@@ -279,6 +314,12 @@ class Generator:
         )
         own = {k[2:]: v for k, v in arrays.items() if k.startswith("g/")}
         gen._set_state(fields["state"], own)
+        gen.text_models_ = {}
+        if fields.get("text_models"):
+            from synthwise.generators.text import text_from_state
+
+            text_arrays = {k[2:]: v for k, v in arrays.items() if k.startswith("x/")}
+            gen.text_models_ = text_from_state(fields["text_models"], text_arrays)
         gen.guard_ = None
         gen.guard_report_ = {}
         guard_arrays = {k[2:]: v for k, v in arrays.items() if k.startswith("p/")}

@@ -42,6 +42,9 @@ _BUILTIN: dict[str, str] = {
     "image_vae": "synthwise.generators.image_deep:ImageVAE",
     "image_gan": "synthwise.generators.image_deep:ImageGAN",
     "image_diffusion": "synthwise.generators.image_deep:ImageDiffusion",
+    "text_ngram": "synthwise.generators.text:TextNgram",
+    "text_lstm": "synthwise.generators.text:TextLSTM",
+    "text_transformer": "synthwise.generators.text:TextTransformer",
 }
 _EXTRA: dict[str, str] = {
     "tvae": "deep",
@@ -52,6 +55,8 @@ _EXTRA: dict[str, str] = {
     "image_vae": "deep",
     "image_gan": "deep",
     "image_diffusion": "deep",
+    "text_lstm": "text",
+    "text_transformer": "text",
 }  # name -> optional extra
 _LOADED: dict[str, type] = {}
 

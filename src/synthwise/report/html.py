@@ -35,6 +35,7 @@ from synthwise.report.sections import (
     worst_section,
 )
 from synthwise.report.svg import esc, fmt, is_number
+from synthwise.report.text import text_section
 from synthwise.report.verdict import BASELINE_NAMES, RULE, judge, saturation_note
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -98,6 +99,7 @@ def render_html(evaluation: Evaluation) -> str:
             curves_section(ev),
             dcr_section(ev),
             projection_section(ev),
+            text_section(ev),
             worst_section(ev),
             _manifest_section(ev),
             "</main>",

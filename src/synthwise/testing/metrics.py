@@ -64,7 +64,10 @@ def check_metric(metric: str | MetricSpec) -> None:
     docstring); an :class:`AssertionError` names the metric and the broken rule."""
     spec = get_metric(metric) if isinstance(metric, str) else metric
     _check_declaration(spec)
-    case, missing = _first_applicable(spec, _sequence_cases() if spec.sequential else _table_cases())
+    cases = _sequence_cases() if spec.sequential else _table_cases()
+    if spec.name.startswith("text_"):
+        cases = _text_cases()
+    case, missing = _first_applicable(spec, cases)
     scores = {table: case.score(spec, table) for table in CASES}
     values = {t: s.value for t, s in scores.items() if isinstance(s, Score)}
     for table, score in scores.items():
@@ -206,6 +209,32 @@ def _table_cases() -> list[tuple[_Case, _Case]]:
         gappy = _Case(_evaluator(missing["train"], missing["holdout"], **roles), missing_tables)
         out.append((case, gappy))
     return out
+
+
+@cache
+def _text_cases() -> list[tuple[_Case, _Case]]:
+    """Real tweets with their source (the target): ``noise`` is word salad drawn uniformly from the
+    train vocabulary, ``collapse`` one tweet repeated."""
+    from synthwise.datasets import load_frame
+
+    rng = np.random.default_rng(2)
+    df = load_frame("tweets")[["source", "text"]].dropna().sample(600, random_state=0).reset_index(drop=True)
+    train, holdout, fresh = df.iloc[:240], df.iloc[240:360], df.iloc[360:]
+    train, holdout, fresh = (t.reset_index(drop=True) for t in (train, holdout, fresh))
+    vocab = sorted({w for t in train["text"] for w in t.split()})
+    salad = [" ".join(rng.choice(vocab, int(rng.integers(3, 30)))) for _ in range(len(fresh))]
+    tables = {
+        "copy": train,
+        "independent": fresh,
+        "noise": fresh.assign(text=salad, source=rng.permutation(fresh["source"].to_numpy())),
+        "collapse": pd.concat([train.iloc[[0]]] * len(train), ignore_index=True),
+    }
+    case = _Case(_evaluator(train, holdout, target="source"), tables)
+    gappy = _Case(
+        _evaluator(_with_missing(train, rng, ("text",)), holdout, target="source"),
+        {"independent": _with_missing(fresh, rng, ("text",))},
+    )
+    return [(case, gappy)]
 
 
 def _entities(rng: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:

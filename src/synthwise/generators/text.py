@@ -1,0 +1,286 @@
+"""Free text: the text generators (``text_ngram``, ``text_lstm``, ``text_transformer``) and the text
+columns of every tabular generator.
+
+**Text inside tables.** The base lifecycle (:mod:`synthwise.generators.base`) calls
+:func:`fit_text_columns` after a generator's own fit and :func:`generate_text_columns` after decoding:
+each ``text`` column gets a :class:`~synthwise.text.models.TextColumnModel` conditioned on the other
+columns of the row the generator produced. The model is the generator's ``text_model`` (set with
+``Generator.set_text_model`` or ``synthwise generate --text-generator``); ``"auto"`` (the default) is
+``text_ngram``: on this project's 2-core CPU machines the learned models, at any budget a tabular fit can
+afford, scored worse than it (``benchmarks/results/text.json``: tweets coverage 0.11-0.18 against
+0.81, perplexity 6,600-7,000 against 880, after a 120 s fit) and would add minutes to every fit of a
+table with a text column. Choose ``text_lstm`` / ``text_transformer`` explicitly where a GPU or a long
+budget is available.
+
+**Text generators.** A ``text_*`` generator learns a corpus (a table whose only column is text: a text
+file, one text per line, or a CSV with one text column) or a table: its other columns by the tabular
+generator ``tabular`` (default ``cart``, with the ``privacy`` knob passed on), its text columns by its
+own text model (whose own guard is the near-copy check during training).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from synthwise._types import Conditions, Seed
+from synthwise.errors import InvalidParameterError
+from synthwise.generators.base import Capabilities, Generator, checked_schema
+from synthwise.generators.registry import register_generator
+from synthwise.schema import Schema
+from synthwise.transforms import TableTransformer
+
+TEXT_GENERATORS = {"text_ngram": "ngram", "text_lstm": "lstm", "text_transformer": "transformer"}
+
+
+def text_kind(choice: str, n_texts: int) -> tuple[str, dict[str, Any]]:
+    """The text model kind and default parameters for a generator's ``text_model`` choice."""
+    if choice == "auto":
+        return "ngram", {}
+    if choice not in TEXT_GENERATORS:
+        raise InvalidParameterError(
+            f"Unknown text generator {choice!r}. Fix: use auto or one of {', '.join(TEXT_GENERATORS)}."
+        )
+    return TEXT_GENERATORS[choice], {}
+
+
+def fit_text_columns(
+    data: pd.DataFrame,
+    schema: Schema,
+    choice: str,
+    params: dict[str, Any],
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """A fitted text model per text column of ``schema``, conditioned on the row's other columns."""
+    from synthwise.text.models import TextColumnModel
+
+    models: dict[str, Any] = {}
+    others = [c.name for c in schema.columns if c.kind != "text" and c.name in data.columns]
+    for col in schema.of_kind("text"):
+        kind, defaults = text_kind(choice, int(data[col.name].notna().sum()))
+        models[col.name] = TextColumnModel.fit(
+            data[col.name], data[others], schema, kind, {**defaults, **params}, rng, label=col.name
+        )
+    return models
+
+
+def generate_text_columns(
+    out: pd.DataFrame, schema: Schema, models: dict[str, Any], rng: np.random.Generator
+) -> pd.DataFrame:
+    """``out`` with each modelled text column drawn anew, given the rest of its row."""
+    if not models or len(out) == 0:
+        return out
+    out = out.copy()
+    others = [c.name for c in schema.columns if c.kind != "text" and c.name in out.columns]
+    for name, model in models.items():
+        col = schema[name]
+        values = pd.Series(model.sample(out[others], schema, rng), dtype=object, index=out.index)
+        if col.missing_rate > 0:
+            values[rng.random(len(out)) < col.missing_rate] = np.nan
+        out[name] = values if col.dtype == "object" else values.astype(col.dtype)
+    return out
+
+
+def text_state(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    meta: dict[str, Any] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for i, (name, model) in enumerate(models.items()):
+        m, a = model.state()
+        meta[name] = {"key": f"x{i}", **m}
+        arrays.update({f"x{i}/{k}": v for k, v in a.items()})
+    return meta, arrays
+
+
+def text_from_state(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    from synthwise.text.models import TextColumnModel
+
+    models = {}
+    for name, m in meta.items():
+        prefix = f"{m['key']}/"
+        own = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+        models[name] = TextColumnModel.from_state(m, own)
+    return models
+
+
+def _corpus_schema(data: pd.DataFrame, schema: Schema, *, given: bool) -> Schema:
+    """A one-column table of strings is a corpus: its column is text even where inference saw short,
+    repeated lines as categories (a schema the user gave is kept as written)."""
+    if given or schema.of_kind("text") or len(schema.columns) != 1 or data.iloc[:, 0].dtype != object:
+        return schema
+    from dataclasses import replace
+
+    col = schema.columns[0]
+    text = replace(col, kind="text", categories=(), why="a corpus: the only column of the file")
+    return Schema(columns=(text,), n_rows=schema.n_rows)
+
+
+class _TextGenerator(Generator):
+    """Base of the ``text_*`` generators: other columns by ``tabular``, text by ``kind``."""
+
+    kind: ClassVar[str] = ""
+    tabular: str
+    privacy: str
+    capabilities = Capabilities(conditions="rejection", deterministic=True)
+
+    def _text_params(self) -> dict[str, Any]:
+        return {k: v for k, v in self.get_params().items() if k not in ("seed", "tabular", "privacy")}
+
+    def _validate_params(self) -> None:
+        from synthwise.generators.registry import names
+
+        if (
+            not isinstance(self.tabular, str)
+            or self.tabular not in names()
+            or self.tabular in TEXT_GENERATORS
+        ):
+            raise InvalidParameterError.expected(
+                "tabular", type(self).__name__, "the name of a tabular generator (e.g. cart)", self.tabular
+            )
+        from synthwise.text.models import resolve_params
+
+        resolve_params(self.kind, self._text_params())
+
+    def _fit_data(self, data: pd.DataFrame, schema: Schema | None, rng: np.random.Generator) -> None:
+        from synthwise.generators import create, get
+
+        self.schema_ = _corpus_schema(data, checked_schema(data, schema), given=schema is not None)
+        self.columns_ = list(data.columns)
+        self.n_rows_ = len(data)
+        texts = [c.name for c in self.schema_.of_kind("text")]
+        rest = [c for c in self.columns_ if c not in texts]
+        self.inner_: Generator | None = None
+        sub = Schema(
+            columns=tuple(c for c in self.schema_.columns if c.name in rest), n_rows=self.schema_.n_rows
+        )
+        if rest:
+            inner_params = {"privacy": self.privacy} if "privacy" in get(self.tabular)._param_names() else {}
+            self.inner_ = create(self.tabular, seed=int(rng.integers(2**31)), **inner_params)
+            self.inner_.set_text_model("text_ngram")  # no text left in its table anyway
+            self.inner_.fit(data[rest], sub)
+            self.transformer_ = self.inner_.transformer_
+        else:
+            self.transformer_ = TableTransformer(sub).fit(data[rest])
+        self.text_models_ = fit_text_columns(data, self.schema_, self.name, self._text_params(), rng)
+
+    def _sample_data(
+        self,
+        n: int,
+        conditions: Conditions,
+        rng: np.random.Generator,
+        max_rejection_s: float,
+        id_start: int = 0,
+    ) -> pd.DataFrame:
+        if self.inner_ is not None:
+            rows = self.inner_._sample_data(n, conditions, rng, max_rejection_s, id_start)
+        else:
+            if conditions is not None:
+                raise InvalidParameterError(
+                    "A text corpus has no columns to condition on. Fix: sample without conditions."
+                )
+            rows = pd.DataFrame(index=pd.RangeIndex(n))
+        for c in self.schema_.of_kind("text"):
+            rows[c.name] = pd.Series([None] * len(rows), dtype=object)
+        out = generate_text_columns(rows, self.schema_, self.text_models_, rng)
+        return out[self.columns_]
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        if self.inner_ is None:
+            return {"inner": None}, {}
+        fields, arrays = self.inner_.state()
+        return {"inner": {"name": self.inner_.name, **fields}}, {f"inner/{k}": v for k, v in arrays.items()}
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        from synthwise.generators import get
+
+        self.inner_ = None
+        if meta.get("inner"):
+            own = {k[len("inner/") :]: v for k, v in arrays.items() if k.startswith("inner/")}
+            self.inner_ = get(meta["inner"]["name"]).restore(meta["inner"], own)
+            self.transformer_ = self.inner_.transformer_
+
+
+@register_generator("text_ngram")
+class TextNgram(_TextGenerator):
+    summary = "Free text by a smoothed word n-gram (the text baseline); other columns by a tabular generator."
+    kind = "ngram"
+
+    def __init__(
+        self, *, order: int = 3, tabular: str = "cart", privacy: str = "strict", seed: Seed = None
+    ) -> None:
+        self.order = order
+        self.tabular = tabular
+        self.privacy = privacy
+        self.seed = seed
+
+
+class _NeuralText(_TextGenerator):
+    capabilities = Capabilities(conditions="rejection", extra="deep", deterministic=True)
+
+
+@register_generator("text_lstm")
+class TextLSTM(_NeuralText):
+    summary = (
+        "Free text by a subword LSTM trained from scratch (BPE), conditioned on the row's other columns."
+    )
+    kind = "lstm"
+
+    def __init__(
+        self,
+        *,
+        max_time_s: float | None = 300.0,
+        epochs: int = 30,
+        vocab_size: int = 1000,
+        dim: int = 128,
+        hidden: int = 256,
+        layers: int = 1,
+        max_len: int = 128,
+        batch_size: int = 64,
+        lr: float = 3e-3,
+        temperature: float = 1.0,
+        top_p: float = 0.95,
+        guard: bool = True,
+        verbose: bool = True,
+        tabular: str = "cart",
+        privacy: str = "strict",
+        seed: Seed = None,
+    ) -> None:
+        self.max_time_s, self.epochs, self.vocab_size = max_time_s, epochs, vocab_size
+        self.dim, self.hidden, self.layers, self.max_len = dim, hidden, layers, max_len
+        self.batch_size, self.lr, self.temperature, self.top_p = batch_size, lr, temperature, top_p
+        self.guard, self.verbose, self.tabular, self.seed = guard, verbose, tabular, seed
+        self.privacy = privacy
+
+
+@register_generator("text_transformer")
+class TextTransformer(_NeuralText):
+    summary = "Free text by a small decoder-only transformer trained from scratch (BPE), row-conditioned."
+    kind = "transformer"
+
+    def __init__(
+        self,
+        *,
+        max_time_s: float | None = 300.0,
+        epochs: int = 30,
+        vocab_size: int = 1000,
+        dim: int = 128,
+        hidden: int = 256,
+        layers: int = 2,
+        heads: int = 4,
+        max_len: int = 128,
+        batch_size: int = 64,
+        lr: float = 2e-3,
+        temperature: float = 1.0,
+        top_p: float = 0.95,
+        guard: bool = True,
+        verbose: bool = True,
+        tabular: str = "cart",
+        privacy: str = "strict",
+        seed: Seed = None,
+    ) -> None:
+        self.max_time_s, self.epochs, self.vocab_size = max_time_s, epochs, vocab_size
+        self.dim, self.hidden, self.layers, self.heads, self.max_len = dim, hidden, layers, heads, max_len
+        self.batch_size, self.lr, self.temperature, self.top_p = batch_size, lr, temperature, top_p
+        self.guard, self.verbose, self.tabular, self.seed = guard, verbose, tabular, seed
+        self.privacy = privacy

@@ -1,0 +1,250 @@
+"""Neural language models trained from scratch on CPU (CUDA when present): a subword LSTM and a small
+decoder-only transformer, both conditioned on a row's context tokens placed before the text.
+
+A sequence is ``[ctx_1 .. ctx_C, <bos>, t_1 .. t_n, <eos>]``; the loss counts the text tokens only.
+Training runs through :func:`synthwise.deep.training.train` (progress bar, ``max_time_s``, early
+stopping on a validation slice, Ctrl-C) with a near-copy guard: a checkpoint whose sampled texts copy
+training texts more often than real held-out texts do is never kept, and repeated failures stop
+training (the last safe checkpoint is restored). Sampling uses temperature and top-p (nucleus).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+
+from synthwise.deep._torch import nn, torch
+from synthwise.deep.training import TrainConfig, TrainResult, train
+from synthwise.text.tokenizer import BOS, EOS, PAD
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    arch: str  # "lstm" | "transformer"
+    vocab: int
+    ctx_sizes: tuple[int, ...]
+    dim: int = 128
+    hidden: int = 256
+    layers: int = 1
+    heads: int = 4
+    max_len: int = 128  # text tokens, <bos> / <eos> excluded
+    dropout: float = 0.1
+
+
+class TextNet(nn.Module):
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.tok = nn.Embedding(cfg.vocab, cfg.dim, padding_idx=PAD)
+        self.n_ctx = len(cfg.ctx_sizes)
+        self.ctx = nn.Embedding(max(1, sum(cfg.ctx_sizes)), cfg.dim)
+        offsets = np.concatenate([[0], np.cumsum(cfg.ctx_sizes)[:-1]]) if cfg.ctx_sizes else np.zeros(0)
+        self.register_buffer("offsets", torch.as_tensor(offsets, dtype=torch.long), persistent=False)
+        self.drop = nn.Dropout(cfg.dropout)
+        if cfg.arch == "lstm":
+            self.rnn = nn.LSTM(cfg.dim, cfg.hidden, num_layers=cfg.layers, batch_first=True)
+            self.out = nn.Linear(cfg.hidden, cfg.vocab)
+        else:
+            self.pos = nn.Embedding(cfg.max_len + 2 + self.n_ctx, cfg.dim)
+            layer = nn.TransformerEncoderLayer(
+                cfg.dim, cfg.heads, cfg.hidden, cfg.dropout, batch_first=True, norm_first=True
+            )
+            self.blocks = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False)
+            self.norm = nn.LayerNorm(cfg.dim)
+            self.out = nn.Linear(cfg.dim, cfg.vocab)
+
+    def embed(self, ctx: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        parts = [self.tok(tokens)]
+        if self.n_ctx:
+            offsets = cast(torch.Tensor, self.offsets)
+            parts.insert(0, self.ctx(ctx + offsets))
+        return torch.cat(parts, dim=1)
+
+    def forward(self, ctx: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Logits for the token after each input token: ``(B, T, vocab)``."""
+        x = self.drop(self.embed(ctx, tokens))
+        if self.cfg.arch == "lstm":
+            h, _ = self.rnn(x)
+        else:
+            length = x.shape[1]
+            x = x + self.pos(torch.arange(length, device=x.device))
+            mask = torch.triu(torch.full((length, length), float("-inf"), device=x.device), diagonal=1)
+            h = self.norm(self.blocks(x, mask=mask, is_causal=True))
+        return self.out(self.drop(h[:, self.n_ctx :]))
+
+
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _batch(seqs: Sequence[list[int]], max_len: int) -> torch.Tensor:
+    width = min(max(len(s) for s in seqs), max_len) + 2
+    arr = np.full((len(seqs), width), PAD, dtype=np.int64)
+    for i, s in enumerate(seqs):
+        s = [BOS, *s[:max_len], EOS]
+        arr[i, : len(s)] = s
+    return torch.as_tensor(arr)
+
+
+def _loss(net: TextNet, ctx: torch.Tensor, seq: torch.Tensor) -> torch.Tensor:
+    logits = net(ctx, seq[:, :-1])
+    return nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), seq[:, 1:].reshape(-1), ignore_index=PAD
+    )
+
+
+@dataclass
+class FitConfig:
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 3e-3
+    max_time_s: float | None = 300.0
+    patience: int = 3
+    verbose: bool = True
+    label: str = "text model"
+    guard_samples: int = 200
+
+
+def fit_net(
+    net: TextNet,
+    seqs: list[list[int]],
+    ctx: np.ndarray,
+    val: tuple[list[list[int]], np.ndarray],
+    guard: Callable[[], tuple[float, bool]] | None,
+    cfg: FitConfig,
+    rng: np.random.Generator,
+    *,
+    optimizer_hook: Callable[[Any, Any], Any] | None = None,
+) -> TrainResult:
+    """Train ``net`` on token sequences ``seqs`` with context ``ctx`` (validation on ``val``)."""
+    dev = device()
+    net.to(dev)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=0.01)
+    torch.manual_seed(int(rng.integers(2**31)))
+    started = time.perf_counter()
+    deadline = None if cfg.max_time_s is None else started + cfg.max_time_s
+    ctx_t = torch.as_tensor(ctx, dtype=torch.long)
+    lengths = np.array([min(len(s), net.cfg.max_len) for s in seqs])
+
+    def run_epoch(epoch: int) -> float:
+        losses = []
+        for idx in _length_batches(lengths, cfg.batch_size, rng):
+            seq = _batch([seqs[i] for i in idx], net.cfg.max_len).to(dev)
+            loss = _loss(net, ctx_t[idx].to(dev), seq)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            losses.append(loss.item())
+            if deadline is not None and time.perf_counter() > deadline:
+                break  # the loop sees the time and stops after this (partial) epoch
+        return float(np.mean(losses)) if losses else float("nan")
+
+    vseqs, vctx = val
+
+    def score() -> float:
+        if not vseqs:
+            return 0.0
+        total = 0.0
+        for lo in range(0, len(vseqs), 256):
+            seq = _batch(vseqs[lo : lo + 256], net.cfg.max_len).to(dev)
+            c = torch.as_tensor(vctx[lo : lo + 256], dtype=torch.long).to(dev)
+            total += float(_loss(net, c, seq)) * len(seq)
+        return total / len(vseqs)
+
+    check = None if guard is None else (lambda epoch: guard())
+    config = TrainConfig(
+        max_epochs=cfg.epochs,
+        max_time_s=cfg.max_time_s,
+        patience=cfg.patience,
+        verbose=cfg.verbose,
+        label=cfg.label,
+        guard_patience=2,
+    )
+    result = train(run_epoch, score, check, [net], config)
+    net.to(torch.device("cpu"))
+    return result
+
+
+def _length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Batches of similar lengths (little padding), in random order: shuffle, sort within chunks of 50
+    batches, cut, shuffle the batches."""
+    order = rng.permutation(len(lengths))
+    chunk = size * 50
+    batches: list[np.ndarray] = []
+    for lo in range(0, len(order), chunk):
+        part = order[lo : lo + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i : i + size] for i in range(0, len(part), size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+@torch.no_grad()
+def sample_tokens(
+    net: TextNet,
+    ctx: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    temperature: float = 1.0,
+    top_p: float = 0.95,
+    batch_size: int = 256,
+) -> list[list[int]]:
+    """One token list per context row (``<bos>`` / ``<eos>`` stripped)."""
+    net.eval()
+    dev = device()
+    net.to(dev)
+    gen = torch.Generator(device=dev)
+    gen.manual_seed(int(rng.integers(2**62)))
+    out: list[list[int]] = []
+    for lo in range(0, len(ctx), batch_size):
+        c = torch.as_tensor(ctx[lo : lo + batch_size], dtype=torch.long).to(dev)
+        out.extend(_sample_batch(net, c, gen, temperature, top_p))
+    net.to(torch.device("cpu"))
+    return out
+
+
+def _sample_batch(
+    net: TextNet, ctx: torch.Tensor, gen: torch.Generator, temperature: float, top_p: float
+) -> list[list[int]]:
+    b = ctx.shape[0]
+    tokens = torch.full((b, 1), BOS, dtype=torch.long, device=ctx.device)
+    done = torch.zeros(b, dtype=torch.bool, device=ctx.device)
+    state: Any = None
+    for _ in range(net.cfg.max_len + 1):
+        if net.cfg.arch == "lstm":
+            x = net.embed(ctx, tokens) if state is None else net.tok(tokens[:, -1:])
+            h, state = net.rnn(x, state)
+            logits = net.out(h[:, -1])
+        else:
+            logits = net(ctx, tokens)[:, -1]
+        nxt = _draw(logits, gen, temperature, top_p)
+        nxt = torch.where(done, torch.full_like(nxt, PAD), nxt)
+        tokens = torch.cat([tokens, nxt[:, None]], dim=1)
+        done |= nxt == EOS
+        if bool(done.all()):
+            break
+    rows = tokens[:, 1:].cpu().numpy()
+    out = []
+    for r in rows:
+        r = r.tolist()
+        end = r.index(EOS) if EOS in r else len(r)
+        out.append([t for t in r[:end] if t != PAD])
+    return out
+
+
+def _draw(logits: torch.Tensor, gen: torch.Generator, temperature: float, top_p: float) -> torch.Tensor:
+    logits = logits.float()
+    logits[:, PAD] = -math.inf
+    logits[:, BOS] = -math.inf
+    probs = torch.softmax(logits / max(temperature, 1e-6), dim=-1)
+    if top_p < 1.0:
+        sorted_p, order = torch.sort(probs, dim=-1, descending=True)
+        keep = torch.cumsum(sorted_p, dim=-1) - sorted_p < top_p
+        sorted_p = sorted_p * keep
+        probs = torch.zeros_like(probs).scatter(1, order, sorted_p)
+    return torch.multinomial(probs, 1, generator=gen)[:, 0]

@@ -1,0 +1,221 @@
+"""One text column's model: fit on its texts (and the rows they sit in), sample given generated rows.
+
+Kinds: ``ngram`` (smoothed word n-gram, unconditional: the baseline), ``lstm`` and ``transformer``
+(byte-level BPE learned at fit time, trained from scratch, conditioned on the row's context tokens,
+with the near-copy guard during training). State is JSON plus arrays: the tokenizer is its JSON
+string, the network its state dict as arrays; never a pickle.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthwise.errors import InvalidParameterError
+from synthwise.schema import Schema
+from synthwise.text.context import RowContext
+from synthwise.text.ngram import NgramModel
+from synthwise.text.similarity import NearCopyIndex
+
+KINDS = ("ngram", "lstm", "transformer")
+NEURAL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "lstm": {"dim": 128, "hidden": 256, "layers": 1, "lr": 3e-3},
+    "transformer": {"dim": 128, "hidden": 256, "layers": 2, "heads": 4, "lr": 2e-3},
+}
+COMMON_DEFAULTS: dict[str, Any] = {
+    "vocab_size": 1000,
+    "max_len": 128,
+    "epochs": 30,
+    "batch_size": 64,
+    "max_time_s": 300.0,
+    "temperature": 1.0,
+    "top_p": 0.95,
+    "patience": 3,
+    "verbose": True,
+    "guard": True,
+    "dropout": 0.1,
+    "order": 3,
+}
+
+
+def resolve_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise InvalidParameterError(f"Unknown text model {kind!r}. Fix: use one of {', '.join(KINDS)}.")
+    out = {**COMMON_DEFAULTS, **NEURAL_DEFAULTS.get(kind, {})}
+    unknown = sorted(set(params) - set(out))
+    if unknown:
+        raise InvalidParameterError(
+            f"Unknown text model parameters {unknown}. Fix: use some of {', '.join(sorted(out))}."
+        )
+    out.update(params)
+    return out
+
+
+class NearCopyGuard:
+    """The memorization guard of the learned text models: texts sampled at a checkpoint may nearly copy
+    training texts no more often than real held-out texts do (their rate, plus two binomial standard
+    errors of a ``k``-text sample and one text)."""
+
+    def __init__(self, train: list[str], holdout: list[str], *, k: int = 100) -> None:
+        self.index = NearCopyIndex(train)
+        self.baseline = self.index.query(holdout).rate
+        self.k = k
+        self.tolerance = 2.0 * np.sqrt(max(self.baseline, 1.0 / k) * (1 - self.baseline) / k) + 1.0 / k
+
+    def __call__(self, texts: list[str]) -> tuple[float, bool]:
+        rate = self.index.query(texts).rate
+        return rate, rate <= self.baseline + self.tolerance
+
+
+@dataclass
+class TextColumnModel:
+    kind: str
+    params: dict[str, Any]
+    context: RowContext
+    ngram: NgramModel | None = None
+    tokenizer: Any = None  # BPE
+    net: Any = None  # lm.TextNet
+    training: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def fit(
+        cls,
+        texts: pd.Series,
+        rows: pd.DataFrame,
+        schema: Schema,
+        kind: str,
+        params: dict[str, Any],
+        rng: np.random.Generator,
+        *,
+        label: str = "text",
+    ) -> TextColumnModel:
+        """Learn the non-missing ``texts``; ``rows`` (same index) hold the other columns to condition on."""
+        p = resolve_params(kind, params)
+        keep = texts.notna().to_numpy()
+        values = [str(t) for t in texts[keep]]
+        if kind == "ngram" or not values:
+            return cls("ngram", p, RowContext(()), ngram=NgramModel.fit(values, order=int(p["order"])))
+        context = RowContext.fit(rows[keep], schema)
+        ctx = context.tokens(rows[keep].reset_index(drop=True), schema)
+        model = cls(kind, p, context)
+        model._fit_neural(values, ctx, rng, label)
+        return model
+
+    def _fit_neural(self, values: list[str], ctx: np.ndarray, rng: np.random.Generator, label: str) -> None:
+        from synthwise.text import lm
+        from synthwise.text.tokenizer import BPE
+
+        p = self.params
+        started = time.perf_counter()
+        order = rng.permutation(len(values))
+        n_val = min(500, max(20, len(values) // 20)) if len(values) >= 100 else 0
+        val_i, train_i = order[:n_val], order[n_val:]
+        train_texts = [values[i] for i in train_i]
+        self.tokenizer = BPE.fit(train_texts, vocab_size=int(p["vocab_size"]))
+        seqs = self.tokenizer.encode_batch(values)
+        cfg = lm.NetConfig(
+            arch=self.kind,
+            vocab=self.tokenizer.vocab_size,
+            ctx_sizes=tuple(self.context.sizes),
+            dim=int(p["dim"]),
+            hidden=int(p["hidden"]),
+            layers=int(p["layers"]),
+            heads=int(p.get("heads", 4)),
+            max_len=min(int(p["max_len"]), int(np.quantile([len(q) for q in seqs], 0.99)) + 2),
+            dropout=float(p["dropout"]),
+        )
+        self.net = lm.TextNet(cfg)
+        val = ([seqs[i] for i in val_i], ctx[val_i])
+        guard = None
+        history: list[dict[str, float]] = []
+        if p["guard"] and n_val >= 20:
+            check = NearCopyGuard(train_texts, [values[i] for i in val_i])
+            guard_rng = np.random.default_rng(rng.integers(2**63))
+            vctx = ctx[val_i]
+
+            def guard() -> tuple[float, bool]:
+                pick = vctx[guard_rng.integers(0, len(vctx), size=check.k)]
+                toks = lm.sample_tokens(self.net, pick, guard_rng, temperature=1.0, top_p=1.0)
+                rate, ok = check([self.tokenizer.decode(t) for t in toks])
+                history.append({"near_copy_rate": round(rate, 4), "holdout_rate": round(check.baseline, 4)})
+                return rate, ok
+
+        fit_cfg = lm.FitConfig(
+            epochs=int(p["epochs"]),
+            batch_size=int(p["batch_size"]),
+            lr=float(p["lr"]),
+            max_time_s=None if p["max_time_s"] is None else float(p["max_time_s"]),
+            patience=int(p["patience"]),
+            verbose=bool(p["verbose"]),
+            label=f"{self.kind} on {label}",
+        )
+        result = lm.fit_net(self.net, [seqs[i] for i in train_i], ctx[train_i], val, guard, fit_cfg, rng)
+        self.training = {
+            "epochs": result.epochs,
+            "stopped_by": result.stopped_by,
+            "best_epoch": result.best_epoch,
+            "seconds": round(time.perf_counter() - started, 2),
+            "val_loss": [c["score"] for c in result.checks],
+            "guard": history,
+        }
+
+    def sample(self, rows: pd.DataFrame, schema: Schema, rng: np.random.Generator) -> list[str]:
+        """One text per row of ``rows`` (generated rows: the context)."""
+        n = len(rows)
+        if self.ngram is not None:
+            return self.ngram.sample(n, rng, max_words=int(self.params["max_len"]) * 2)
+        from synthwise.text import lm
+
+        ctx = self.context.tokens(rows.reset_index(drop=True), schema)
+        toks = lm.sample_tokens(
+            self.net,
+            ctx,
+            rng,
+            temperature=float(self.params["temperature"]),
+            top_p=float(self.params["top_p"]),
+        )
+        return [self.tokenizer.decode(t) for t in toks]
+
+    # -- state ----------------------------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta: dict[str, Any] = {
+            "kind": self.kind,
+            "params": self.params,
+            "context": self.context.to_dict(),
+            "training": self.training,
+        }
+        if self.ngram is not None:
+            meta["ngram"], arrays = self.ngram.state()
+            return meta, arrays
+        from synthwise.deep.weights import module_arrays
+
+        meta["tokenizer"] = self.tokenizer.to_json()
+        meta["net"] = {
+            k: getattr(self.net.cfg, k)
+            for k in ("arch", "vocab", "dim", "hidden", "layers", "heads", "max_len", "dropout")
+        }
+        meta["net"]["ctx_sizes"] = list(self.net.cfg.ctx_sizes)
+        return meta, module_arrays(self.net, "net.")
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> TextColumnModel:
+        model = cls(str(meta["kind"]), dict(meta["params"]), RowContext.from_dict(meta["context"]))
+        model.training = dict(meta.get("training", {}))
+        if "ngram" in meta:
+            model.ngram = NgramModel.from_state(meta["ngram"], arrays)
+            return model
+        from synthwise.deep.weights import load_module_arrays
+        from synthwise.text import lm
+        from synthwise.text.tokenizer import BPE
+
+        model.tokenizer = BPE.from_json(meta["tokenizer"])
+        net_meta = dict(meta["net"])
+        net_meta["ctx_sizes"] = tuple(net_meta["ctx_sizes"])
+        model.net = lm.TextNet(lm.NetConfig(**net_meta))
+        load_module_arrays(model.net, arrays, "net.")
+        model.net.eval()
+        return model

@@ -1,0 +1,131 @@
+"""The text models: n-gram, similarity, tokenizer, row context, LSTM / transformer (tiny, seconds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synthwise.schema import infer_schema
+from synthwise.text.context import RowContext
+from synthwise.text.ngram import NgramModel
+from synthwise.text.similarity import NearCopyIndex
+
+CATS = ["the cat sat on the mat", "a cat sleeps on a warm mat", "my cat likes the soft mat"]
+DOGS = ["the dog runs in the park", "a dog barks in a big park", "my dog loves the green park"]
+
+
+def _grouped(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["cats", "dogs"], n)
+    text = [str(rng.choice(CATS if g == "cats" else DOGS)) for g in group]
+    return pd.DataFrame({"group": group, "text": text})
+
+
+def test_ngram_learns_samples_and_round_trips() -> None:
+    texts = CATS + DOGS
+    model = NgramModel.fit(texts * 5, order=3)
+    out = model.sample(50, np.random.default_rng(0))
+    vocab = {w for t in texts for w in t.split()}
+    assert all(set(t.split()) <= vocab for t in out)
+    assert model.sample(5, np.random.default_rng(1)) == model.sample(5, np.random.default_rng(1))
+    again = NgramModel.from_state(*model.state())
+    assert again.sample(20, np.random.default_rng(2)) == model.sample(20, np.random.default_rng(2))
+    # seen text is likelier than its reshuffled words
+    assert model.perplexity(CATS) < model.perplexity([" ".join(reversed(t.split())) for t in CATS])
+
+
+def test_near_copies_known_cases() -> None:
+    real = [f"number {i} says the quick brown fox jumps over lazy dog {i} times" for i in range(50)]
+    index = NearCopyIndex(real)
+    rng = np.random.default_rng(0)
+    copies = index.query(real[:10])
+    assert copies.exact.all() and copies.rate == 1.0
+    shuffled = index.query([" ".join(rng.permutation(t.split())) for t in real[:10]])
+    assert shuffled.rate == 1.0 and (shuffled.jaccard_bag >= 0.8).all()
+    fresh = index.query(["completely different words about weather and rain today", "hello"])
+    assert fresh.rate == 0.0
+    edited = index.query([real[3].replace("quick", "slow")])
+    assert edited.flagged[0] and edited.nearest[0] == 3
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\ufffd"),
+            max_size=40,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_bpe_round_trips_any_text(texts: list[str]) -> None:
+    from synthwise.text.tokenizer import BPE
+
+    tok = _bpe()
+    assert [tok.decode(ids) for ids in tok.encode_batch(texts)] == texts
+    assert BPE.from_json(tok.to_json()).encode_batch(texts) == tok.encode_batch(texts)
+
+
+_TOK: list[object] = []
+
+
+def _bpe():  # type: ignore[no-untyped-def]
+    from synthwise.text.tokenizer import BPE
+
+    if not _TOK:
+        _TOK.append(BPE.fit(CATS + DOGS + ["Ünïcödé 😀 @handle https://t.co/x"], vocab_size=300))
+    return _TOK[0]
+
+
+def test_row_context_tokens() -> None:
+    df = _grouped(100).assign(x=np.random.default_rng(0).normal(size=100).round(3)).drop(columns="text")
+    schema = infer_schema(df)
+    ctx = RowContext.fit(df, schema)
+    assert [c.name for c in ctx.columns] == ["group", "x"]
+    toks = ctx.tokens(df, schema)
+    assert toks.shape == (100, 2) and (toks >= 1).all()
+    assert (toks[:, 0] < ctx.sizes[0]).all() and (toks[:, 1] < ctx.sizes[1]).all()
+    again = RowContext.from_dict(ctx.to_dict())
+    assert (again.tokens(df, schema) == toks).all()
+
+
+@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+def test_neural_text_model_follows_its_row(kind: str) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("tokenizers")
+    from synthwise.text.models import TextColumnModel
+
+    df = _grouped(300)
+    schema = infer_schema(df)
+    params = {"max_time_s": 20.0, "epochs": 15, "verbose": False, "vocab_size": 300, "dim": 48, "hidden": 96}
+    params["guard"] = False  # the guard is tested on its own below
+    model = TextColumnModel.fit(
+        df["text"], df[["group"]], schema, kind, {**params, "lr": 1e-2}, np.random.default_rng(0)
+    )
+    rows = pd.DataFrame({"group": ["cats"] * 40 + ["dogs"] * 40})
+    out = model.sample(rows, schema, np.random.default_rng(1))
+    cat_words = np.array(["cat" in t for t in out])
+    dog_words = np.array(["dog" in t for t in out])
+    assert cat_words[:40].mean() > 0.7 and dog_words[40:].mean() > 0.7, out[:5] + out[40:45]
+    again = TextColumnModel.from_state(*model.state())
+    assert again.sample(rows, schema, np.random.default_rng(1)) == out
+    assert model.training["epochs"] >= 1 and model.training["stopped_by"]
+
+
+def test_near_copy_guard_rejects_recited_training_texts() -> None:
+    from synthwise.text.models import NearCopyGuard
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(300)]
+    texts = [" ".join(rng.choice(words, 10)) for _ in range(600)]
+    guard = NearCopyGuard(texts[:500], texts[500:])
+    assert guard.baseline == 0.0
+    fresh = [" ".join(rng.choice(words, 10)) for _ in range(100)]
+    assert guard(fresh) == (0.0, True)
+    recited = texts[:10] + fresh[:90]  # 10% recited training texts
+    rate, ok = guard(recited)
+    assert rate == pytest.approx(0.1) and not ok
