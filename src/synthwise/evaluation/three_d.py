@@ -107,6 +107,14 @@ def beta_recall(ctx: Context) -> Score:
     """Integrated beta-recall: does the synthetic data cover the variety of the real data.
 
     ``1 - 2 * mean |R_beta - beta|`` over beta in (0, 1); ideal 1, worst 0 (mode collapse).
+
+    Deliberate difference from synthcity's ``AlphaPrecision`` (``benchmarks/agreement.py`` shows the
+    gap): synthcity covers a real row only when its nearest synthetic row is nearer than the real row's
+    *nearest* real neighbour (k = 1) and takes the beta-radii from those nearest synthetic rows; a fresh
+    real sample then meets the first condition for only about half of the rows, so its coverage curve
+    stops near 0.5 and even perfect data scores about 0.5. We keep the paper's k-NN ball (k = 5), under
+    which fresh data scores near 1 (see the holdout reference), and report synthcity's value as a
+    stricter reference, not as a target.
     """
     t = three_d(ctx)
     curve = t.covered.mean(axis=0)
