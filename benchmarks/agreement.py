@@ -376,6 +376,8 @@ def main() -> None:
             part = json.loads(path.read_text())
             rows += part["rows"]
             metas.append(part["meta"])
+        for row in rows:
+            row["gaps"] = gaps(row)
         if ns.merge:
             meta = {**metas[0], "merged": [str(p) for p in ns.merge]}
             save({"meta": meta, "rows": rows}, ns.out)
