@@ -75,6 +75,8 @@ PAIRS = {
 NOTES: dict[str, str] = {  # deliberate definition differences behind a larger gap (see the docstrings)
     "beta_recall": "definition: synthcity covers a real row only within its nearest (k=1) real neighbour "
     "distance, so fresh real data scores ~0.5 there (see -g holdout); ours: the paper's k=5 ball",
+    "density": "ties: a synthetic row exactly on a real ball's boundary (a copy of a duplicated real "
+    "row, radius 0) counts inside for us, outside for prdc (strict <); differs only on tied or copied data",
     "authenticity": "definition: synthcity judges each REAL row's nearest synthetic row against the "
     "neighbour distance at that synthetic row's index; ours judges each synthetic row (same tie rule)",
 }
@@ -384,15 +386,15 @@ def main() -> None:
         print(table(rows))
         return
     rows: list[dict[str, Any]] = []
+    meta = {"seed": SEED, "tolerance": TOLERANCE, "detection_tolerance": DETECTION_TOLERANCE}
     for ds in ns.dataset or list(TARGETS):
         for gen, path in files(ds, ns.generator or list(GENERATORS), not ns.no_rivals):
             row = score(ds, gen, path, ns.parts)
             row["gaps"] = gaps(row)
+            row["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
             rows.append(row)
             print(table([row]), flush=True)
-    meta = {"seed": SEED, "tolerance": TOLERANCE, "detection_tolerance": DETECTION_TOLERANCE}
-    meta["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
-    save({"meta": meta, "rows": rows}, ns.out)
+            save({"meta": meta, "rows": rows}, ns.out)  # after every file: a long run can be cut short
     print(f"written {ns.out}")
 
 
