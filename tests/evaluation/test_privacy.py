@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,3 +27,31 @@ def test_holdout_reference_shows_the_natural_copy_rate(ev_disjoint: Evaluation, 
     assert ev_copy["exact_copies"].reference == 0.0
     assert ev_disjoint["nndr"].reference == pytest.approx(ev_disjoint["nndr"].value, abs=0.05)
     assert ev_disjoint["dcr_share"].reference == pytest.approx(0.5, abs=0.08)
+
+
+def test_dcr_share_takes_the_stricter_space(tables: dict[str, pd.DataFrame], quick: Quick) -> None:
+    """Known case where the embedding-space share is lenient: every train row is kept but for one
+    numeric column taken from another row. The raw type-aware space (mostlyai-qa's kind of distance)
+    sees the partial copies more clearly; the verdict is the stricter of the two."""
+    train, hold = tables["train"], tables["holdout"]
+    syn = train.copy()
+    syn["income"] = np.random.default_rng(0).permutation(syn["income"].to_numpy())
+    res = quick(train, syn, hold, metrics=["dcr_share"])["dcr_share"]
+    by_space = res.details["by_space"]
+    assert by_space["raw"] > by_space["embedding"] + 0.02
+    assert res.value == max(by_space.values()) and res.details["space"] == "raw"
+    assert res.value > 0.52
+
+
+def test_dcr_share_reports_the_equal_size_protocol_with_an_interval(
+    tables: dict[str, pd.DataFrame], quick: Quick
+) -> None:
+    """Fresh real data: the calibrated share and the equal-size share both sit near 0.5; the raw share
+    is near its null ``n_train / (n_train + n_holdout)``; the equal-size interval holds its share."""
+    train, hold = tables["train"], tables["holdout"]
+    res = quick(train, tables["disjoint"], hold, metrics=["dcr_share"])["dcr_share"]
+    eq = res.details["equal_size"]
+    assert eq["rows_per_side"] == len(hold)
+    assert eq["ci"][0] <= eq["share"] <= eq["ci"][1]
+    assert abs(eq["share"] - 0.5) < 0.06 and abs(res.value - 0.5) < 0.06
+    assert abs(res.details["raw_share"] - res.details["null_raw_share"]) < 0.06

@@ -45,3 +45,16 @@ def test_typical_share_is_near_alpha(ev_disjoint: Evaluation, ev_copy: Evaluatio
     assert ev_copy.row_flags is not None and ev_copy.row_flags["typical"].mean() == pytest.approx(
         0.95, abs=0.01
     )
+
+
+def test_copies_of_duplicated_real_rows_are_not_authentic(quick: Quick) -> None:
+    """Known case where a non-strict rule is lenient: each real row occurs twice, so its own nearest
+    neighbour is at distance 0; a synthetic copy is also at distance 0. A tie is a copy, not authentic
+    (synthcity's rule); the old ``not (d < nnd)`` rule called every copy authentic."""
+    rng = np.random.default_rng(0)
+    base = pd.DataFrame(
+        {"a": rng.integers(0, 4, 150), "b": rng.choice(["x", "y", "z"], 150), "c": rng.integers(0, 9, 150)}
+    )
+    train = pd.concat([base, base], ignore_index=True)
+    ev = quick(train, train.copy(), metrics=["authenticity"])
+    assert ev["authenticity"].value == 0.0
