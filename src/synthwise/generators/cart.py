@@ -197,11 +197,10 @@ class Cart(Generator):
         if self.profiles:
             derived = dependents | {r.target for r in self.lin_}
             self.profile_ = find_profile(codes, [c for c in codes.columns if c not in derived])
-        check = copy.deepcopy(rng)  # its own stream: the check leaves the model's draws as they were
-        if self.profile_ is not None and not trees_fall_short(
-            codes, self.profile_, lambda m: self._plain_block(codes, m, check)
-        ):
-            self.profile_ = None  # the trees reproduce the block's combinations well enough themselves
+        if self.profile_ is not None:
+            check = copy.deepcopy(rng)  # a stream of its own: the model's draws stay as they were
+            if not trees_fall_short(codes, self.profile_, lambda m: self._plain_block(codes, m, check)):
+                self.profile_ = None  # the trees reproduce the block's combinations well enough themselves
         if self.profile_ is not None:
             codes = codes.assign(**{PROFILE: self._profile_ids(codes)})
             # the block first: a chain may hang from one of its columns (a country in the block, its code)
@@ -476,12 +475,10 @@ class Cart(Generator):
             data[var.column] = v if flag < 0 else np.where(values[:, flag] == 1, np.nan, v)
         for dep in self.deps_:  # filled while drawing; this also covers a dependent placed before its root
             det = data[dep.determinant]
-            looked_up = dep.apply(det)
-            data[dep.dependent] = (
-                np.where(det != RARE, looked_up, data[dep.dependent])
-                if (dep.determinant == PROFILE)
-                else looked_up
-            )
+            value = dep.apply(det)
+            if dep.determinant == PROFILE:  # a rare combination's rows keep what their trees drew
+                value = np.where(det != RARE, value, data[dep.dependent])
+            data[dep.dependent] = value
         out = pd.DataFrame({c.name: data[c.name] for c in self.transformer_.encoded if c.name in data})
         if not (relations and self.lin_):
             return out
