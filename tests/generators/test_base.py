@@ -112,7 +112,7 @@ def test_model_file_naming_an_unknown_generator_is_a_model_file_error(tmp_path, 
 def test_state_and_restore_give_the_same_generator(default_split) -> None:
     gen = create("cart", seed=0).fit(default_split[0])
     fields, arrays = gen.state()
-    assert set(fields) == {"params", "columns", "schema", "transformer", "state", "n_rows"}
+    assert set(fields) == {"params", "text_models", "columns", "schema", "transformer", "state", "n_rows"}
     again = type(gen).restore(fields, arrays)
     pd.testing.assert_frame_equal(again.sample(50, seed=1), gen.sample(50, seed=1))
 

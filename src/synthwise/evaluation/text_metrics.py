@@ -213,14 +213,16 @@ def text_coverage(ctx: Context) -> Score:
 
 @metric("text_distinct_2", "diversity", "maximize", (0.0, 1.0))
 def text_distinct_2(ctx: Context) -> Score:
-    """Distinct word bigrams / all word bigrams of the synthetic texts; the real value in the details."""
+    """Distinct word bigrams / all word bigrams of the synthetic texts; the real value in the details.
+    Ideal: the real texts' own value (1 at most; collapse scores low)."""
     real = _per_column(ctx, "d2_real", lambda c: distinct_n(_real(ctx, c)[: len(_syn(ctx, c))], 2))
     return Score(_per_column(ctx, "d2", lambda c: distinct_n(_syn(ctx, c), 2)), details={"real": real})
 
 
 @metric("text_self_bleu", "diversity", "minimize", (0.0, 1.0))
 def text_self_bleu(ctx: Context) -> Score:
-    """Mean BLEU-4 of synthetic texts against the other synthetic texts (high: they repeat each other)."""
+    """Mean BLEU-4 of synthetic texts against the other synthetic texts (high: they repeat each other).
+    Ideal: the real texts' own value (0 at least)."""
     real = _per_column(ctx, "sb_real", lambda c: self_bleu(_real(ctx, c)[: len(_syn(ctx, c))]))
     return Score(_per_column(ctx, "sb", lambda c: self_bleu(_syn(ctx, c))), details={"real": real})
 
@@ -228,7 +230,8 @@ def text_self_bleu(ctx: Context) -> Score:
 # -- memorization and privacy ------------------------------------------------------------------------
 @metric("text_authenticity", "memorization", "maximize", (0.0, 1.0))
 def text_authenticity(ctx: Context) -> Score:
-    """Share of synthetic texts not closer to a real text than that text's own nearest real neighbour
+    """Ideal 1 (a fresh real sample scores about the holdout's value). Share of synthetic texts not
+    closer to a real text than that text's own nearest real neighbour
     (MiniLM). A copy scores 0."""
     return Score(_space_scores(ctx, "minilm")["authenticity"])
 
@@ -286,7 +289,8 @@ def text_pii_reappearing(ctx: Context) -> Score:
 # -- utility -----------------------------------------------------------------------------------------
 @metric("text_tstr_auc", "utility", "maximize", (0.0, 1.0), needs=("holdout", "target"))
 def text_tstr_auc(ctx: Context) -> Score:
-    """ROC AUC on the real holdout of a TF-IDF classifier trained on synthetic texts to predict the
+    """Ideal: the real-trained classifier's AUC (1 at most). ROC AUC on the real holdout of a TF-IDF
+    classifier trained on synthetic texts to predict the
     target (TSTR); the reference is the same classifier trained on the real train (TRTR)."""
     target = ctx.real.target
     hold = ctx.require_holdout()
