@@ -125,6 +125,8 @@ def _fitted(name: str) -> object:
         cls = get(name)
     except MissingDependencyError:
         pytest.skip(f"{name}: optional extra not installed")
+    if cls.capabilities.data == "image":
+        pytest.skip("image generators write PNG folders, not blocks of rows (tests/e2e/test_cli_images.py)")
     gen = create(name, seed=0, **_fast_params(name))
     if cls.capabilities.data == "sequential":
         from synthwise.schema import infer_schema

@@ -83,6 +83,11 @@ def sample_to_folder(
     started = time.perf_counter()
     ref = ModelRef.read(model)
     gen = generator_of(ref)
+    if gen.capabilities.data == "image":
+        raise InvalidParameterError(
+            f"{gen.name} generates images, not rows: blocks of Parquet rows do not apply. "
+            "Fix: synthwise generate IMAGES -o FOLDER writes PNG folders."
+        )
     plan = make_plan(n, seed, blocks, n_columns=len(gen.columns_))
     from synthwise.generators.sequential.base import SequentialGenerator
 
