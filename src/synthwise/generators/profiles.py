@@ -38,6 +38,7 @@ MIN_LIFT = float(np.log(1.1))  # a column joins when rows agreeing on the block 
 TREES_SHORT = 0.5
 CHECK_ROWS = 2000  # rows drawn to check that
 SEARCH_ROWS = 4000  # the block is searched on at most this many rows (seeded), then checked on all
+MAX_CANDIDATES = 150  # at most this many columns are searched, the most varied (quadratic in columns)
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,16 @@ def find_profile(codes: pd.DataFrame, candidates: Sequence[str]) -> Profile | No
     names: list[str] = []
     labels: list[np.ndarray] = []
     agree: list[float] = []  # each column's chance that two rows agree on it
+    distinct: list[int] = []
     for name in candidates:
         lab, uniques = pd.factorize(codes[name], use_na_sentinel=False)
         if 2 <= len(uniques) <= n // MIN_SHARED:
             names.append(name)
             labels.append(lab.astype(np.uint64))
+            distinct.append(len(uniques))
+    if len(names) > MAX_CANDIDATES:  # the search is quadratic in columns: the most varied ones
+        chosen = sorted(np.argsort(-np.asarray(distinct), kind="stable")[:MAX_CANDIDATES])
+        names, labels = [names[i] for i in chosen], [labels[i] for i in chosen]
     if len(names) < MIN_COLUMNS:
         return None
     full = _mix(np.column_stack(labels)) * _weights(len(names))
