@@ -51,6 +51,20 @@ def test_integers_stay_numeric_unless_keys() -> None:
     assert s["id"].id_template == "int"
 
 
+@pytest.mark.parametrize("name", ["rownames", "row.names", "Unnamed: 0", "...1", "index"])
+def test_row_labels_of_a_sample_of_rows_are_identifiers_gaps_and_all(name: str) -> None:
+    """An 80 % sample of a table keeps its row numbers (unique, with gaps): under a row-label name they
+    are row numbers, never a measured value; under any other name unique integers stay numeric."""
+    rng = np.random.default_rng(3)
+    rows = np.sort(rng.choice(np.arange(1, 251), size=200, replace=False))
+    df = pd.DataFrame({name: rows, "amount": rows * 3 + 1, "x": rng.normal(size=200)})
+    s = infer_schema(df)
+    assert s[name].kind == "identifier" and s[name].id_template == "int" and s[name].max == rows.max()
+    assert s["amount"].kind == "numeric"  # unique integers with gaps, a measurement's name
+    repeated = df.assign(**{name: np.repeat(rows[:100], 2)})
+    assert infer_schema(repeated)[name].kind == "numeric"  # row labels are unique: this is a value
+
+
 def test_string_keys_are_identifiers_whatever_their_name() -> None:
     rng = np.random.default_rng(1)
     n = 120

