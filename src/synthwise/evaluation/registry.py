@@ -117,6 +117,7 @@ BUILTIN_MODULES = (
     "synthwise.evaluation.validity",
     "synthwise.evaluation.bias",
     "synthwise.evaluation.risk",
+    "synthwise.evaluation.tails",
     "synthwise.evaluation.text_metrics",
 )
 SEQUENCE_MODULES = ("synthwise.evaluation.sequential",)
