@@ -263,3 +263,24 @@ def test_keylike_integers_are_smoothed_counts_stay_exact() -> None:
     assert synth["visits"].isin(frame["visits"]).all()
     exact = sw.get_generator("cart", seed=0, privacy="off", smoothing=False).fit(frame)
     assert exact.sample(n, seed=0)["record"].isin(record).all()
+
+
+def test_pruning_lets_a_panel_draw_entity_year_pairs_fresh_rows_would_have() -> None:
+    """A panel (entity x year, one row each) split at random: every fresh row's pair is missing from the
+    training rows. Full trees split the entity on the year by chance and copy the training rows' pairs;
+    pruned on held-out rows, the entity's tree is its marginal and new pairs appear."""
+    rng = np.random.default_rng(0)
+    entity, year = np.meshgrid(np.arange(60), np.arange(1990, 2010), indexing="ij")
+    frame = pd.DataFrame({"entity": [f"e{e:02d}" for e in entity.ravel()], "year": year.ravel()})
+    frame["value"] = np.round(entity.ravel() * 10 + (year.ravel() - 1990) * 0.5 + rng.normal(size=1200), 2)
+    train = frame.sample(frac=0.8, random_state=0).reset_index(drop=True)
+    seen = set(zip(train["entity"], train["year"], strict=True))
+
+    def seen_share(pruning: str) -> float:
+        synth = sw.get_generator("cart", seed=0, pruning=pruning).fit(train).sample(len(train), seed=0)
+        return float(np.mean([p in seen for p in zip(synth["entity"], synth["year"], strict=True)]))
+
+    full, pruned = seen_share("none"), seen_share("auto")
+    assert full > 0.95 and pruned < 0.9, (full, pruned)
+    with pytest.raises(InvalidParameterError, match="pruning"):
+        sw.get_generator("cart", pruning="some").fit(train)

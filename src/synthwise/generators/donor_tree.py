@@ -108,13 +108,16 @@ def fit_donor_tree(
     max_rows: int | None = None,
     smooth: bool = False,
     min_shared: int = 2,
+    prune: bool = False,
 ) -> DonorTree:
     """A classification (``discrete``: NaN is a class of its own) or regression tree with donors.
 
     Regression targets must not be NaN. With fewer than ``2 * min_samples_leaf`` rows, one distinct
     target or no predictor, the tree is a single leaf (the marginal). ``max_rows`` fits the tree on a
     random subset (every row is still a donor); ``smooth`` marks donor values shared by fewer than
-    ``min_shared`` rows for smoothing.
+    ``min_shared`` rows for smoothing. ``prune`` grows the tree on a seeded half of the rows and prunes,
+    on the other half, every split that does not predict those rows better than its parent
+    (:func:`_prune`); every row is still a donor.
     """
     x = to_float32(x)
     n = len(y)
@@ -136,7 +139,7 @@ def fit_donor_tree(
         right = left.copy()
     else:
         left, right, feature, threshold = _sk_tree(
-            x, y, discrete, min_samples_leaf, max_depth, random_state, max_rows
+            x, y, discrete, min_samples_leaf, max_depth, random_state, max_rows, prune
         )
     bare = DonorTree(left, right, feature, threshold, np.zeros(0, np.int64), np.zeros(0, np.int64), y)
     leaves = bare.route(x)
@@ -177,6 +180,7 @@ def _sk_tree(
     max_depth: int | None,
     random_state: int,
     max_rows: int | None,
+    prune: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -188,22 +192,52 @@ def _sk_tree(
         "max_depth": max_depth,
         "random_state": random_state,
     }
-    if discrete:
-        model: Any = DecisionTreeClassifier(**params)
-        target = _classes(np.where(np.isnan(y), -1.0, y)[rows])
-    else:
-        model = DecisionTreeRegressor(**params)
-        target = y[rows]
+    xs = x[rows]
+    target = _classes(np.where(np.isnan(y), -1.0, y)[rows]) if discrete else y[rows]
+    fit = np.arange(len(rows))
+    check = np.zeros(0, dtype=np.int64)
+    if prune and len(rows) >= 4 * min_samples_leaf:  # half grows the tree, half checks its splits
+        shuffled = np.random.default_rng([random_state, 1]).permutation(len(rows))
+        fit, check = np.sort(shuffled[: len(rows) // 2]), np.sort(shuffled[len(rows) // 2 :])
+        params["min_samples_leaf"] = max(1, min_samples_leaf // 2)
+    model: Any = DecisionTreeClassifier(**params) if discrete else DecisionTreeRegressor(**params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        model.fit(x[rows], target)
+        model.fit(xs[fit], target[fit])
     t = model.tree_
-    return (
-        t.children_left.astype(np.int64),
-        t.children_right.astype(np.int64),
-        np.maximum(t.feature, 0).astype(np.int64),
-        t.threshold.astype(np.float64),
-    )
+    left, right = t.children_left.astype(np.int64), t.children_right.astype(np.int64)
+    if check.size and len(left) > 1:
+        _prune(model, left, right, xs[check], target[check], discrete)
+    return (left, right, np.maximum(t.feature, 0).astype(np.int64), t.threshold.astype(np.float64))
+
+
+def _prune(
+    model: Any, left: np.ndarray, right: np.ndarray, x: np.ndarray, y: np.ndarray, discrete: bool
+) -> None:
+    """Reduced-error pruning on held-out rows, in place: a split whose children do not predict the
+    held-out rows better than their parent (Brier score of the node's class shares, or squared error
+    around the node's mean) was chance, and the parent becomes a leaf."""
+    path = model.decision_path(x).tocoo()
+    r, k = path.row, path.col
+    value = model.tree_.value[:, 0, :]
+    if discrete:
+        shares = value / np.maximum(value.sum(axis=1, keepdims=True), 1e-12)
+        col = np.searchsorted(model.classes_, y)
+        known = (col < len(model.classes_)) & (model.classes_[np.minimum(col, len(model.classes_) - 1)] == y)
+        p_true = np.where(known[r], shares[k, np.minimum(col, len(model.classes_) - 1)[r]], 0.0)
+        loss = 1.0 - 2.0 * p_true + (shares**2).sum(axis=1)[k]
+    else:
+        loss = (y[r] - value[k, 0]) ** 2
+    node_loss = np.bincount(k, weights=loss, minlength=len(left))
+    subtree = node_loss.copy()
+    for node in range(len(left) - 1, -1, -1):  # children are numbered after their parent
+        if left[node] < 0:
+            continue
+        below = subtree[left[node]] + subtree[right[node]]
+        if node_loss[node] <= below:
+            left[node] = right[node] = -1
+        else:
+            subtree[node] = below
 
 
 def _classes(y: np.ndarray) -> np.ndarray:
