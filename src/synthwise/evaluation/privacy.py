@@ -40,7 +40,10 @@ from synthwise.evaluation.registry import Score, metric
 from synthwise.neighbours import knn
 
 
-def _dcr_reweight(n_train: int, n_holdout: int) -> Callable[[np.ndarray, np.ndarray], float]:
+def dcr_reweight(n_train: int, n_holdout: int) -> Callable[[np.ndarray, np.ndarray], float]:
+    """The DCR share's aggregate: the weighted share of rows nearer a training row, reweighted to
+    equal-size train and holdout (0.5 for fresh data); also used by ``tails.tail_privacy``."""
+
     def agg(rows: np.ndarray, weights: np.ndarray) -> float:
         s = float(np.average(rows, weights=weights))
         a, b = s / n_train, (1.0 - s) / n_holdout
@@ -49,7 +52,8 @@ def _dcr_reweight(n_train: int, n_holdout: int) -> Callable[[np.ndarray, np.ndar
     return agg
 
 
-def _closer(d_train: np.ndarray, d_holdout: np.ndarray) -> np.ndarray:
+def closer_share_rows(d_train: np.ndarray, d_holdout: np.ndarray) -> np.ndarray:
+    """Per row: 1 if its nearest training row is nearer than its nearest holdout row, 0.5 on a tie."""
     return np.where(d_train < d_holdout, 1.0, np.where(d_train == d_holdout, 0.5, 0.0))
 
 
@@ -72,7 +76,7 @@ def _raw_distances(ctx: Context) -> list[tuple[str, np.ndarray, np.ndarray, np.n
 def _equal_size(d_train: np.ndarray, d_holdout: np.ndarray, n_holdout: int, ctx: Context) -> dict[str, Any]:
     """The plain share against the first ``len(holdout sample)`` train rows (equal sizes, mostlyai-qa's
     protocol; null 0.5) with a 95 % bootstrap interval over synthetic rows."""
-    closer = _closer(d_train, d_holdout)
+    closer = closer_share_rows(d_train, d_holdout)
     rng = ctx.rng("privacy.dcr_share.equal_size")
     n = len(closer)
     boot = [float(closer[rng.integers(0, n, n)].mean()) for _ in range(200)] if n > 1 else [0.5]
@@ -96,15 +100,15 @@ def dcr_share(ctx: Context) -> Score:
     sampling and representation.
     """
     n_t, n_h = len(ctx.real.sample()), len(ctx.holdout_sample)
-    agg = _dcr_reweight(n_t, n_h)
+    agg = dcr_reweight(n_t, n_h)
     ones = np.ones(len(ctx.syn_sample))
     emb_equal = knn(ctx.syn_sample.emb, ctx.real.sample().emb[:n_h], 1)[0][:, 0]
     candidates = [("embedding", ctx.privacy_cross().s_dist[:, 0], ctx.syn_to_holdout(), emb_equal)]
     candidates += _raw_distances(ctx)
-    by_space = {name: agg(_closer(d_t, d_h), ones) for name, d_t, d_h, _ in candidates}
+    by_space = {name: agg(closer_share_rows(d_t, d_h), ones) for name, d_t, d_h, _ in candidates}
     best = max(by_space, key=lambda name: by_space[name])
     _, d_train, d_holdout, d_equal = next(c for c in candidates if c[0] == best)
-    closer = _closer(d_train, d_holdout)
+    closer = closer_share_rows(d_train, d_holdout)
     details = {
         "space": best,
         "by_space": by_space,

@@ -25,7 +25,7 @@ import numpy as np
 
 from synthwise.evaluation.context import Context
 from synthwise.evaluation.embed import CONTINUOUS_KINDS, compared_columns
-from synthwise.evaluation.privacy import _closer, _dcr_reweight
+from synthwise.evaluation.privacy import closer_share_rows, dcr_reweight
 from synthwise.evaluation.registry import Score, Skip, metric
 from synthwise.transforms import DISCRETE_KINDS
 
@@ -183,11 +183,11 @@ def tail_privacy(ctx: Context) -> Score:
     """
     cross = ctx.privacy_cross()
     d_train, d_holdout = cross.s_dist[:, 0], ctx.syn_to_holdout()
-    agg = _dcr_reweight(len(ctx.real.sample()), len(ctx.holdout_sample))
+    agg = dcr_reweight(len(ctx.real.sample()), len(ctx.holdout_sample))
     near_tail = tail_mask(ctx)[cross.s_idx[:, 0]]
     if not near_tail.any():
         raise Skip("no synthetic row has a low-density real row as its nearest real row")
-    closer = _closer(d_train, d_holdout)
+    closer = closer_share_rows(d_train, d_holdout)
     rows = closer[near_tail]
     details = {
         "synthetic_rows": int(near_tail.sum()),
