@@ -224,3 +224,51 @@ def test_a_level_is_recomputed_from_its_lag_and_growth_not_the_growth_from_two_l
     frame = pd.DataFrame({"growth": growth, "level": lag + growth, "lag": lag})
     (rel,) = find_linear_relations(frame, list(frame.columns))
     assert rel.target == "level"
+
+
+def test_a_relation_with_a_few_typos_is_still_found_and_an_exact_one_is_preferred() -> None:
+    """Real tables are messy: asaur/ChanningHouse has ``time = exit - entry`` on 456 of 457 rows. A
+    relation holding on all but 1 % of the rows is learned; one that holds on every row (a total with
+    a rarely non-zero part) wins over a shorter one with exceptions."""
+    rng = np.random.default_rng(9)
+    n = 500
+    entry = rng.integers(700, 1100, n).astype(float)
+    time = rng.integers(1, 140, n).astype(float)
+    exit_ = entry + time
+    exit_[[3, 200]] += [-2.0, 1.0]  # two typos
+    frame = pd.DataFrame({"entry": entry, "exit": exit_, "time": time})
+    (rel,) = find_linear_relations(frame, list(frame.columns))
+    assert {rel.target, *rel.terms} == {"entry", "exit", "time"}
+    np.testing.assert_allclose(np.abs(rel.coefs), 1.0)
+    # 1.6 % of the rows with a fee: principal + interest alone is exact on 98.4 %, the full sum on all
+    payments = _payments(n=2000, seed=3)
+    payments["paid_fees"] = np.where(np.arange(2000) % 64 == 0, rng.uniform(5, 50, 2000).round(2), 0.0)
+    payments["paid_total"] = payments["paid_principal"] + payments["paid_interest"] + payments["paid_fees"]
+    found = {r.target: r for r in find_linear_relations(payments, list(payments.columns))}
+    assert set(found["paid_total"].terms) == {"paid_principal", "paid_interest", "paid_fees"}
+    # too many exceptions: no relation
+    broken = frame.copy()
+    broken.loc[::20, "exit"] += 5.0
+    assert find_linear_relations(broken, list(broken.columns)) == []
+
+
+def test_one_huge_value_does_not_make_every_line_exact() -> None:
+    """openintro/reddit_finance: one answer of 1e14 among amounts of thousands made a tolerance relative
+    to the largest value so loose that two unrelated columns "fitted"."""
+    rng = np.random.default_rng(10)
+    a = rng.gamma(2.0, 5e4, 800).round()
+    b = rng.gamma(2.0, 5e5, 800).round()
+    b[17] = 1e14
+    frame = pd.DataFrame({"a": a, "b": b})
+    assert find_linear_relations(frame, list(frame.columns)) == []
+
+
+def test_cart_output_keeps_a_relation_the_training_rows_break_once() -> None:
+    rng = np.random.default_rng(11)
+    entry = rng.integers(700, 1000, 400).astype(float)
+    time = rng.integers(1, 140, 400).astype(float)
+    exit_ = entry + time
+    exit_[5] -= 2.0
+    gen = sw.get_generator("cart", seed=0).fit(pd.DataFrame({"entry": entry, "exit": exit_, "time": time}))
+    synth = gen.sample(300, seed=0)
+    assert (synth["exit"] == synth["entry"] + synth["time"]).mean() > 0.95
