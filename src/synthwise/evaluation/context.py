@@ -27,6 +27,7 @@ from synthwise.evaluation.registry import Skip
 from synthwise.neighbours import CrossStats, cross_stats, knn, nearest_both_ways
 from synthwise.schema import Schema
 from synthwise.transforms.categorical import is_long_tail
+from synthwise.transforms.table import row_hashes
 
 T = TypeVar("T")
 
@@ -76,13 +77,6 @@ class Table:
 
     def head(self, n: int | None) -> Table:
         return self if n is None or n >= len(self) else self.rows(0, n)
-
-
-def row_hashes(codes: pd.DataFrame, key: str) -> np.ndarray:
-    """A 64-bit hash of each row's codes (NaN hashes equal to NaN), seeded by ``key``."""
-    if codes.shape[1] == 0:
-        return np.zeros(len(codes), dtype=np.uint64)
-    return pd.util.hash_pandas_object(codes, index=False, hash_key=key).to_numpy(dtype=np.uint64)
 
 
 def identity_codes(frame: pd.DataFrame, codes: pd.DataFrame, schema: Schema) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from synthwise.transforms.table import (
     decode_column,
     encode_column,
     is_encoded,
+    row_hashes,
 )
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "decode_column",
     "encode_column",
     "is_encoded",
+    "row_hashes",
 ]

@@ -216,3 +216,10 @@ def _missing_is_none(s: pd.Series) -> bool:
         return False
     missing = s[s.isna()]
     return len(missing) > 0 and missing.iloc[0] is None
+
+
+def row_hashes(codes: pd.DataFrame, key: str = "0123456789123456") -> np.ndarray:
+    """A 64-bit hash of each row's codes (NaN hashes equal to NaN), seeded by ``key`` (16 characters)."""
+    if codes.shape[1] == 0:
+        return np.zeros(len(codes), dtype=np.uint64)
+    return pd.util.hash_pandas_object(codes, index=False, hash_key=key).to_numpy(dtype=np.uint64)
