@@ -82,3 +82,14 @@ def test_sampler_returns_numerics_in_the_original_frame() -> None:
         and np.all(xs.numpy().min(axis=0) > lo - 5)
         and np.all(xs.numpy().max(axis=0) < hi + 5)
     )
+
+
+def test_t_power_puts_more_training_on_low_noise_levels() -> None:
+    net = Denoiser(2, [3], [8])
+    x, cat = torch.zeros(4000, 2), torch.zeros(4000, 1, dtype=torch.long)
+    means = []
+    for power in (1.0, 2.0):
+        t, *_ = Diffusion(net, 1000, CPU, t_power=power).noise(x, cat, torch.Generator().manual_seed(0))
+        assert int(t.min()) >= 1 and int(t.max()) <= 1000
+        means.append(float(t.float().mean()))
+    assert means[0] == pytest.approx(500, abs=20) and means[1] == pytest.approx(333, abs=20)

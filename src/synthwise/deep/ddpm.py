@@ -137,11 +137,16 @@ class Denoiser(nn.Module):
 
 
 class Diffusion:
-    """Loss and sampler for a :class:`Denoiser` with ``n_timesteps`` training steps."""
+    """Loss and sampler for a :class:`Denoiser` with ``n_timesteps`` training steps; training draws the
+    timestep as ``ceil(T u ** t_power)``, ``u`` uniform (1: uniform over 1..T; above 1: more of the
+    training on low noise levels)."""
 
-    def __init__(self, net: Denoiser, n_timesteps: int, device: torch.device) -> None:
+    def __init__(
+        self, net: Denoiser, n_timesteps: int, device: torch.device, *, t_power: float = 1.0
+    ) -> None:
         self.net = net
         self.T = n_timesteps
+        self.t_power = float(t_power)
         self.abar = torch.as_tensor(cosine_alpha_bar(n_timesteps), dtype=torch.float32, device=device)
         self.sizes = torch.as_tensor(net.cat_sizes, dtype=torch.long, device=device)
         # each categorical logit's column, and where each column's logits start (among the logits)
@@ -154,7 +159,11 @@ class Diffusion:
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Random timesteps, Gaussian noise and masks: ``(t, eps, mask, noisy numerics)``."""
         n = x_num.shape[0]
-        t = torch.randint(1, self.T + 1, (n,), generator=g, device=self.device)
+        if self.t_power == 1.0:
+            t = torch.randint(1, self.T + 1, (n,), generator=g, device=self.device)
+        else:
+            u = torch.rand((n,), generator=g, device=self.device)
+            t = (u**self.t_power * self.T).ceil().long().clamp(1, self.T)
         eps = torch.randn(x_num.shape, generator=g, device=self.device)
         mask = torch.rand(cat.shape, generator=g, device=self.device) < (t.float() / self.T)[:, None]
         ab = self.abar[t][:, None]

@@ -7,7 +7,13 @@ near-functions of other columns (a diamond's width given its length) then vary o
 noise, not far below it, and the model resolves them before the last denoising steps.
 Trains on ``n_timesteps`` noise levels and samples with far fewer (``sample_steps``, 50 by default),
 which keeps it fast on a CPU; with ``max_epochs=None`` it takes about 1,500 optimizer steps plus one per
-four training rows (a fifth of TabDDPM's time on the bench sets), at a learning rate of 6e-3. Early
+four training rows (a fifth of TabDDPM's time on the bench sets), at a learning rate of 6e-3. Training
+draws each row's timestep as ``ceil(T u ** t_power)`` with ``u`` uniform, ``t_power`` 2 by default (a mean
+of T / 3 instead of T / 2): more of the steps go to low noise levels, where a table's fine structure
+(heaps, near-functions such as a diamond's length given its carats) is resolved, and none are added.
+Measured on ``diamonds`` (seed 0, no time limit, one thread): detection AUC 0.618 -> 0.603, and a
+stronger detector (gradient boosting on all 43,000 rows a side) 0.759 -> 0.739; twice the steps at
+t_power 1 gave 0.604 / 0.740 (the same gain for twice the time). Early
 stopping on the held-out rows' loss (fixed noise, so it is comparable between checks), and the
 memorization guard (:mod:`synthwise.deep.memorization`) on their DCR share.
 
@@ -67,6 +73,7 @@ class Diffusion(TrainingParams, Generator):
     eta: float = 1.0
     ema_decay: float | None = None
     whiten: bool = True
+    t_power: float = 2.0
     privacy: str = "off"
 
     def _validate_params(self) -> None:
@@ -86,6 +93,9 @@ class Diffusion(TrainingParams, Generator):
             raise InvalidParameterError.expected("eta", "Diffusion", "a float in [0, 1]", self.eta)
         if not isinstance(self.whiten, bool):
             raise InvalidParameterError.expected("whiten", "Diffusion", "True or False", self.whiten)
+        power = self.t_power
+        if not isinstance(power, int | float) or isinstance(power, bool) or not 1 <= power <= 4:
+            raise InvalidParameterError.expected("t_power", "Diffusion", "a float in [1, 4]", self.t_power)
 
     # -- fitting --------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
@@ -163,7 +173,7 @@ class Diffusion(TrainingParams, Generator):
         sizes = [s.size for s in self.encoder_.spans_of("softmax")]
         hidden = [int(h) for h in self.hidden]
         net = build(lambda: Denoiser(n_num, sizes, hidden), g, self.device_)
-        return Process(net, int(self.n_timesteps), self.device_)
+        return Process(net, int(self.n_timesteps), self.device_, t_power=float(self.t_power))
 
     def _split(self, matrix: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """Encoder matrix -> (numerics, categorical slot indices) tensors."""
