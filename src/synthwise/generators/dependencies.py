@@ -318,7 +318,8 @@ def _roundness(values: np.ndarray) -> float:
 
 def _pursue(y: np.ndarray, x: np.ndarray) -> tuple[list[int], float, np.ndarray] | None:
     """Orthogonal matching pursuit of ``y`` on the columns of ``x``: the first exact fit with at most
-    :data:`MAX_TERMS` terms (indices, intercept, coefficients), or None."""
+    :data:`MAX_TERMS` terms (indices, intercept, coefficients), else the first fit exact on all but
+    :data:`MAX_EXCEPTIONS` of the rows, or None."""
     n = len(y)
     # the column's scale, robust to a stray huge value (openintro/reddit_finance: one 1e14 among
     # millions made every line "exact")

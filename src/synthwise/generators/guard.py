@@ -169,8 +169,11 @@ class PrivacyGuard:
         share (the reference's atom at 0) plus :data:`ATOM_MARGIN` where that is higher (at most
         :data:`MAX_LEVEL`). Copies sit uniformly within the atom: with the atom above ``LEVEL``, the
         excess copies above it were the yardstick of the bands below (COUNT/azpro, 64 % natural
-        duplicates: cart's copies 76 %)."""
-        atom = float(np.mean(self.reference == 0)) if len(self.reference) else 0.0
+        duplicates: cart's copies 76 %). Model files from before (no ``hashes``) keep ``LEVEL``: their
+        acceptance was calibrated on its bands."""
+        if not self.hashes.size or not len(self.reference):
+            return LEVEL
+        atom = float(np.mean(self.reference == 0))
         return max(LEVEL, min(MAX_LEVEL, atom + ATOM_MARGIN))
 
     # -- sampling -------------------------------------------------------------------------------------
