@@ -93,3 +93,19 @@ def test_bad_database_input_is_one_line(tmp_path: Path, capsys) -> None:  # type
     assert code == 2 and "does not exist" in text and "Traceback" not in text
     code, text = run(["schema", "nosuchdriver://host/db"], capsys)
     assert code == 2 and "Traceback" not in text
+
+
+def test_reference_tables_are_written_as_they_are(flights_sqlite: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    out = f"sqlite:///{tmp_path / 'kept.db'}"
+    cmd = ["generate", flights_sqlite, "-o", out, "--seed", "0", "--reference", "airlines,airports"]
+    code, text = run(cmd, capsys)
+    assert code == 0, text
+    assert "airports" in text and "kept as it is" in text
+    real, syn = read_database(flights_sqlite), read_database(out)
+    for name in ("airlines", "airports"):
+        pd.testing.assert_frame_equal(syn.tables[name], real.tables[name])
+    assert set(referential_integrity(syn).values()) == {1.0}
+    code, text = run(["generate", flights_sqlite, "-o", out + "2", "--reference", "weather"], capsys)
+    assert code == 2 and "Fix:" in text and "Traceback" not in text

@@ -71,3 +71,31 @@ def test_a_cycle_is_refused_before_any_fit(flights_db) -> None:  # type: ignore[
     )
     with pytest.raises(DataError):
         RelationalSynthesizer().fit(Database(flights_db.tables, cyclic))
+
+
+def test_reference_tables_are_kept_and_linked(flights_db) -> None:  # type: ignore[no-untyped-def]
+    """Kept tables come out as they went in; children link to their real rows, every key resolves, and
+    the children of a kept parent follow ``scale`` (the kept table itself does not)."""
+    kept = ("airlines", "airports")
+    synth = RelationalSynthesizer(reference=kept, seed=0).fit(flights_db)
+    assert set(synth.models_) == set(flights_db.metadata.names) - set(kept)
+    syn = synth.sample(seed=0)
+    for name in kept:
+        pd.testing.assert_frame_equal(syn.tables[name], flights_db.tables[name])
+    assert set(referential_integrity(syn).values()) == {1.0}
+    weather = syn.tables["weather"]
+    real_per_origin = flights_db.tables["weather"]["origin"].value_counts()
+    assert (
+        weather["origin"].value_counts().reindex(real_per_origin.index).tolist() == real_per_origin.tolist()
+    )
+    half = synth.sample(scale=0.5, seed=0)
+    pd.testing.assert_frame_equal(half.tables["airports"], flights_db.tables["airports"])
+    assert abs(len(half.tables["weather"]) - 0.5 * len(weather)) <= 0.1 * len(weather)
+    assert set(referential_integrity(half).values()) == {1.0}
+
+
+def test_a_reference_table_needs_reference_parents(flights_db) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidParameterError, match=r"Reference table 'weather' references \['airports'\]"):
+        RelationalSynthesizer(reference=("weather",)).fit(flights_db)
+    with pytest.raises(InvalidParameterError, match=r"Reference tables \['nope'\]"):
+        RelationalSynthesizer(reference=("nope",)).fit(flights_db)

@@ -74,14 +74,18 @@ def generate_database(
     scale: float,
     params: dict[str, object],
     metadata: Path | None,
+    reference: tuple[str, ...] = (),
 ) -> None:
-    """Fit one generator per table and write a synthetic database with the same schema."""
+    """Fit one generator per table and write a synthetic database with the same schema; ``reference``
+    tables are copied as they are."""
     from synthwise.relational import RelationalSynthesizer, read_database, write_database
 
     default, per_table = parse_generators(generator)
     with status(f"Reading {source}"):
         db = read_database(source, metadata)
-    synth = RelationalSynthesizer(generator=default, generators=per_table, params=params, seed=seed)
+    synth = RelationalSynthesizer(
+        generator=default, generators=per_table, params=params, reference=reference, seed=seed
+    )
     rows = sum(db.n_rows.values())
     with status(f"Fitting {len(db.tables)} tables ({rows:,} rows)"):
         synth.fit(db)
@@ -89,7 +93,9 @@ def generate_database(
         out = synth.sample(scale=scale, seed=seed)
     with status(f"Writing {output}"):
         write_database(out, output)
-    sizes = ", ".join(f"{n} {len(df):,}" for n, df in out.tables.items())
+    sizes = ", ".join(
+        f"{n} {len(df):,}" + (" (kept as it is)" if n in reference else "") for n, df in out.tables.items()
+    )
     console.print(f"Fitted {len(db.tables)} tables in {synth.fit_seconds_:.1f} s; wrote {output}: {sizes}")
 
 

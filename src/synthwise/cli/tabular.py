@@ -357,6 +357,14 @@ def generate_cmd(
     ] = None,
     text_generator: TextGeneratorOpt = None,
     text_param: TextParamOpt = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            help="Database: tables kept as they are, comma-separated (public lookup data such as airports;"
+            " their rows are published unchanged, never give tables of people).",
+        ),
+    ] = None,
 ) -> None:
     """Fit a generator on DATA and write N synthetic rows (fit + sample in one step; N: DATA's size).
 
@@ -388,7 +396,16 @@ def generate_cmd(
                 "-n, --entity, --sequence-index and --epsilon apply to one table, not a database. "
                 "Fix: size a database with --scale."
             )
-        return generate_database(data, output, generator, seed, scale or 1.0, parse_params(param), schema)
+        kept = tuple(t.strip() for t in (reference or "").split(",") if t.strip())
+        return generate_database(
+            data, output, generator, seed, scale or 1.0, parse_params(param), schema, kept
+        )
+    if reference is not None:
+        from synthwise.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            "--reference keeps tables of a database; DATA is one table. Fix: drop --reference."
+        )
     gen = _fit(
         Path(data),
         generator,

@@ -60,6 +60,13 @@ class Table:
     emb: np.ndarray
     order: np.ndarray
     hashes: np.ndarray
+    folds: np.ndarray | None = None  # per row, a hash of its group (see ``RealSide.grouped``)
+
+    @property
+    def fold_keys(self) -> np.ndarray:
+        """What decides a row's cross-validation fold: its group's hash where groups were given (rows of
+        one group share a fold), else its own content hash (a copy shares its original's fold)."""
+        return self.hashes if self.folds is None else self.folds
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -73,6 +80,7 @@ class Table:
             self.emb[sl],
             self.order[sl],
             self.hashes[sl],
+            None if self.folds is None else self.folds[sl],
         )
 
     def head(self, n: int | None) -> Table:
@@ -105,6 +113,7 @@ class RealSide:
         target: str | None = None,
         sensitive: str | None = None,
         embedding: Embedding | None = None,
+        groups: pd.DataFrame | None = None,
     ) -> None:
         self.schema = schema
         self.settings = settings
@@ -117,7 +126,7 @@ class RealSide:
         codes = table_codes(train, schema)
         fitted = TabularEmbedding(schema).fit_codes(codes) if embedding is None else embedding.fit(train)
         self.embedding: Embedding = fitted
-        self.train = self._table(train, codes, "real")
+        self.train = self.grouped(self._table(train, codes, "real"), groups)
         self.cache: dict[str, Any] = {}
 
     # -- tables -----------------------------------------------------------------------------------------
@@ -133,9 +142,16 @@ class RealSide:
         codes = codes.iloc[order].reset_index(drop=True)
         return Table(name, frame, codes, self._embed(frame, codes), order, hashes[order])
 
-    def prepare(self, frame: pd.DataFrame, name: str) -> Table:
+    def prepare(self, frame: pd.DataFrame, name: str, groups: pd.DataFrame | None = None) -> Table:
         """A table to compare with the real train (synthetic data, holdout), in canonical order."""
-        return self._table(frame, table_codes(frame, self.schema), name)
+        return self.grouped(self._table(frame, table_codes(frame, self.schema), name), groups)
+
+    def grouped(self, table: Table, groups: pd.DataFrame | None) -> Table:
+        """``table`` with its rows' groups (``groups``: one row per row of the frame it was made from, in
+        that frame's order; e.g. the parent key of a child table's rows) hashed into ``folds``."""
+        if groups is not None:
+            table.folds = row_hashes(groups.reset_index(drop=True), self.hash_key)[table.order]
+        return table
 
     def derived(self, frame: pd.DataFrame, codes: pd.DataFrame, name: str) -> Table:
         """A table whose codes are already known (the baselines, built from the train's own codes)."""

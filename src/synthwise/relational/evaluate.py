@@ -7,7 +7,10 @@
   Spearman correlation / 2 over the (child column, parent column) pairs (1 ideal);
 * ``joined``: on each table with parents, denormalized (joined with its parents' columns), the
   detection AUC (0.5 ideal) and, with a holdout of whole parent groups (:func:`split_database`), the
-  DCR share (0.5 ideal);
+  DCR share (0.5 ideal). The detection folds keep the children of one parent (of the table's primary
+  link, its finest grouping) together: a parent's values recur on each of its children, and with row
+  folds the classifier recognised the parents themselves (held-out real weather hours joined to their
+  flights scored 0.997 against the training hours; synthetic parents are new rows just the same);
 * ``tables``: each table on its own columns (keys left out) through the ordinary
   :class:`~synthwise.evaluation.Evaluator`.
 """
@@ -148,6 +151,14 @@ def joined_view(db: Database, table: str, leave_out: dict[str, set[str]] | None 
     return out
 
 
+def _grouped_view(
+    db: Database, table: str, by: list[str], names: list[str], leave_out: dict[str, set[str]]
+) -> pd.DataFrame:
+    """The joined view of ``table`` plus its ``by`` columns (a parent's key) as group columns ``names``."""
+    keys = db.tables[table][by].reset_index(drop=True).astype(str).set_axis(names, axis=1)
+    return pd.concat([joined_view(db, table, leave_out), keys], axis=1)
+
+
 def parent_child_trends(
     real: Database, synthetic: Database, leave_out: dict[str, set[str]] | None = None
 ) -> dict[str, float]:
@@ -242,12 +253,17 @@ def evaluate_database(
     for name in meta.names:
         if not meta.parents(name):
             continue
-        rj, sj = joined_view(real, name, fresh), joined_view(synthetic, name, fresh)
+        link = make_plan(meta, name, real.tables).primary
+        assert link is not None
+        by = list(link.fk.columns)
+        group = [f"_sw_group{i}" for i in range(len(by))]
+        rj, sj = (_grouped_view(db, name, by, group, fresh) for db in (real, synthetic))
         metrics = ["detection_auc"] + (["dcr_share"] if holdout is not None else [])
-        hj = joined_view(holdout, name, fresh) if holdout is not None else None
+        hj = _grouped_view(holdout, name, by, group, fresh) if holdout is not None else None
         ev = Evaluator(
             rj,
             holdout=hj,
+            groups=group,
             seed=seed,
             metrics=metrics,
             max_rows=max_rows,

@@ -18,6 +18,13 @@ generator, chosen per table) on the training tables of :mod:`synthwise.relationa
    resolve (none in practice; counted in ``report_``), so referential integrity is 100 %.
 
 ``scale`` applies to the tables without parents; every other table follows through the counts.
+
+*Reference tables* (``reference=("airports", "airlines")``) are public lookup data (airports, currencies,
+product catalogues) that the user chooses to keep as they are: they are copied, keys and all, with their
+real children counts (scaled by ``scale``), and the children link to their real rows. Nothing of a
+reference table is learned or made up, so a child's joined view holds real parent values. Never give a
+table of people this way: its rows are published unchanged. A reference table's parents must be
+reference tables too.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from synthwise.random import make_rng
 from synthwise.relational.database import Database, conform
 from synthwise.relational.keys import fresh_keys, make_unique, resolution_step
 from synthwise.relational.matching import features, match, places
+from synthwise.relational.metadata import RelationalMetadata
 from synthwise.relational.plan import (
     CONTEXT_KINDS,
     Link,
@@ -55,7 +63,8 @@ class RelationalSynthesizer:
 
     Parameters (keyword-only): ``generator``, the registered tabular generator of every table
     (default ``"cart"``); ``generators``, per-table overrides ``{"flights": "bayesian_network"}``;
-    ``params``, hyperparameters given to every table's generator; ``seed``.
+    ``params``, hyperparameters given to every table's generator; ``reference``, tables copied as
+    they are (public lookup data, see the module docstring); ``seed``.
     """
 
     def __init__(
@@ -64,11 +73,13 @@ class RelationalSynthesizer:
         generator: str = "cart",
         generators: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
+        reference: tuple[str, ...] | list[str] = (),
         seed: Seed = None,
     ) -> None:
         self.generator = generator
         self.generators = generators
         self.params = params
+        self.reference = tuple(reference)
         self.seed = seed
 
     # -- fit --------------------------------------------------------------------------------------------
@@ -82,12 +93,15 @@ class RelationalSynthesizer:
                 f"Generators are given for tables {unknown} that the database does not hold. "
                 f"Fix: name tables among {meta.names}."
             )
+        self._check_reference(meta)
         rng = make_rng(self.seed)
         seeds = rng.integers(0, 2**31 - 1, size=len(self.order_))
         tables = db.tables
         self.metadata_ = meta
         self.plans_: dict[str, TablePlan] = {}
         self.models_: dict[str, Generator] = {}
+        self.schemas_: dict[str, Schema] = {}
+        self.copies_: dict[str, pd.DataFrame] = {}
         self.keys_: dict[str, pd.Series] = {}
         self.steps_: dict[str, dict[str, float | None]] = {}
         self.n_rows_ = db.n_rows
@@ -101,6 +115,11 @@ class RelationalSynthesizer:
             self.extended_[name] = extended
             for link in plan.links:
                 self._set_context(link)
+            self.plans_[name] = plan
+            if name in self.reference:  # kept as it is, with its real children counts
+                self.copies_[name] = extended.reset_index(drop=True)
+                self.schemas_[name] = infer_schema(extended)
+                continue
             train = self._training_table(plan, extended)
             model = create(self.generators.get(name, self.generator) if self.generators else self.generator)
             if model.capabilities.data != "tabular":
@@ -114,7 +133,7 @@ class RelationalSynthesizer:
                 first = [c for c in plan.primary.renamed().values() if c in schema]
                 model.set_params(visit_order=[c for c in first if schema[c].kind in CONTEXT_KINDS])
             self.models_[name] = model.fit(train, schema)
-            self.plans_[name] = plan
+            self.schemas_[name] = self.models_[name].schema_
             if plan.fresh_key is not None:
                 self.keys_[name] = tables[name][plan.fresh_key]
             self.steps_[name] = {c: resolution_step(tables[name][c]) for c in plan.unique}
@@ -122,9 +141,24 @@ class RelationalSynthesizer:
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
+    def _check_reference(self, meta: RelationalMetadata) -> None:
+        unknown = sorted(set(self.reference) - set(meta.names))
+        if unknown:
+            raise InvalidParameterError(
+                f"Reference tables {unknown} are not in the database. Fix: name tables among {meta.names}."
+            )
+        for name in self.reference:
+            missing = [fk.parent for fk in meta.parents(name) if fk.parent not in self.reference]
+            if missing:
+                raise InvalidParameterError(
+                    f"Reference table {name!r} references {sorted(set(missing))}, which would be "
+                    f"synthesized, so its keys could not resolve. Fix: keep {sorted(set(missing))} as "
+                    f"reference tables too, or synthesize {name!r}."
+                )
+
     def _set_context(self, link: Link) -> None:
         """The parent's modelled numbers and categories plus its count column, with their fills."""
-        parent_schema = self.models_[link.fk.parent].schema_
+        parent_schema = self.schemas_[link.fk.parent]
         own = [
             c.name for c in parent_schema.columns if c.kind in CONTEXT_KINDS and not c.name.startswith("_sw_")
         ]
@@ -160,15 +194,28 @@ class RelationalSynthesizer:
         rngs = make_rng(self.seed if seed is None else seed).spawn(len(self.order_))
         full: dict[str, pd.DataFrame] = {}
         self.report_: dict[str, dict[str, int]] = {}
+        factors: dict[str, float] = {}
         for name, rng in zip(self.order_, rngs, strict=True):
-            full[name] = self._sample_table(self.plans_[name], full, float(scale), rng)
+            if name in self.copies_:
+                full[name] = self.copies_[name]
+                factors[name] = float(scale)
+                self.report_[name] = {"rows": len(full[name]), "dropped_unresolved": 0, "reference": 1}
+                continue
+            full[name] = self._sample_table(self.plans_[name], full, factors, float(scale), rng)
+            factors[name] = len(full[name]) / max(self.n_rows_[name], 1)
         meta = self.metadata_
         out = {t.name: conform(full[t.name][t.column_names].reset_index(drop=True), t) for t in meta.tables}
         return Database(out, meta)
 
     def _sample_table(
-        self, plan: TablePlan, full: dict[str, pd.DataFrame], scale: float, rng: np.random.Generator
+        self,
+        plan: TablePlan,
+        full: dict[str, pd.DataFrame],
+        factors: dict[str, float],
+        scale: float,
+        rng: np.random.Generator,
     ) -> pd.DataFrame:
+        """One generated table; ``factors``: generated / real rows of every table done so far."""
         model = self.models_[plan.name]
         seed = int(rng.integers(0, 2**31 - 1))
         link = plan.primary
@@ -177,7 +224,7 @@ class RelationalSynthesizer:
             parent_of = None
         else:
             parent = full[link.fk.parent]
-            expected = self.totals_[link.index] * len(parent) / max(self.n_rows_[link.fk.parent], 1)
+            expected = self.totals_[link.index] * factors[link.fk.parent]
             counts = calibrated(_counts(parent, link.index), round(expected), rng)
             parent_of = np.repeat(np.arange(len(parent)), counts)
             cond = context_of(link, parent).iloc[parent_of].reset_index(drop=True)
