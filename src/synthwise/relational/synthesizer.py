@@ -110,15 +110,18 @@ class RelationalSynthesizer:
         ]
         self.extended_: dict[str, pd.DataFrame] = {}
         for name, seed in zip(self.order_, seeds, strict=True):
-            plan = make_plan(meta, name, tables)
+            plan = make_plan(meta, name, tables, self.reference)
             extended = with_counts(meta, tables, plan)
             self.extended_[name] = extended
             for link in plan.links:
-                self._set_context(link)
+                self._set_context(link, coarse=link is plan.primary)
             self.plans_[name] = plan
             if name in self.reference:  # kept as it is, with its real children counts
                 self.copies_[name] = extended.reset_index(drop=True)
-                self.schemas_[name] = infer_schema(extended)
+                # the columns a model of it would learn (keys never: a child draws its link's context)
+                self.schemas_[name] = infer_schema(
+                    extended[plan.own + [count_column(i) for i in plan.counts]]
+                )
                 continue
             train = self._training_table(plan, extended)
             model = create(self.generators.get(name, self.generator) if self.generators else self.generator)
@@ -156,14 +159,15 @@ class RelationalSynthesizer:
                     f"reference tables too, or synthesize {name!r}."
                 )
 
-    def _set_context(self, link: Link) -> None:
-        """The parent's modelled numbers and categories plus its count column, with their fills."""
+    def _set_context(self, link: Link, *, coarse: bool) -> None:
+        """The parent's modelled numbers and categories plus its count column, with their fills (and
+        quantile bins for the fine numbers of a ``coarse`` link: the primary one)."""
         parent_schema = self.schemas_[link.fk.parent]
         own = [
             c.name for c in parent_schema.columns if c.kind in CONTEXT_KINDS and not c.name.startswith("_sw_")
         ]
         link.context = [*own, count_column(link.index)]
-        set_fills(link, self.extended_[link.fk.parent])
+        set_fills(link, self.extended_[link.fk.parent], coarse=coarse)
 
     def _training_table(self, plan: TablePlan, extended: pd.DataFrame) -> pd.DataFrame:
         parts = [extended[plan.own + [count_column(i) for i in plan.counts]]]
@@ -172,15 +176,17 @@ class RelationalSynthesizer:
         return pd.concat(parts, axis=1).reset_index(drop=True)
 
     def _schema(self, plan: TablePlan, train: pd.DataFrame) -> tuple[pd.DataFrame, Schema]:
-        """The inferred schema; context columns a generator cannot be conditioned on are dropped."""
-        schema = infer_schema(train)
+        """The inferred schema (a direct link's key is a category: drawn from the real keys, never made
+        up); context columns a generator cannot be conditioned on are dropped."""
+        keys = {fk.columns[0]: {"kind": "categorical"} for fk in plan.direct}
+        schema = infer_schema(train, overrides=keys)
         drop = [c.name for c in schema.columns if c.name.startswith("_sw_p") and c.kind not in CONTEXT_KINDS]
         if not drop:
             return train, schema
         for link in plan.links:
             link.context = [c for c in link.context if link.renamed()[c] not in drop]
         train = train.drop(columns=drop)
-        return train, infer_schema(train)
+        return train, infer_schema(train, overrides=keys)
 
     # -- sample -----------------------------------------------------------------------------------------
     def sample(self, *, scale: float = 1.0, seed: Seed = None) -> Database:
@@ -241,7 +247,7 @@ class RelationalSynthesizer:
             self._link_secondary(rows, second, full[second.fk.parent], rng)
         if plan.fresh_key is not None:
             rows[plan.fresh_key] = fresh_keys(self.keys_[plan.name], len(rows), rng).to_numpy()
-        fk_cols = [c for lk in plan.links for c in lk.fk.columns]
+        fk_cols = [c for fk in plan.foreign_keys for c in fk.columns]
         for col in plan.unique:
             rows[col] = make_unique(rows, [c for c in fk_cols if c in rows], col, self.steps_[plan.name][col])
         return self._resolving(plan, rows, full)
@@ -270,13 +276,11 @@ class RelationalSynthesizer:
     def _resolving(self, plan: TablePlan, rows: pd.DataFrame, full: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """Drop any row whose reference does not resolve (counted in ``report_``)."""
         keep = np.ones(len(rows), dtype=bool)
-        for link in plan.links:
-            cols = list(link.fk.columns)
+        for fk in plan.foreign_keys:
+            cols = list(fk.columns)
             present = rows[cols].notna().all(axis=1).to_numpy()
-            keys = pd.MultiIndex.from_frame(full[link.fk.parent][list(link.fk.parent_columns)])
-            found = pd.MultiIndex.from_frame(rows[cols].set_axis(list(link.fk.parent_columns), axis=1)).isin(
-                keys
-            )
+            keys = pd.MultiIndex.from_frame(full[fk.parent][list(fk.parent_columns)])
+            found = pd.MultiIndex.from_frame(rows[cols].set_axis(list(fk.parent_columns), axis=1)).isin(keys)
             keep &= ~present | found
         self.report_[plan.name] = {"rows": int(keep.sum()), "dropped_unresolved": int((~keep).sum())}
         return rows[keep].reset_index(drop=True)
