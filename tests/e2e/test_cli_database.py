@@ -109,3 +109,16 @@ def test_reference_tables_are_written_as_they_are(flights_sqlite: str, tmp_path:
     assert set(referential_integrity(syn).values()) == {1.0}
     code, text = run(["generate", flights_sqlite, "-o", out + "2", "--reference", "weather"], capsys)
     assert code == 2 and "Fix:" in text and "Traceback" not in text
+
+
+def test_a_folder_with_sequence_children_end_to_end(panel_db, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """metadata.json declares produc's sequence_index: the CLI generates one ordered sequence per state."""
+    source, out = tmp_path / "panel", tmp_path / "synthetic"
+    write_database(panel_db, source, table_format="csv")
+    code, text = run(["generate", str(source), "-o", str(out), "--seed", "0"], capsys)
+    assert code == 0, text
+    syn = read_database(out)
+    assert syn.metadata.table("produc").sequence_index == "year"
+    assert set(referential_integrity(syn).values()) == {1.0}
+    years = syn.tables["produc"].groupby("state", sort=False)["year"]
+    assert years.apply(lambda y: y.is_monotonic_increasing and y.is_unique).all()

@@ -132,7 +132,7 @@ def infer_metadata(
         if t is None:
             tables.append(inferred[name])
         elif not t.primary_key and inferred[name].primary_key:
-            tables.append(Table(t.name, t.columns, inferred[name].primary_key))
+            tables.append(Table(t.name, t.columns, inferred[name].primary_key, t.sequence_index))
         else:
             tables.append(t)
     if declared is not None and declared.foreign_keys:

@@ -40,11 +40,16 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A table: its columns in order and its primary key (possibly composite, possibly empty)."""
+    """A table: its columns in order and its primary key (possibly composite, possibly empty).
+
+    ``sequence_index``: the column that orders the rows of one parent (a patient's visits by date): the
+    table is then generated as sequences, one per parent, by a sequential generator.
+    """
 
     name: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
+    sequence_index: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -57,18 +62,23 @@ class Table:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "primary_key": list(self.primary_key),
             "columns": [c.to_dict() for c in self.columns],
         }
+        if self.sequence_index is not None:
+            out["sequence_index"] = self.sequence_index
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Table:
+        index = data.get("sequence_index")
         return cls(
             str(data["name"]),
             tuple(Column.from_dict(c) for c in data.get("columns", [])),
             tuple(map(str, data.get("primary_key", []))),
+            None if index is None else str(index),
         )
 
 
@@ -146,6 +156,16 @@ class RelationalMetadata:
             bad = [c.name for c in t.columns if c.type not in TYPES]
             if bad:
                 out.append(f"Table {t.name!r}: columns {bad} have unknown types. Fix: use one of {TYPES}.")
+            if t.sequence_index is not None and t.sequence_index not in t.column_names:
+                out.append(
+                    f"Table {t.name!r}: its sequence_index {t.sequence_index!r} is not a column of it. "
+                    f"Fix: name one of {t.column_names}, or drop sequence_index."
+                )
+            elif t.sequence_index is not None and not any(fk.child == t.name for fk in self.foreign_keys):
+                out.append(
+                    f"Table {t.name!r} has a sequence_index but no parent: its rows are one sequence per "
+                    "parent. Fix: declare the foreign key to its parent, or drop sequence_index."
+                )
         for fk in self.foreign_keys:
             if fk.child not in tables or fk.parent not in tables:
                 unknown = [n for n in (fk.child, fk.parent) if n not in tables]

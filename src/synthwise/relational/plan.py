@@ -83,6 +83,7 @@ class TablePlan:
     primary: Link | None = None
     secondary: list[Link] = field(default_factory=list)
     direct: list[ForeignKey] = field(default_factory=list)
+    sequence: str | None = None  # the sequence index: the table is one sequence per primary parent
 
     @property
     def links(self) -> list[Link]:
@@ -126,6 +127,7 @@ def make_plan(
 
         plan.primary = max(links, key=grain)
         plan.secondary = [link for link in links if link is not plan.primary]
+        plan.sequence = table.sequence_index
     return plan
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError, NotFittedError
 from synthwise.generators import Generator, create
+from synthwise.generators.sequential.layout import LENGTH
 from synthwise.random import make_rng
 from synthwise.relational.database import Database, conform
 from synthwise.relational.keys import fresh_keys, make_unique, resolution_step
@@ -56,6 +57,10 @@ from synthwise.relational.plan import (
     with_counts,
 )
 from synthwise.schema import Schema, infer_schema
+from synthwise.schema.roles import Roles, with_roles
+
+ENTITY = "_sw_entity"  # a sequential child's entity: its parent
+SEQUENCE_GENERATOR = "sequential_ar"  # for a sequence table when the generator chosen is tabular
 
 
 class RelationalSynthesizer:
@@ -125,24 +130,41 @@ class RelationalSynthesizer:
                 continue
             train = self._training_table(plan, extended)
             model = create(self.generators.get(name, self.generator) if self.generators else self.generator)
+            if plan.sequence is not None:  # one sequence per parent: a sequential generator
+                if model.capabilities.data != "sequential":
+                    model = create(SEQUENCE_GENERATOR)
+                params = {k: v for k, v in (self.params or {}).items() if k in model.get_params()}
+                model.set_params(seed=int(seed), **params)
+                train, schema = self._schema(plan, train)
+                train[ENTITY] = _entity_ids(extended, plan)
+                schema = with_roles(
+                    infer_schema(train, overrides=_categories(plan)), Roles(ENTITY, plan.sequence)
+                )
+                self._finish(name, plan, model.fit(train, schema), tables)
+                continue
             if model.capabilities.data != "tabular":
                 raise InvalidParameterError(
                     f"Table {name!r}: {model.name!r} is a sequential generator. Fix: choose a tabular "
-                    "generator for each table (e.g. -g cart)."
+                    "generator for each table (e.g. -g cart), or declare the table's sequence_index in "
+                    "the metadata (its rows are then one sequence per parent)."
                 )
             model.set_params(seed=int(seed), **(self.params or {}))
             train, schema = self._schema(plan, train)
             if plan.primary is not None and "visit_order" in model.get_params():
                 first = [c for c in plan.primary.renamed().values() if c in schema]
                 model.set_params(visit_order=[c for c in first if schema[c].kind in CONTEXT_KINDS])
-            self.models_[name] = model.fit(train, schema)
-            self.schemas_[name] = self.models_[name].schema_
-            if plan.fresh_key is not None:
-                self.keys_[name] = tables[name][plan.fresh_key]
-            self.steps_[name] = {c: resolution_step(tables[name][c]) for c in plan.unique}
+            self._finish(name, plan, model.fit(train, schema), tables)
         del self.extended_
         self.fit_seconds_ = time.perf_counter() - started
         return self
+
+    def _finish(self, name: str, plan: TablePlan, model: Generator, tables: dict[str, pd.DataFrame]) -> None:
+        """Keep a fitted table model, its schema and what its keys are made from."""
+        self.models_[name] = model
+        self.schemas_[name] = model.schema_
+        if plan.fresh_key is not None:
+            self.keys_[name] = tables[name][plan.fresh_key]
+        self.steps_[name] = {c: resolution_step(tables[name][c]) for c in plan.unique}
 
     def _check_reference(self, meta: RelationalMetadata) -> None:
         unknown = sorted(set(self.reference) - set(meta.names))
@@ -178,7 +200,7 @@ class RelationalSynthesizer:
     def _schema(self, plan: TablePlan, train: pd.DataFrame) -> tuple[pd.DataFrame, Schema]:
         """The inferred schema (a direct link's key is a category: drawn from the real keys, never made
         up); context columns a generator cannot be conditioned on are dropped."""
-        keys = {fk.columns[0]: {"kind": "categorical"} for fk in plan.direct}
+        keys = _categories(plan)
         schema = infer_schema(train, overrides=keys)
         drop = [c.name for c in schema.columns if c.name.startswith("_sw_p") and c.kind not in CONTEXT_KINDS]
         if not drop:
@@ -234,7 +256,9 @@ class RelationalSynthesizer:
             counts = calibrated(_counts(parent, link.index), round(expected), rng)
             parent_of = np.repeat(np.arange(len(parent)), counts)
             cond = context_of(link, parent).iloc[parent_of].reset_index(drop=True)
-            if model.capabilities.conditions == "native":
+            if plan.sequence is not None:
+                rows, parent_of = _sequences(model, context_of(link, parent), counts, seed)
+            elif model.capabilities.conditions == "native":
                 rows = model.sample(len(cond), conditions=_reachable(cond, model.schema_), seed=seed)
             else:
                 rows = model.sample(len(cond), seed=seed)
@@ -284,6 +308,34 @@ class RelationalSynthesizer:
             keep &= ~present | found
         self.report_[plan.name] = {"rows": int(keep.sum()), "dropped_unresolved": int((~keep).sum())}
         return rows[keep].reset_index(drop=True)
+
+
+def _categories(plan: TablePlan) -> dict[str, dict[str, str]]:
+    """Schema overrides: a direct link's key is a category (drawn from the real keys, never made up)."""
+    return {fk.columns[0]: {"kind": "categorical"} for fk in plan.direct}
+
+
+def _entity_ids(extended: pd.DataFrame, plan: TablePlan) -> np.ndarray:
+    """Each row's parent (its primary link's key) as one string: the entity of its sequence."""
+    assert plan.primary is not None
+    keys = extended[list(plan.primary.fk.columns)].astype(str)
+    return keys.agg("\x1f".join, axis=1).to_numpy() if keys.shape[1] > 1 else keys.iloc[:, 0].to_numpy()
+
+
+def _sequences(
+    model: Generator, context: pd.DataFrame, counts: np.ndarray, seed: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One sequence of ``counts[i]`` rows for every parent ``i`` with children, conditioned on its
+    context (static per sequence); the rows and each row's parent."""
+    has = np.flatnonzero(counts > 0)
+    entity = getattr(model, "entity_model_", None)
+    static = set(entity.static) if entity is not None else set()
+    cond = _reachable(context.iloc[has][[c for c in context.columns if c in static]], model.schema_)
+    longest = int(getattr(model, "max_length_", max(int(counts.max(initial=1)), 1)))
+    cond[LENGTH] = np.clip(counts[has], 1, longest).astype(np.float64)
+    rows = model.sample(len(cond), conditions=cond.reset_index(drop=True), seed=seed)
+    order = pd.factorize(rows[ENTITY])[0]  # entities come out in the order asked, rows grouped
+    return rows.drop(columns=ENTITY).reset_index(drop=True), has[order]
 
 
 def _counts(parent: pd.DataFrame, index: int) -> np.ndarray:

@@ -53,10 +53,11 @@ class EntityModel:
         return [c for c in self.model.columns_ if c not in (LENGTH, START)]
 
     def sample(self, n: int, conditions: dict[str, Any] | pd.DataFrame | None, seed: int) -> pd.DataFrame:
-        """``n`` entity rows (or one per row of a conditions frame)."""
+        """``n`` entity rows (or one per row of a conditions frame); conditions may fix the sequence
+        length (``LENGTH``) besides the static columns."""
         if conditions is not None:
             cols = list(conditions) if isinstance(conditions, dict) else list(conditions.columns)
-            bad = [c for c in cols if c not in self.static]
+            bad = [c for c in cols if c not in self.static and c != LENGTH]
             if bad:
                 raise SamplingError(
                     f"Conditions name {bad}, which are not static (per-entity) columns. "
@@ -65,9 +66,14 @@ class EntityModel:
         if self.single is not None:
             rows = len(conditions) if isinstance(conditions, pd.DataFrame) else n
             out = self.single.iloc[np.zeros(rows, dtype=np.int64)].reset_index(drop=True)
-            if conditions is not None and self.static:
+            if conditions is not None:
                 frame = conditions if isinstance(conditions, pd.DataFrame) else pd.DataFrame([conditions])
                 for c in frame.columns:
+                    if c == LENGTH:  # any length can be asked of the one real entity's model
+                        given = pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64)
+                        old = out[LENGTH].to_numpy(dtype=np.float64)
+                        out[LENGTH] = np.where(np.isnan(given), old, np.resize(given, len(out)))
+                        continue
                     wanted = frame[c].dropna().astype(str).unique()
                     if len(wanted) and not set(wanted) <= set(out[c].astype(str)):
                         raise SamplingError(
