@@ -204,3 +204,11 @@ def test_any_mixed_table_samples_faithfully_and_meets_conditions(df: pd.DataFram
     for i in range(2):
         if not pd.isna(cond[first][i]):
             assert str(out[first][i]) == str(cond[first][i])
+
+
+def test_a_condition_on_a_constant_column_of_nul_characters_is_met() -> None:
+    """Found by Hypothesis: numpy turns the str '\\x00' into '' when comparing, so the constant's own
+    value was refused as a condition."""
+    df = pd.DataFrame({"c0": ["\x00"] * 3, "x": [1.0, 2.0, 3.0]})
+    gen = sw.get_generator("gaussian_copula", seed=0).fit(df, infer_schema(df))
+    assert gen.sample(2, conditions=df[["c0"]].iloc[:2])["c0"].tolist() == ["\x00", "\x00"]

@@ -422,7 +422,9 @@ def _check_condition_domain(values: pd.Series, codes: np.ndarray, col: Any) -> N
                 f"[{col.min:g}, {col.max:g}]. Fix: condition on a value inside the range."
             )
     if col.kind == "constant" and col.categories:
-        other = given & (values.astype(str).to_numpy() != str(col.categories[0]))
+        # compared as Python strings: numpy drops trailing NUL characters of a str scalar ('\x00' -> '')
+        only = str(col.categories[0])
+        other = given & np.array([v != only for v in values.astype(str).tolist()], dtype=bool)
         if other.any() and not col.dtype.startswith("datetime64"):
             raise SamplingError(
                 f"Condition {col.name}={values[other].iloc[0]!r} cannot be met: column {col.name!r} is "
