@@ -57,3 +57,13 @@ def test_whitening_keeps_a_tight_relation_between_numerics() -> None:
 def test_bad_t_power_is_rejected() -> None:
     with pytest.raises(sw.InvalidParameterError):
         sw.get_generator("diffusion", t_power=0.5).fit(pd.DataFrame({"x": [1.0, 2.0, 3.0] * 10}))
+
+
+def test_learning_rate_schedules() -> None:
+    from synthwise.generators.diffusion import linear_decay, warmup_cosine
+
+    assert linear_decay(0, total=1000) == 1.0 and linear_decay(1000, total=1000) == pytest.approx(0.05)
+    factors = [warmup_cosine(i, total=1000) for i in range(1001)]
+    assert factors[0] == pytest.approx(1 / 20) and factors[19] == pytest.approx(1.0)  # 2 % warmup
+    assert (np.diff(factors[19:]) <= 1e-12).all()
+    assert factors[510] == pytest.approx(0.5, abs=0.01) and factors[1000] == pytest.approx(0.0, abs=1e-9)
