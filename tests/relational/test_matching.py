@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from synthwise.relational.matching import match, places
 
@@ -24,3 +25,25 @@ def test_places_follow_the_weights_and_sum_to_n() -> None:
 def test_no_columns_means_a_random_draw_within_capacity() -> None:
     chosen = match(np.zeros((6, 0)), np.zeros((3, 0)), np.array([1, 2, 3]), np.random.default_rng(0))
     assert np.bincount(chosen, minlength=3).tolist() == [1, 2, 3]
+
+
+def test_wide_categories_match_the_same_way_sparse(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Many category levels (an airport's name) make the vectors sparse: same distances, same matches."""
+    import synthwise.relational.matching as matching
+
+    rng = np.random.default_rng(0)
+    parent = pd.DataFrame({"name": [f"a{i}" for i in range(40)], "lat": rng.normal(size=40)})
+    pick = rng.integers(0, 40, 300)
+    child = pd.DataFrame({"name": parent["name"].to_numpy()[pick], "lat": parent["lat"].to_numpy()[pick]})
+    child.loc[:9, "name"] = "unseen"
+    dense_c, dense_p = matching.features(child, parent)
+    monkeypatch.setattr(matching, "SPARSE_WIDTH", 10)
+    sparse_c, sparse_p = matching.features(child, parent)
+    assert hasattr(sparse_c, "toarray")
+    np.testing.assert_allclose(sparse_c.toarray(), dense_c)
+    np.testing.assert_allclose(sparse_p.toarray(), dense_p)
+    capacity = np.bincount(pick, minlength=40)
+    a = matching.match(dense_c, dense_p, capacity, np.random.default_rng(1))
+    b = matching.match(sparse_c, sparse_p, capacity, np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b)
+    assert (b[10:] == pick[10:]).mean() > 0.9
