@@ -254,16 +254,11 @@ class RelationalSynthesizer:
             parent = full[link.fk.parent]
             expected = self.totals_[link.index] * factors[link.fk.parent]
             counts = calibrated(_counts(parent, link.index), round(expected), rng)
-            parent_of = np.repeat(np.arange(len(parent)), counts)
-            cond = context_of(link, parent).iloc[parent_of].reset_index(drop=True)
+            context = context_of(link, parent)
             if plan.sequence is not None:
-                rows, parent_of = _sequences(model, context_of(link, parent), counts, seed)
-            elif model.capabilities.conditions == "native":
-                rows = model.sample(len(cond), conditions=_reachable(cond, model.schema_), seed=seed)
+                rows, parent_of = _sequences(model, context, counts, seed)
             else:
-                rows = model.sample(len(cond), seed=seed)
-                child_x, parent_x = features(rows[cond.columns], context_of(link, parent))
-                parent_of = match(child_x, parent_x, counts, rng)
+                rows, parent_of = _children(model, context, counts, seed, rng)
         rows = rows.reset_index(drop=True)
         if link is not None and parent_of is not None:
             _copy_keys(rows, link, full[link.fk.parent], parent_of)
@@ -320,6 +315,20 @@ def _entity_ids(extended: pd.DataFrame, plan: TablePlan) -> np.ndarray:
     assert plan.primary is not None
     keys = extended[list(plan.primary.fk.columns)].astype(str)
     return keys.agg("\x1f".join, axis=1).to_numpy() if keys.shape[1] > 1 else keys.iloc[:, 0].to_numpy()
+
+
+def _children(
+    model: Generator, context: pd.DataFrame, counts: np.ndarray, seed: int, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``counts[i]`` rows for every parent ``i``, each conditioned on its parent's ``context`` (natively,
+    or drawn freely and matched to the parents' places); the rows and each row's parent."""
+    parent_of = np.repeat(np.arange(len(context)), counts)
+    cond = context.iloc[parent_of].reset_index(drop=True)
+    if model.capabilities.conditions == "native":
+        return model.sample(len(cond), conditions=_reachable(cond, model.schema_), seed=seed), parent_of
+    rows = model.sample(len(cond), seed=seed)
+    child_x, parent_x = features(rows[cond.columns], context)
+    return rows, match(child_x, parent_x, counts, rng)
 
 
 def _sequences(
