@@ -4,12 +4,16 @@ local process pool or a Dask cluster (:mod:`synthwise.scale`). Called by the ``s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from synthwise.cli._app import console, console_err
-from synthwise.cli._progress import BlockProgress
+from synthwise.cli._progress import BlockProgress, status
 from synthwise.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from synthwise.generators import Generator
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 
@@ -25,6 +29,53 @@ def wants_blocks(output: Path, *options: object) -> bool:
             f"not the single file {str(output)!r}. Fix: pass a folder (-o out/) or drop those options."
         )
     return False
+
+
+def wants_block_fit(data: Path, *options: object) -> bool:
+    """Whether ``fit`` reads its table in blocks: a folder, or a block option given."""
+    if data.is_dir() or any(o is not None for o in options):
+        if not data.is_dir() and data.suffix.lower() not in (".parquet", ".pq"):
+            raise InvalidParameterError(
+                f"Fitting in blocks reads Parquet row groups; {str(data)!r} is not Parquet. Fix: convert "
+                "it to Parquet (a file or a folder), or drop --scheduler/--workers/--engine/--sample-rows."
+            )
+        return True
+    return False
+
+
+def fit_blocks(
+    data: Path,
+    generator: str,
+    seed: int,
+    params: dict[str, object],
+    schema_path: Path | None,
+    scheduler: str | None,
+    workers: int | None,
+    engine: str | None,
+    sample_rows: int | None,
+) -> Generator:
+    """Fit ``generator`` on the Parquet table ``data`` in blocks (:func:`synthwise.scale.fit_table`)."""
+    from synthwise.scale import make_executor
+    from synthwise.scale.fitting import SAMPLE_ROWS, fit_table
+
+    executor = make_executor(scheduler=scheduler, workers=workers, engine=engine)
+    where = scheduler or (f"{workers} local Dask workers" if workers else executor.name)
+    with status(f"Fitting {generator} in blocks of {data} ({where})"):
+        gen = fit_table(
+            data,
+            generator,
+            params=params,
+            seed=seed,
+            schema=schema_path,
+            executor=executor,
+            sample_size=SAMPLE_ROWS if sample_rows is None else sample_rows,
+        )
+    facts = gen.fitted_on_ or {}
+    console_err.print(
+        f"[dim]{generator}: {facts.get('rows', 0):,} rows in {facts.get('blocks', 0)} blocks; "
+        f"learned from {facts.get('how', '?')}.[/]"
+    )
+    return gen
 
 
 def sample_blocks(

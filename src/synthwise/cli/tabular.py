@@ -16,6 +16,18 @@ from synthwise.generators.base import Generator
 from synthwise.schema import resolve
 
 DataArg = Annotated[Path, typer.Argument(help="A real table: .csv, .tsv or .parquet.")]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Work in blocks on an existing Dask cluster: tcp://HOST:PORT."),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", help="Work in blocks on a local Dask cluster of N worker processes."),
+]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", help="Work in blocks: serial (default), processes (a local pool) or dask."),
+]
 # a str, not a Path: a Path would fold the slashes of sqlite:///in.db
 SourceArg = Annotated[
     str,
@@ -243,13 +255,36 @@ def fit_cmd(
     delta: DeltaOpt = None,
     text_generator: TextGeneratorOpt = None,
     text_param: TextParamOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    engine: EngineOpt = None,
+    sample_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--sample-rows",
+            help="In blocks: rows of the seeded sample the schema is inferred from (and that generators "
+            "other than gaussian_copula are fitted on). Default 100,000.",
+        ),
+    ] = None,
 ) -> None:
     """Fit a generator and save it as a safe model file (no pickle).
 
     Example: [bold]synthwise fit data.csv --generator cart -o model.synthwise[/]
     Sequences: [bold]synthwise fit visits.csv -g sequential_ar --entity id --sequence-index day
     -o m.synthwise[/]
+    Larger than memory: [bold]synthwise fit big/ -g gaussian_copula -o m.synthwise --workers 8[/] (a Parquet
+    file or folder, read in row groups; or [bold]--scheduler tcp://HOST:8786[/]): gaussian_copula learns
+    from every row through merged statistics, other generators from a seeded sample, as the model says.
     """
+    from synthwise.cli.scale import fit_blocks, wants_block_fit
+
+    if wants_block_fit(data, scheduler, workers, engine, sample_rows):
+        gen = fit_blocks(
+            data, generator, seed or 0, parse_params(param), schema, scheduler, workers, engine, sample_rows
+        )
+        gen.save(str(output))
+        console.print(f"Fitted {generator} in {gen.fit_seconds_:.1f} s; model written to {output}")
+        return
     gen = _fit(
         data,
         generator,
@@ -282,18 +317,9 @@ def sample_cmd(
             "--blocks", help="Folder output: 'auto' (default) or a number of blocks (one file each)."
         ),
     ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Folder output on an existing Dask cluster: tcp://HOST:PORT."),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", help="Folder output on a local Dask cluster of N worker processes."),
-    ] = None,
-    engine: Annotated[
-        str | None,
-        typer.Option("--engine", help="Folder output: serial (default), processes (a local pool) or dask."),
-    ] = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    engine: EngineOpt = None,
     max_time: Annotated[
         float | None,
         typer.Option("--max-time", help="Folder output: stop after this many seconds (rerun to resume)."),

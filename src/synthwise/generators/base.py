@@ -40,6 +40,7 @@ import pandas as pd
 
 from synthwise._types import Conditions, Seed
 from synthwise.errors import InvalidParameterError, NotFittedError, SamplingError
+from synthwise.generators.blockfit import BlockSource
 from synthwise.generators.guard import PrivacyGuard, check_privacy
 from synthwise.random import make_rng
 from synthwise.schema import Schema, infer_schema, validate_data
@@ -66,6 +67,10 @@ class Generator:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities] = Capabilities()
+    guard_: PrivacyGuard | None
+    guard_report_: dict[str, float]
+    # how a fit in blocks read its table (rows, blocks, what the model learned from); None in memory
+    fitted_on_: dict[str, Any] | None = None
 
     def __init__(self, *, seed: Seed = None) -> None:
         self.seed = seed
@@ -125,6 +130,43 @@ class Generator:
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
+    def fit_blocks(self, source: BlockSource, schema: Schema, sample: pd.DataFrame) -> Self:
+        """Learn from a table read in blocks (:mod:`synthwise.scale.fitting`), for a generator that
+        fits from merged statistics (one with a ``_fit_blocks(blocks, rng)``: ``gaussian_copula``).
+
+        ``schema`` is the table's (its exact facts merged over every block); ``sample``, a seeded sample
+        of its rows, is what the transformer's learned parts (text models, long tails) are fitted on.
+        Everything ``_fit_blocks`` learns comes from every row: the model equals the one ``fit`` gives
+        on the whole table in memory when the table has no text column.
+        """
+        name = type(self).__name__
+        if not hasattr(self, "_fit_blocks"):
+            raise InvalidParameterError(
+                f"{name} learns from rows in memory, not from merged statistics. Fix: fit it on a seeded "
+                "sample of the table (synthwise.scale.fit_table does), or use gaussian_copula."
+            )
+        self._validate_params()
+        if "privacy" in self._param_names():
+            check_privacy(getattr(self, "privacy", None), name)
+        if self.guarded:
+            raise InvalidParameterError(
+                f"The privacy guard of {name} measures every synthetic row against every training row in "
+                "memory. Fix: fit in blocks with privacy='off', or fit on a sample that fits in memory."
+            )
+        started = time.perf_counter()
+        rng = make_rng(self.seed)
+        self.schema_ = checked_schema(sample, schema)
+        self.columns_ = list(sample.columns)
+        self.transformer_ = TableTransformer(self.schema_).fit(sample)
+        blocks = source.encoded(self.transformer_)
+        self._fit_blocks(blocks, rng)
+        self.guard_ = None
+        self.guard_report_ = {}
+        self.n_rows_ = blocks.n_rows
+        self._fit_text(sample, rng)
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
     def sample(
         self,
         n: int,
@@ -180,8 +222,8 @@ class Generator:
 
     def _fit_guard(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
         """Fit the privacy guard on the training ``codes`` (after ``_fit``) when the knob asks for it."""
-        self.guard_: PrivacyGuard | None = None
-        self.guard_report_: dict[str, float] = {}
+        self.guard_ = None
+        self.guard_report_ = {}
         if not self.guarded or not self.transformer_.encoded:
             return
         guard = PrivacyGuard.fit(
@@ -299,6 +341,8 @@ class Generator:
             "state": meta,
             "n_rows": int(self.n_rows_),
         }
+        if self.fitted_on_:
+            fields["fitted_on"] = dict(self.fitted_on_)
         return fields, all_arrays
 
     @classmethod
@@ -309,6 +353,8 @@ class Generator:
         gen.schema_ = schema
         gen.columns_ = list(fields["columns"])
         gen.n_rows_ = int(fields["n_rows"])
+        if fields.get("fitted_on"):
+            gen.fitted_on_ = dict(fields["fitted_on"])
         gen.transformer_ = TableTransformer.from_state(
             schema, fields["transformer"], {k[2:]: v for k, v in arrays.items() if k.startswith("t/")}
         )

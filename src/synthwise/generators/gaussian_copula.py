@@ -43,6 +43,15 @@ from scipy.special import ndtr, ndtri
 from synthwise._types import Seed
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
+from synthwise.generators.blockfit import Blocks, MemoryBlocks
+from synthwise.generators.copula_stats import (
+    ColumnCounts,
+    CountContext,
+    Marginal,
+    count_block,
+    merge_counts,
+    numeric_marginals,
+)
 from synthwise.generators.registry import register_generator
 from synthwise.transforms.table import DISCRETE_KINDS
 
@@ -108,54 +117,82 @@ class GaussianCopula(Generator):
 
     # -- fit ------------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
-        n = len(codes)
-        dims: list[_Dim] = []
-        cells: list[np.ndarray] = []  # per dim: the cell (tie block / state) of each row, -1 = unknown
-        cums: list[np.ndarray] = []  # per dim: the cumulative probability bounds of its cells
-        states: dict[int, _States] = {}  # state dims: (code of each row, K = missing; counts per code)
+        self._fit_blocks(MemoryBlocks(codes), rng)
+
+    def _fit_blocks(self, blocks: Blocks, rng: np.random.Generator) -> None:
+        """Fit from passes over ``blocks`` of codes (:mod:`synthwise.generators.copula_stats`): exact
+        counts and order statistics over every row, the correlation on a seeded fit sample of at most
+        ``max_fit_rows`` rows. In memory the table is one block; :mod:`synthwise.scale.fitting` passes
+        Parquet row groups, with the same result."""
+        n = blocks.n_rows
         code_schema = self.transformer_.code_schema
-        for name in codes.columns:
-            x = codes[name].to_numpy(dtype=np.float64)
+        names = [c.name for c in code_schema.columns]
+        discrete = {c.name: len(c.categories) for c in code_schema.columns if c.kind in DISCRETE_KINDS}
+        numeric = tuple(name for name in names if name not in discrete)
+        keep = (
+            np.sort(rng.choice(n, self.max_fit_rows, replace=False))
+            if n > self.max_fit_rows
+            else np.arange(n)
+        )
+        cap = self.max_knots // 2  # at most this many distinct values: knots at every value's run
+        ctx = CountContext(discrete, numeric, cap, keep)
+        counts = merge_counts(blocks.map(count_block, ctx), cap)
+        half = max(self.max_knots // 2, 2)
+        probs: dict[str, np.ndarray | None] = {
+            name: np.linspace(0.0, 1.0, half)
+            if self.marginals == "kde"
+            else (None if counts.columns[name].values is not None else np.linspace(0.0, 1.0, self.max_knots))
+            for name in numeric
+        }
+        marginal = numeric_marginals(blocks, counts, probs)
+        sub = counts.sample
+        dims: list[_Dim] = []
+        cells: list[np.ndarray] = []  # per dim: the cell (tie block / state) of each sample row, -1 = unknown
+        cums: list[np.ndarray] = []  # per dim: the cumulative probability bounds of its cells
+        states: dict[int, _States] = {}  # state dims: (code of each sample row, K = missing; counts per code)
+        for name in names:
+            col = counts.columns[name]
+            x = sub[name].to_numpy(dtype=np.float64)
             miss = np.isnan(x)
-            present = x[~miss]
-            if code_schema[name].kind in DISCRETE_KINDS:
-                k = len(code_schema[name].categories)
-                counts = np.bincount(present.astype(np.int64), minlength=k)
-                order = np.argsort(-counts, kind="stable")
+            if name in discrete:
+                k = discrete[name]
+                full = np.asarray(col.counts)
+                order = np.argsort(-full, kind="stable")
                 raw = np.where(miss, k, np.nan_to_num(x)).astype(np.int64)
-                states[len(dims)] = (raw, counts)
-                dims.append(_state_dim(name, order, counts))
+                states[len(dims)] = (raw, full)
+                dims.append(_state_dim(name, order, full))
                 cells.append(np.append(_positions(order), -1)[raw])
                 cums.append(dims[-1].p)
             else:
-                _, inverse, counts = np.unique(present, return_inverse=True, return_counts=True)
-                cell = np.full(n, -1, dtype=np.int64)
-                cell[~miss] = inverse
-                dims.append(_Dim(name, "value", *self._knots(present, rng)))
-                cells.append(cell)
-                cums.append(np.concatenate([[0.0], np.cumsum(counts)]) / max(len(present), 1))
-            if miss.any():
-                rate = float(miss.mean())
+                m = marginal[name]
+                dims.append(_Dim(name, "value", *self._knots(col, m, x[~miss], rng)))
+                cells.append(m.cell)
+                cums.append(m.cum)
+            if col.missing:
+                rate = col.missing / n
                 dims.append(_Dim(name, "missing", np.array([0.0, 1.0 - rate, 1.0]), np.array([0.0, 1.0])))
                 cells.append(miss.astype(np.int64))
                 cums.append(dims[-1].p)
         self.dims_ = dims
         self.corr_ = np.zeros((0, 0))
         if dims:
-            keep = np.sort(rng.choice(n, self.max_fit_rows, replace=False)) if n > self.max_fit_rows else None
-            sub = [c if keep is None else c[keep] for c in cells]
             if self.order_categories:
-                states = {j: (raw if keep is None else raw[keep], cnt) for j, (raw, cnt) in states.items()}
-                self._order_states(sub, cums, states)
-            self.corr_ = _estimate_correlation(*_bounds(sub, cums), cums)
+                self._order_states(cells, cums, states)
+            self.corr_ = _estimate_correlation(*_bounds(cells, cums), cums)
         self._prepare()
 
-    def _knots(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        if len(x) == 0:
+    def _knots(
+        self, col: ColumnCounts, marginal: Marginal, sample: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A numeric column's quantile function: from its exact counts or order statistics (``sample``:
+        the fit sample's present values, the centres of a KDE)."""
+        if col.present == 0:
             return np.array([0.0, 1.0]), np.zeros(2)
         if self.marginals == "kde":
-            return _kde_knots(x, self.max_knots, rng)
-        return _quantile_knots(x, self.max_knots)
+            return _kde_knots(marginal.quantiles, sample, self.max_knots, rng)
+        if col.values is not None:
+            return _run_knots(col.values, np.asarray(col.value_counts), col.present)
+        return np.linspace(0.0, 1.0, self.max_knots), marginal.quantiles
 
     def _order_states(
         self, cells: list[np.ndarray], cums: list[np.ndarray], states: dict[int, _States]
@@ -273,37 +310,36 @@ class GaussianCopula(Generator):
 
 
 # -- marginals ------------------------------------------------------------------------------------------
-def _quantile_knots(x: np.ndarray, max_knots: int) -> tuple[np.ndarray, np.ndarray]:
-    """Knots ``(p, value)`` of the quantile function interpolating the order statistics of ``x``.
-
-    Runs of equal values stay flat (their exact frequency); when there are too many distinct values the
-    function is tabulated on ``max_knots`` equally spaced probabilities.
-    """
-    n = len(x)
+def _run_knots(values: np.ndarray, counts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Knots ``(p, value)`` of the quantile function interpolating the order statistics of ``n`` values
+    (``values`` distinct, ``counts`` rows each): runs of equal values stay flat (their exact frequency)."""
     if n == 1:
-        return np.array([0.0, 1.0]), np.repeat(x, 2)
-    values, counts = np.unique(x, return_counts=True)
-    if 2 * len(values) <= max_knots:
-        end = np.cumsum(counts)
-        p = np.column_stack([end - counts, end - 1]).ravel() / (n - 1)
-        v = np.repeat(values, 2)
-        keep = np.concatenate([[True], np.diff(p) > 0])
-        return p[keep], v[keep]
-    p = np.linspace(0.0, 1.0, max_knots)
-    return p, np.quantile(x, p)
+        return np.array([0.0, 1.0]), np.repeat(values, 2)
+    end = np.cumsum(counts)
+    p = np.column_stack([end - counts, end - 1]).ravel() / (n - 1)
+    v = np.repeat(values, 2)
+    keep = np.concatenate([[True], np.diff(p) > 0])
+    return p[keep], v[keep]
 
 
-def _kde_knots(x: np.ndarray, max_knots: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Knots of the inverse CDF of a Gaussian KDE (Silverman's bandwidth) truncated to ``[min, max]``."""
-    low, high = float(x.min()), float(x.max())
-    if high <= low:
+def _kde_knots(
+    quantiles: np.ndarray, centres: np.ndarray, max_knots: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Knots of the inverse CDF of a Gaussian KDE (Silverman's bandwidth) truncated to the real range.
+
+    ``quantiles``: the column's exact quantiles at ``max_knots // 2`` equally spaced probabilities (the
+    first and last are its range); ``centres``: present values of the fit sample (at most
+    :data:`_KDE_POINTS` of them are the kernels)."""
+    low, high = float(quantiles[0]), float(quantiles[-1])
+    if high <= low or not len(centres):
         return np.array([0.0, 1.0]), np.array([low, low])
-    centres = x if len(x) <= _KDE_POINTS else rng.choice(x, _KDE_POINTS, replace=False)
+    if len(centres) > _KDE_POINTS:
+        centres = rng.choice(centres, _KDE_POINTS, replace=False)
     q75, q25 = np.percentile(centres, [75, 25])
     spread = min(float(centres.std()), (q75 - q25) / 1.349) if q75 > q25 else float(centres.std())
     width = max(0.9 * spread * len(centres) ** -0.2, (high - low) * 1e-6)
     half = max(max_knots // 2, 2)
-    grid = np.unique(np.concatenate([np.linspace(low, high, half), np.quantile(x, np.linspace(0, 1, half))]))
+    grid = np.unique(np.concatenate([np.linspace(low, high, half), quantiles]))
     cdf = np.empty(len(grid))
     for start in range(0, len(grid), 256):
         block = grid[start : start + 256, None]
