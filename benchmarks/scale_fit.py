@@ -1,0 +1,206 @@
+"""Fitting at scale (issue 18): gaussian_copula on a 20M-row Parquet table, in blocks and in memory.
+
+The table: ``gaussian_copula`` fitted on ggplot2 ``diamonds`` (53,940 x 10) samples ``--rows`` rows into
+a folder of Parquet blocks (``synthwise.scale.sample_to_folder``, 500k-row blocks): a large table with
+the real one's columns, kinds and dependence. Then, each in its own Python process (so peak RSS is its
+own; a pool's or cluster's workers are its children):
+
+* ``blocks-serial``: :func:`synthwise.scale.fit_table` on the folder, every pass in this process;
+* ``blocks-dask-2``: the same on a Dask ``LocalCluster`` of 2 single-threaded workers on 127.0.0.1
+  (started before the clock);
+* ``memory``: ``pd.read_parquet`` of the whole folder and an ordinary ``fit`` (the reference).
+
+Each run saves its model; the script compares the models (correlation matrix and every knot: equal,
+or the largest difference) and prints seconds, CPU seconds, peak RSS of the run and of its workers.
+Target (issue 18): peak memory below 4 GiB in blocks, the model equal to the in-memory one.
+The schema is inferred from the in-memory table and passed to every run (the block fit otherwise infers
+it from a seeded sample; the model is then the same wherever the sample's kinds agree).
+
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/scale_fit.py            # 20M rows
+    ... --rows 2000000 --runs blocks-serial,memory                                   # a smaller check
+
+Writes ``benchmarks/results/scale_fit.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "scale_fit.json"
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _mb(who: int) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+
+
+def _cpu(who: int) -> float:
+    r = resource.getrusage(who)
+    return round(r.ru_utime + r.ru_stime, 1)
+
+
+def make_table(folder: Path, rows: int, seed: int) -> dict[str, Any]:
+    import synthwise as sw
+    from synthwise.generators import create
+    from synthwise.scale import ProcessExecutor, sample_to_folder
+
+    model = folder / "source.synthwise"
+    create("gaussian_copula", seed=seed).fit(sw.datasets.load_frame("diamonds")).save(str(model))
+    started = time.perf_counter()
+    result = sample_to_folder(
+        model, rows, folder / "table", seed=seed, blocks="auto", executor=ProcessExecutor(2)
+    )
+    size = sum(p.stat().st_size for p in (folder / "table").glob("*.parquet"))
+    return {
+        "rows": result.rows,
+        "files": result.n_blocks,
+        "mb": round(size / 1e6, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def child(run: str, folder: str, schema: str, out: str, seed: int) -> dict[str, Any]:
+    import pandas as pd
+
+    from synthwise.generators import create
+    from synthwise.scale import DaskExecutor, SerialExecutor
+    from synthwise.scale.fitting import fit_table
+    from synthwise.schema import Schema
+
+    sch = Schema.from_file(schema)
+    startup = 0.0
+    if run == "memory":
+        started = time.perf_counter()
+        data = pd.read_parquet(sorted(Path(folder, "table").glob("*.parquet")))
+        read_s = time.perf_counter() - started
+        gen = create("gaussian_copula", seed=seed).fit(data, sch)
+        extra = {"read_s": round(read_s, 1)}
+    else:
+        executor: Any = DaskExecutor(workers=2) if run == "blocks-dask-2" else SerialExecutor()
+        begin = time.perf_counter()
+        with executor:
+            startup = time.perf_counter() - begin
+            started = time.perf_counter()
+            gen = fit_table(
+                Path(folder, "table"), "gaussian_copula", seed=seed, schema=sch, executor=executor
+            )
+        extra = {"fitted_on": gen.fitted_on_}
+    seconds = time.perf_counter() - started
+    gen.save(out)
+    return {
+        "run": run,
+        "seconds": round(seconds, 1),
+        "startup_s": round(startup, 1),
+        "cpu_s": _cpu(resource.RUSAGE_SELF),
+        "cpu_s_workers": _cpu(resource.RUSAGE_CHILDREN),
+        "peak_rss_mb": _mb(resource.RUSAGE_SELF),
+        "peak_rss_workers_mb": _mb(resource.RUSAGE_CHILDREN),
+        **extra,
+    }
+
+
+def compare(a: str, b: str) -> dict[str, Any]:
+    import numpy as np
+
+    from synthwise.generators import load_generator
+
+    x, y = load_generator(a), load_generator(b)
+    corr = float(np.max(np.abs(x.corr_ - y.corr_))) if x.corr_.shape == y.corr_.shape else float("inf")  # type: ignore[attr-defined]
+    knots = 0.0
+    for d, e in zip(x.dims_, y.dims_, strict=True):  # type: ignore[attr-defined]
+        if d.p.shape != e.p.shape:
+            return {"equal": False, "corr_max_diff": corr, "knots": "different shapes"}
+        knots = max(knots, float(np.max(np.abs(d.p - e.p))), float(np.max(np.abs(d.v - e.v))))
+    return {"equal": corr == 0.0 and knots == 0.0, "corr_max_diff": corr, "knots_max_diff": knots}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=20_000_000)
+    ap.add_argument("--runs", default="blocks-serial,blocks-dask-2,memory")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--child", nargs=5, metavar=("RUN", "FOLDER", "SCHEMA", "OUT", "SEED"))
+    args = ap.parse_args()
+    if args.child:
+        run, folder, schema, out, seed = args.child
+        print(json.dumps(child(run, folder, schema, out, int(seed))))
+        return
+    import pandas as pd
+
+    from synthwise.schema import infer_schema
+
+    work = Path(args.work or tempfile.mkdtemp(prefix="synthwise-scalefit-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"writing {args.rows:,} rows under {work}", flush=True)
+    table = make_table(work, args.rows, args.seed)
+    print(f"table: {table}", flush=True)
+    first = sorted((work / "table").glob("*.parquet"))[0]
+    (work / "schema.json").write_text(json.dumps(infer_schema(pd.read_parquet(first)).to_dict()))
+    results: dict[str, Any] = {
+        "meta": {
+            "rows": args.rows,
+            "table": table,
+            "python": platform.python_version(),
+            "cores": os.cpu_count(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "note": "2 shared cores; OMP_NUM_THREADS=1; each run its own process",
+        },
+        "runs": {},
+    }
+    for run in args.runs.split(","):
+        out = work / f"{run}.synthwise"
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            run,
+            str(work),
+            str(work / "schema.json"),
+            str(out),
+            str(args.seed),
+        ]
+        load = round(os.getloadavg()[0], 2)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=args.timeout)
+        if proc.returncode:
+            row: dict[str, Any] = {
+                "status": "failed",
+                "error": (proc.stderr or proc.stdout).strip().splitlines()[-3:],
+            }
+        else:
+            row = json.loads(proc.stdout.strip().splitlines()[-1]) | {"status": "ok"}
+        row["load_before"] = load
+        results["runs"][run] = row
+        print(json.dumps(row), flush=True)
+    models = {r: str(work / f"{r}.synthwise") for r, v in results["runs"].items() if v["status"] == "ok"}
+    if "memory" in models:
+        results["equal_to_memory"] = {
+            r: compare(p, models["memory"]) for r, p in models.items() if r != "memory"
+        }
+        print("equal to the in-memory fit:", json.dumps(results["equal_to_memory"]), flush=True)
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"{'run':16s} {'seconds':>8s} {'CPU s':>7s} {'peak MB':>8s} {'workers MB':>10s}")
+    for run, r in results["runs"].items():
+        if r["status"] == "ok":
+            print(
+            cpu = r["cpu_s"] + r["cpu_s_workers"]
+            print(f"{run:16s} {r['seconds']:8.1f} {cpu:7.1f} {r['peak_rss_mb']:8.0f} {r['peak_rss_workers_mb']:10.0f}")
+            )
+    shutil.rmtree(work / "table", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
