@@ -212,3 +212,21 @@ def test_gate_accepts_privacy_thresholds(split) -> None:
     assert results["fresh"].passed, results["fresh"].summary()
     assert not results["copy"].passed
     assert {f.metric for f in results["copy"].failures} >= {"privacy.dcr_share"}
+
+
+@given(n=st.integers(1, 60), m=st.integers(1, 700), d=st.integers(1, 9), seed=st.integers(0, 2**16))
+def test_log_kde_is_the_gaussian_kde_log_density(n: int, m: int, d: int, seed: int) -> None:
+    from scipy.special import logsumexp
+
+    from synthwise.evaluation.attacks import log_kde
+
+    rng = np.random.default_rng(seed)
+    points = rng.normal(size=(m, d)) * rng.uniform(0.1, 10) + rng.normal(size=d) * 5
+    queries = np.vstack([points[: min(n, m)], rng.normal(size=(n, d)) * 3])
+    h = float(rng.uniform(0.05, 3))
+    d2 = ((queries[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    exact = logsumexp(-d2 / (2 * h * h), axis=1) - np.log(m) - d * np.log(h * np.sqrt(2 * np.pi))
+    got = log_kde(queries, points, h)
+    far = exact < -1e4  # both only say "nowhere near": float32 may lose the exact far tail
+    assert np.allclose(got[~far], exact[~far], rtol=1e-4, atol=2e-3)
+    assert np.all(got[far] < -1e3)

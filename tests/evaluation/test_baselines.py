@@ -59,3 +59,11 @@ def test_baselines_keep_a_number_and_its_special_code_together() -> None:
     for build in (independent, perturbed_copy):
         t = build(side, 300, np.random.default_rng(1))
         assert set(map(tuple, t.codes[pairs].fillna(-1).to_numpy().tolist())) <= real_pairs
+
+
+def test_baselines_are_as_large_as_the_synthetic_table_up_to_a_cap() -> None:
+    from synthwise.evaluation.baselines import MAX_ROWS, baseline_rows
+
+    assert baseline_rows(1_234) == 1_234
+    assert baseline_rows(MAX_ROWS) == MAX_ROWS
+    assert baseline_rows(5_000_000) == MAX_ROWS

