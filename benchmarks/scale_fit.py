@@ -195,10 +195,9 @@ def main() -> None:
     print(f"{'run':16s} {'seconds':>8s} {'CPU s':>7s} {'peak MB':>8s} {'workers MB':>10s}")
     for run, r in results["runs"].items():
         if r["status"] == "ok":
-            print(
             cpu = r["cpu_s"] + r["cpu_s_workers"]
-            print(f"{run:16s} {r['seconds']:8.1f} {cpu:7.1f} {r['peak_rss_mb']:8.0f} {r['peak_rss_workers_mb']:10.0f}")
-            )
+            peak, workers = r["peak_rss_mb"], r["peak_rss_workers_mb"]
+            print(f"{run:16s} {r['seconds']:8.1f} {cpu:7.1f} {peak:8.0f} {workers:10.0f}")
     shutil.rmtree(work / "table", ignore_errors=True)
 
 
