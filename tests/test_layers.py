@@ -17,7 +17,7 @@ import synthwise
 # Bottom to top. Packages on one line share a layer and may not import each other.
 LAYERS: list[set[str]] = [
     {"_types", "errors", "_version"},
-    {"random", "io", "datasets", "neighbours", "threads"},
+    {"random", "io", "datasets", "neighbours", "threads", "blocks"},
     {"images"},
     {"pii"},
     {"schema"},

@@ -94,6 +94,26 @@ def test_schema_facts_are_the_tables_not_the_samples(tmp_path: Path) -> None:
     assert schema.n_rows == 1_200
 
 
+@pytest.mark.parametrize("executor", ["serial", "processes"])
+def test_mst_fitted_in_blocks_equals_the_in_memory_fit_ledger_included(folder: Path, executor: str) -> None:
+    data = pd.read_parquet(sorted(folder.glob("part-*.parquet")))
+    memory = create("mst", seed=2, epsilon=0.5).fit(data)
+    gen = fit_table(
+        folder,
+        "mst",
+        params={"epsilon": 0.5},
+        seed=2,
+        sample_size=300,
+        executor=ProcessExecutor(2) if executor == "processes" else None,
+    )
+    assert gen.ledger_.to_dict() == memory.ledger_.to_dict()  # type: ignore[attr-defined]
+    assert gen.n_rows_ == memory.n_rows_
+    assert gen.sample(400, seed=3).equals(memory.sample(400, seed=3))
+    assert (
+        gen.fitted_on_ is not None and "differentially private counts of every row" in gen.fitted_on_["how"]
+    )
+
+
 def test_a_column_constant_only_in_the_sample_is_refused_with_the_fix(tmp_path: Path) -> None:
     data = _table(1_000)
     data["mostly"] = "same"

@@ -130,9 +130,11 @@ class Generator:
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
-    def fit_blocks(self, source: BlockSource, schema: Schema, sample: pd.DataFrame) -> Self:
+    def fit_blocks(self, source: BlockSource, schema: Schema | None, sample: pd.DataFrame) -> Self:
         """Learn from a table read in blocks (:mod:`synthwise.scale.fitting`), for a generator that
-        fits from merged statistics (one with a ``_fit_blocks(blocks, rng)``: ``gaussian_copula``).
+        fits from merged statistics: one with a ``_fit_blocks(blocks, rng)`` over encoded blocks
+        (``gaussian_copula``) or a ``_fit_raw_blocks(blocks, sample, schema)`` over raw ones (``mst``:
+        its DP domains are released from the raw values; ``schema`` is then public or None).
 
         ``schema`` is the table's (its exact facts merged over every block); ``sample``, a seeded sample
         of its rows, is what the transformer's learned parts (text models, long tails) are fitted on.
@@ -140,6 +142,12 @@ class Generator:
         on the whole table in memory when the table has no text column.
         """
         name = type(self).__name__
+        if hasattr(self, "_fit_raw_blocks"):
+            self._validate_params()
+            started = time.perf_counter()
+            self._fit_raw_blocks(source.raw(), sample, schema)
+            self.fit_seconds_ = time.perf_counter() - started
+            return self
         if not hasattr(self, "_fit_blocks"):
             raise InvalidParameterError(
                 f"{name} learns from rows in memory, not from merged statistics. Fix: fit it on a seeded "
@@ -155,6 +163,10 @@ class Generator:
             )
         started = time.perf_counter()
         rng = make_rng(self.seed)
+        if schema is None:
+            raise InvalidParameterError(
+                f"{name} fits in blocks from the table's exact schema; none was given."
+            )
         self.schema_ = checked_schema(sample, schema)
         self.columns_ = list(sample.columns)
         self.transformer_ = TableTransformer(self.schema_).fit(sample)

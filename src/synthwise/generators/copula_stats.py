@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from synthwise.generators.blockfit import Blocks
+from synthwise.blocks import Blocks
 
 
 @dataclass(frozen=True)

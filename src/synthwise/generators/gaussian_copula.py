@@ -41,9 +41,9 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from synthwise._types import Seed
+from synthwise.blocks import Blocks, MemoryBlocks
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
-from synthwise.generators.blockfit import Blocks, MemoryBlocks
 from synthwise.generators.copula_stats import (
     ColumnCounts,
     CountContext,

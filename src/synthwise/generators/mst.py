@@ -33,12 +33,14 @@ import numpy as np
 import pandas as pd
 
 from synthwise._types import Seed
+from synthwise.blocks import Blocks, MemoryBlocks
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
 from synthwise.generators.registry import register_generator
 from synthwise.privacy.dp_cells import CONTINUOUS, Cells, ColumnPlan
 from synthwise.privacy.dp_columns import (
     SAFETY,
+    PrivateColumns,
     begin_private_fit,
     cells_from_state,
     cells_state,
@@ -105,8 +107,15 @@ class MST(Generator):
         """Learn under ``(epsilon, delta)``-DP. ``schema`` and ``bounds`` are treated as PUBLIC: a schema
         inferred from ``data`` is refused and every release is booked in the ledger (``begin_private_fit``);
         the fit's own randomness is the releaser's."""
-        cols = begin_private_fit(self, data, schema)
-        model = self._measure_and_estimate(cols.plans, cols.cells, cols.encode(data), cols.releaser)
+        self._fit_raw_blocks(MemoryBlocks(data), data, schema)
+
+    def _fit_raw_blocks(self, blocks: Blocks, data: pd.DataFrame, schema: Schema | None) -> None:
+        """The fit from the private rows in ``blocks`` (``data``: their columns and dtypes, public; in
+        memory, the rows themselves): every release reads counts merged over the blocks, so a fit in
+        blocks (:mod:`synthwise.scale.fitting`) equals the in-memory one on the same rows, ledger
+        included."""
+        cols = begin_private_fit(self, data, schema, blocks=blocks)
+        model = self._measure_and_estimate(cols)
         self.plans_, self.cells_ = cols.plans, cols.cells
         self.tree_, self.weights_, n_hat, margins = model
         self.ledger_ = cols.ledger
@@ -117,8 +126,9 @@ class MST(Generator):
         self.n_rows_ = round(n_hat)
 
     def _measure_and_estimate(
-        self, plans: list[ColumnPlan], cells: list[Cells], fine: list[np.ndarray], releaser: Releaser
+        self, cols: PrivateColumns
     ) -> tuple[TreeModel, list[list[tuple[np.ndarray, np.ndarray]]], float, list[np.ndarray]]:
+        plans, cells, releaser = cols.plans, cols.cells, cols.releaser
         d = len(plans)
         rho = releaser.ledger.remaining_rho() * SAFETY
         if rho <= 0:
@@ -126,13 +136,8 @@ class MST(Generator):
         rho1 = rho / 3.0 if d > 1 else rho
         # 2. every 1-way marginal on its fine cells
         y = [
-            releaser.gaussian(
-                "1-way marginals",
-                np.bincount(f, minlength=len(c)).astype(np.float64),
-                rho=rho1 / d,
-                column=p.name,
-            )
-            for p, c, f in zip(plans, cells, fine, strict=True)
+            releaser.gaussian("1-way marginals", counts.astype(np.float64), rho=rho1 / d, column=p.name)
+            for p, counts in zip(plans, cols.fine_counts(), strict=True)
         ]
         var1 = 1.0 / (2.0 * rho1 / d)
         n_hat = max(1.0, float(combine([(np.array([v.sum()]), np.array([len(v) * var1])) for v in y])[0]))
@@ -154,15 +159,15 @@ class MST(Generator):
             for p, c, m in zip(plans, cells, mass, strict=True)
         ]
         sizes = [int(g.max()) + 1 for g in groups]
-        coarse = [g[f] for g, f in zip(groups, fine, strict=True)]
         raw1 = [np.bincount(g, weights=v, minlength=k) for g, v, k in zip(groups, y, sizes, strict=True)]
         var_raw1 = [np.bincount(g, minlength=k) * var1 for g, k in zip(groups, sizes, strict=True)]
         p1 = [project_simplex(r, n_hat) for r in raw1]
         # 3. select a spanning tree; 4. measure its pairs
-        edges = self._select(plans, coarse, sizes, p1, n_hat, releaser, rho / 3.0) if d > 1 else []
+        tables = cols.pair_tables(groups, sizes) if d > 1 else {}
+        edges = self._select(plans, tables, p1, n_hat, releaser, rho / 3.0) if d > 1 else []
         noisy2: dict[tuple[int, int], np.ndarray] = {}
         for a, b in edges:
-            table = _pair_counts(coarse[a], coarse[b], sizes[a], sizes[b])
+            table = tables[(a, b)].astype(np.float64)
             noisy2[(a, b)] = releaser.gaussian(
                 "2-way marginals", table, rho=rho / 3.0 / len(edges), columns=[plans[a].name, plans[b].name]
             )
@@ -187,8 +192,7 @@ class MST(Generator):
     @staticmethod
     def _select(
         plans: list[ColumnPlan],
-        coarse: list[np.ndarray],
-        sizes: list[int],
+        tables: dict[tuple[int, int], np.ndarray],
         p1: list[np.ndarray],
         n_hat: float,
         releaser: Releaser,
@@ -198,7 +202,7 @@ class MST(Generator):
         candidates = [(a, b) for a in range(d) for b in range(a + 1, d)]
         quality = {}
         for a, b in candidates:
-            table = _pair_counts(coarse[a], coarse[b], sizes[a], sizes[b])
+            table = tables[(a, b)].astype(np.float64)
             quality[(a, b)] = float(np.abs(table - np.outer(p1[a], p1[b]) / n_hat).sum())
         parent = list(range(d))
 
@@ -266,10 +270,6 @@ def auto_bins(n_hat: float, var2: float) -> int:
     """Coarse bins per numeric column: about ``sqrt(n / (2 sigma))`` so that a typical cell of a 2-way
     table holds twice the noise of its measurement; between 8 and 64. A function of DP releases only."""
     return int(np.clip(round(math.sqrt(n_hat / (2.0 * math.sqrt(var2)))), 8, 64))
-
-
-def _pair_counts(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> np.ndarray:
-    return np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb).astype(np.float64)
 
 
 def _fine_margin(

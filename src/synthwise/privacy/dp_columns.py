@@ -11,12 +11,13 @@ private rows only through the :class:`~synthwise.privacy.release.Releaser`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synthwise.blocks import Blocks, MemoryBlocks
 from synthwise.errors import InvalidParameterError
 from synthwise.privacy.dp_cells import (
     CONTINUOUS,
@@ -31,12 +32,18 @@ from synthwise.privacy.dp_cells import (
     encode_continuous,
 )
 from synthwise.privacy.dp_domain import (
+    category_counts,
     plan_columns,
+    point_counts,
+    range_counts,
+    refine_counts,
+    refine_edges,
     refine_range,
     release_categories,
     release_points,
     release_range,
     release_rounding,
+    rounding_misses,
 )
 from synthwise.privacy.dp_tree import combine, project_simplex
 from synthwise.privacy.ledger import BudgetLedger
@@ -60,17 +67,22 @@ class PrivateColumns:
     passthrough: list[ColumnSchema]
     ledger: BudgetLedger
     releaser: Releaser
+    source: Blocks  # the private rows, in blocks of raw rows (one block in memory)
 
     def encode(self, data: pd.DataFrame) -> list[np.ndarray]:
         """The fine cell index of every row, per modelled column."""
-        data = with_side_columns(data, side_channels(self.plans))
-        out = []
-        for p, c in zip(self.plans, self.cells, strict=True):
-            if p.kind in CONTINUOUS:
-                out.append(encode_continuous(continuous_values(data[p.name], p), c))
-            else:
-                out.append(encode_categorical(data[p.name], p.categories or (), c))
-        return out
+        return encode_fine((self.plans, self.cells), data)
+
+    def fine_counts(self) -> list[np.ndarray]:
+        """Rows per fine cell of each modelled column, over every block."""
+        parts = self.source.map(_fine_block, (self.plans, self.cells))
+        return [np.sum([p[i] for p in parts], axis=0) for i in range(len(self.plans))]
+
+    def pair_tables(self, groups: list[np.ndarray], sizes: list[int]) -> dict[tuple[int, int], np.ndarray]:
+        """Rows per pair of coarse cells (``groups``: each fine cell's coarse cell), for every pair of
+        modelled columns ``(a, b)`` with ``a < b``, over every block."""
+        parts = self.source.map(_pairs_block, (self.plans, self.cells, groups, sizes))
+        return {key: np.sum([p[key] for p in parts], axis=0) for key in parts[0]}
 
     @property
     def notes(self) -> list[str]:
@@ -83,14 +95,58 @@ class PrivateColumns:
         return [f"{p.name}: {note}" for p in self.plans for note in p.notes] + text
 
 
-def begin_private_fit(gen: Any, data: pd.DataFrame, schema: Schema | None) -> PrivateColumns:
+def encode_fine(columns: tuple[list[ColumnPlan], list[Cells]], data: pd.DataFrame) -> list[np.ndarray]:
+    """The fine cell index of every row of ``data``, per modelled column."""
+    plans, cells = columns
+    data = with_side_columns(data, side_channels(plans))
+    out = []
+    for p, c in zip(plans, cells, strict=True):
+        if p.kind in CONTINUOUS:
+            out.append(encode_continuous(continuous_values(data[p.name], p), c))
+        else:
+            out.append(encode_categorical(data[p.name], p.categories or (), c))
+    return out
+
+
+def pair_table(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> np.ndarray:
+    """Rows per pair of cells: ``a`` in ``0..ka-1`` against ``b`` in ``0..kb-1``."""
+    return np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb).astype(np.int64)
+
+
+def _fine_block(
+    columns: tuple[list[ColumnPlan], list[Cells]], frame: pd.DataFrame, offset: int
+) -> list[np.ndarray]:
+    fine = encode_fine(columns, frame)
+    return [np.bincount(f, minlength=len(c)).astype(np.int64) for f, c in zip(fine, columns[1], strict=True)]
+
+
+def _pairs_block(
+    ctx: tuple[list[ColumnPlan], list[Cells], list[np.ndarray], list[int]], frame: pd.DataFrame, offset: int
+) -> dict[tuple[int, int], np.ndarray]:
+    plans, cells, groups, sizes = ctx
+    coarse = [g[f] for g, f in zip(groups, encode_fine((plans, cells), frame), strict=True)]
+    d = len(plans)
+    return {
+        (a, b): pair_table(coarse[a], coarse[b], sizes[a], sizes[b])
+        for a in range(d)
+        for b in range(a + 1, d)
+    }
+
+
+def begin_private_fit(
+    gen: Any, data: pd.DataFrame, schema: Schema | None, *, blocks: Blocks | None = None
+) -> PrivateColumns:
     """Check the input, open the ledger, release the private domains and cut every column into cells.
 
-    ``gen`` is the DP generator: its ``epsilon``, ``delta``, ``seed``, ``bounds`` and ``n_fine_bins``."""
+    ``gen`` is the DP generator: its ``epsilon``, ``delta``, ``seed``, ``bounds`` and ``n_fine_bins``.
+    The private rows are ``data`` or, for a fit in blocks, ``blocks`` (raw rows; ``data`` then only gives
+    the columns and their dtypes, which are public): every release reads merged statistics of every
+    row, so both give the same release from the same rows."""
     owner = type(gen).__name__
     epsilon, delta, seed, bounds, n_fine_bins = gen.epsilon, gen.delta, gen.seed, gen.bounds, gen.n_fine_bins
     check_table(data)
-    if schema is not None and schema.n_rows == len(data):
+    source: Blocks = MemoryBlocks(data) if blocks is None else blocks
+    if schema is not None and schema.n_rows == source.n_rows:
         raise InvalidParameterError(
             f"The schema passed to {owner}.fit looks inferred from this very data "
             f"(n_rows={schema.n_rows:,}); "
@@ -106,14 +162,14 @@ def begin_private_fit(gen: Any, data: pd.DataFrame, schema: Schema | None) -> Pr
             f"{owner} has no column to learn: every column is an identifier. "
             "Fix: keep at least one other column."
         )
-    release_domains(with_side_columns(data, side_channels(plans)), plans, releaser, n_fine_bins=n_fine_bins)
+    release_domains(source, plans, releaser, n_fine_bins=n_fine_bins)
     cells = [
         continuous_cells(p, n_fine_bins)
         if p.kind in CONTINUOUS
         else categorical_cells(len(p.categories or ()), other=p.discovered, nullable=p.nullable)
         for p in plans
     ]
-    return PrivateColumns(plans, cells, passthrough, ledger, releaser)
+    return PrivateColumns(plans, cells, passthrough, ledger, releaser, source)
 
 
 def side_channels(plans: list[ColumnPlan]) -> dict[str, tuple[tuple[str, ...], str | None]]:
@@ -121,11 +177,71 @@ def side_channels(plans: list[ColumnPlan]) -> dict[str, tuple[tuple[str, ...], s
     return {p.name: (p.special_values, p.number_format) for p in plans if p.special_values}
 
 
-def release_domains(
-    data: pd.DataFrame, plans: list[ColumnPlan], releaser: Releaser, *, n_fine_bins: int
-) -> None:
+@dataclass
+class DomainStats:
+    """What the domain releases read from the private rows, per column; merges exactly over blocks."""
+
+    rows: int = 0
+    categories: dict[str, dict[Any, int]] = field(default_factory=dict)
+    buckets: dict[str, np.ndarray] = field(default_factory=dict)  # the power-of-two grid
+    misses: dict[str, np.ndarray] = field(default_factory=dict)  # rows off each rounding candidate
+    refine: dict[str, np.ndarray] = field(default_factory=dict)  # datetimes: equal bins in the range
+    points: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # distinct values
+
+
+def _domain_block(
+    ctx: tuple[list[ColumnPlan], dict[str, tuple[tuple[str, ...], str | None]], dict[str, np.ndarray] | None],
+    frame: pd.DataFrame,
+    offset: int,
+) -> DomainStats:
+    """Pass 1 (``edges`` None): category counts, range buckets, rounding misses; pass 2: the refining
+    histograms (``edges`` per datetime column) and the distinct values of the columns named with edges
+    of length 0 (numeric columns whose frequent values are released)."""
+    plans, side, edges = ctx
+    data = with_side_columns(frame, side)
+    out = DomainStats(rows=len(frame))
+    for p in plans:
+        if edges is None:
+            if p.needs_domain:
+                out.categories[p.name] = category_counts(data[p.name])
+            if p.kind in CONTINUOUS and (p.needs_range or p.needs_rounding):
+                v = continuous_values(data[p.name], p)
+                if p.needs_range:
+                    out.buckets[p.name] = range_counts(v)
+                if p.needs_rounding:
+                    out.misses[p.name] = rounding_misses(v, p.kind)
+        elif p.name in edges:
+            v = continuous_values(data[p.name], p)
+            if len(edges[p.name]):
+                out.refine[p.name] = refine_counts(v, edges[p.name])
+            else:
+                out.points[p.name] = point_counts(v)
+    return out
+
+
+def _merge_domain(parts: list[DomainStats]) -> DomainStats:
+    out = DomainStats(rows=sum(p.rows for p in parts))
+    for part in parts:
+        for name, counts in part.categories.items():
+            merged = out.categories.setdefault(name, {})
+            for key, c in counts.items():
+                merged[key] = merged.get(key, 0) + c
+        for attr in ("buckets", "misses", "refine"):
+            into: dict[str, np.ndarray] = getattr(out, attr)
+            for name, arr in getattr(part, attr).items():
+                into[name] = into[name] + arr if name in into else arr.copy()
+    for name in parts[0].points:
+        values, inverse = np.unique(np.concatenate([p.points[name][0] for p in parts]), return_inverse=True)
+        weights = np.concatenate([p.points[name][1] for p in parts]).astype(np.float64)
+        out.points[name] = (values, np.bincount(inverse, weights, len(values)).astype(np.int64))
+    return out
+
+
+def release_domains(source: Blocks, plans: list[ColumnPlan], releaser: Releaser, *, n_fine_bins: int) -> None:
     """Release, under DP, every range, rounding and category set that is not public (``SCHEMA_SHARE``
-    of the zCDP budget, plus ``DELTA_SHARE`` of delta for the thresholded histograms)."""
+    of the zCDP budget, plus ``DELTA_SHARE`` of delta for the thresholded histograms), from statistics
+    of every row merged over the blocks of ``source`` (two passes: the refining histograms and the
+    frequent values need the released ranges)."""
     ledger = releaser.ledger
     needs = [p for p in plans if p.needs_range or p.needs_rounding or p.needs_domain]
     n_sparse = sum(p.needs_domain or (p.needs_range and p.kind == "numeric") for p in plans)
@@ -133,32 +249,39 @@ def release_domains(
     if not needs:
         return
     rho_col = SCHEMA_SHARE * ledger.remaining_rho(reserve_delta=reserve) / len(needs) * SAFETY
-    values = {p.name: continuous_values(data[p.name], p) for p in plans if p.kind in CONTINUOUS}
+    side = side_channels(plans)
+    first = _merge_domain(source.map(_domain_block, (needs, side, None)))
     # per column: categories 100 %; numeric range 50 %, frequent values 30 %, rounding 20 %; datetime
     # range 40 % + refining 40 %, rounding 20 %. One step at a time over the columns (a short ledger).
     for p in needs:
         if p.needs_domain:
-            release_categories(data[p.name], p, releaser, rho_col, reserve / n_sparse)
+            release_categories(first.categories[p.name], p, releaser, rho_col, reserve / n_sparse)
     ranged = [p for p in needs if p.needs_range]
     for p in ranged:
-        release_range(values[p.name], p, releaser, rho_col * (0.4 if p.kind == "datetime" else 0.5))
-    for p in ranged:
-        if p.kind == "datetime":
-            refine_range(values[p.name], p, releaser, rho_col * 0.4)
+        release_range(first.buckets[p.name], p, releaser, rho_col * (0.4 if p.kind == "datetime" else 0.5))
+    edges = {p.name: refine_edges(p) for p in ranged if p.kind == "datetime"}
+    pointed = []
     for p in ranged:
         lo, hi = p.bounds or (0.0, 0.0)
         small_int = p.integer and np.ceil(hi) - np.ceil(lo) <= n_fine_bins  # exact cells anyway
         if p.kind == "numeric" and not small_int:
-            release_points(values[p.name], p, releaser, rho_col * 0.3, reserve / n_sparse)
+            pointed.append(p)
+            edges[p.name] = np.zeros(0)
+    second = _merge_domain(source.map(_domain_block, (ranged, side, edges))) if edges else DomainStats()
+    for p in ranged:
+        if p.kind == "datetime":
+            refine_range(second.refine[p.name], edges[p.name], p, releaser, rho_col * 0.4)
+    for p in pointed:
+        release_points(second.points[p.name], p, releaser, rho_col * 0.3, reserve / n_sparse)
     hint = max((float(p.buckets[1].sum()) for p in plans if p.buckets is not None), default=0.0)
     for p in needs:
         if p.needs_rounding:
             share = 0.2 if p.buckets is not None else 1.0  # unspent shares flow to the model
             if hint <= 0:  # no range was released: a noisy row count sets the rounding penalty
-                count = np.array([float(len(data))])
+                count = np.array([float(source.n_rows)])
                 hint = float(releaser.gaussian("row count", count, rho=rho_col * share / 2)[0])
                 share /= 2
-            release_rounding(values[p.name], p, releaser, rho_col * share, n_hint=hint)
+            release_rounding(first.misses[p.name], p, releaser, rho_col * share, n_hint=hint)
 
 
 def public_schema(

@@ -132,12 +132,58 @@ def _seconds(value: Any) -> float:
 
 
 # -- DP estimation -------------------------------------------------------------------------------------
-def release_range(values: np.ndarray, plan: ColumnPlan, releaser: Releaser, rho: float) -> None:
-    """Noisy counts on the public power-of-two grid; keeps the buckets that clear ``RANGE_Z`` sigma."""
+# -- what the releases read from the private rows: per-block statistics that merge exactly ------------------
+def range_counts(values: np.ndarray) -> np.ndarray:
+    """Rows per bucket of the public power-of-two grid :data:`BUCKET_EDGES`."""
     v = values[np.isfinite(values)]
     idx = np.clip(np.searchsorted(BUCKET_EDGES, v, "right") - 1, 0, len(BUCKET_EDGES) - 2)
-    counts = np.bincount(idx, minlength=len(BUCKET_EDGES) - 1).astype(np.float64)
-    noisy = releaser.gaussian("range (log-scale histogram)", counts, rho=rho, column=plan.name)
+    return np.bincount(idx, minlength=len(BUCKET_EDGES) - 1).astype(np.int64)
+
+
+def refine_edges(plan: ColumnPlan, n_bins: int = 64) -> np.ndarray:
+    """The refining histogram's equal bins inside the released range."""
+    assert plan.bounds is not None
+    lo, hi = plan.bounds
+    return np.linspace(lo, hi, n_bins + 1)
+
+
+def refine_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    v = values[np.isfinite(values)]
+    idx = np.clip(np.searchsorted(edges, v, "right") - 1, 0, len(edges) - 2)
+    return np.bincount(idx, minlength=len(edges) - 1).astype(np.int64)
+
+
+def point_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct finite values and their rows."""
+    uniq, counts = np.unique(values[np.isfinite(values)], return_counts=True)
+    return uniq, counts.astype(np.int64)
+
+
+def rounding_misses(values: np.ndarray, kind: str) -> np.ndarray:
+    """Rows not representable at each rounding candidate (datetime resolutions, or 0..MAX_DECIMALS)."""
+    v = values[np.isfinite(values)]
+    if kind == "datetime":
+        return np.array([int(np.sum(np.abs(v / s - np.round(v / s)) > 1e-6)) for _, s in RESOLUTIONS])
+    return np.array([int(np.sum(round_decimals(v, d) != v)) for d in range(MAX_DECIMALS + 1)])
+
+
+def category_counts(s: pd.Series) -> dict[Any, int]:
+    """Rows per present value (as a Python scalar)."""
+    counts = s.dropna().value_counts(sort=False)
+    out: dict[Any, int] = {}
+    for k, c in counts.items():
+        key = python_scalar(k)
+        out[key] = out.get(key, 0) + int(c)
+    return out
+
+
+# -- the releases --------------------------------------------------------------------------------------------
+def release_range(counts: np.ndarray, plan: ColumnPlan, releaser: Releaser, rho: float) -> None:
+    """Noisy counts on the public power-of-two grid (``counts``: :func:`range_counts`); keeps the buckets
+    that clear ``RANGE_Z`` sigma."""
+    noisy = releaser.gaussian(
+        "range (log-scale histogram)", counts.astype(np.float64), rho=rho, column=plan.name
+    )
     sigma = 1.0 / np.sqrt(2.0 * rho)
     kept = np.flatnonzero(noisy > RANGE_Z * sigma)
     if len(kept) == 0:
@@ -150,21 +196,14 @@ def release_range(values: np.ndarray, plan: ColumnPlan, releaser: Releaser, rho:
 
 
 def refine_range(
-    values: np.ndarray, plan: ColumnPlan, releaser: Releaser, rho: float, n_bins: int = 64
+    counts: np.ndarray, edges: np.ndarray, plan: ColumnPlan, releaser: Releaser, rho: float
 ) -> None:
-    """A second noisy histogram of ``n_bins`` equal bins inside the released range, which then shrinks to
-    the bins that clear ``RANGE_Z`` sigma; their masses place the fine cells. For datetimes, whose range
-    on the power-of-two grid is one wide bucket (decades)."""
-    assert plan.bounds is not None
-    lo, hi = plan.bounds
-    edges = np.linspace(lo, hi, n_bins + 1)
-    v = values[np.isfinite(values)]
-    idx = np.clip(np.searchsorted(edges, v, "right") - 1, 0, n_bins - 1)
+    """A second noisy histogram of equal bins inside the released range (``edges``: :func:`refine_edges`,
+    ``counts``: :func:`refine_counts`), which then shrinks to the bins that clear ``RANGE_Z`` sigma; their
+    masses place the fine cells. For datetimes, whose range on the power-of-two grid is one wide bucket
+    (decades)."""
     noisy = releaser.gaussian(
-        "range (refining histogram)",
-        np.bincount(idx, minlength=n_bins).astype(np.float64),
-        rho=rho,
-        column=plan.name,
+        "range (refining histogram)", counts.astype(np.float64), rho=rho, column=plan.name
     )
     keep = noisy > RANGE_Z / np.sqrt(2.0 * rho)
     if not keep.any():
@@ -175,18 +214,14 @@ def refine_range(
 
 
 def release_rounding(
-    values: np.ndarray, plan: ColumnPlan, releaser: Releaser, rho: float, *, n_hint: float
+    misses: np.ndarray, plan: ColumnPlan, releaser: Releaser, rho: float, *, n_hint: float
 ) -> None:
     """Decimals (numeric) or resolution (datetime) by the exponential mechanism; see the module doc.
 
-    ``n_hint`` is a noisy row count (a DP release); the penalty per extra digit is 5 % of it.
+    ``misses``: :func:`rounding_misses`; ``n_hint`` is a noisy row count (a DP release); the penalty per
+    extra digit is 5 % of it.
     """
-    v = values[np.isfinite(values)]
-    if plan.kind == "datetime":
-        steps = [size for _, size in RESOLUTIONS]
-        bad = [int(np.sum(np.abs(v / s - np.round(v / s)) > 1e-6)) for s in steps]
-    else:
-        bad = [int(np.sum(round_decimals(v, d) != v)) for d in range(MAX_DECIMALS + 1)]
+    bad = [int(b) for b in misses]
     penalty = max(1.0, 0.05 * n_hint)
     quality = np.array(
         [-b - penalty * i for i, b in enumerate(bad)] + [-penalty * len(bad)], dtype=np.float64
@@ -200,10 +235,12 @@ def release_rounding(
             plan.integer = True
 
 
-def release_categories(s: pd.Series, plan: ColumnPlan, releaser: Releaser, rho: float, delta: float) -> None:
-    """The categories whose noisy count clears the sparse-histogram threshold, in sorted order."""
-    counts = s.dropna().value_counts(sort=False)
-    pairs = sorted(((python_scalar(k), int(c)) for k, c in counts.items()), key=lambda kc: _sort_key(kc[0]))
+def release_categories(
+    counts: dict[Any, int], plan: ColumnPlan, releaser: Releaser, rho: float, delta: float
+) -> None:
+    """The categories whose noisy count clears the sparse-histogram threshold, in sorted order
+    (``counts``: :func:`category_counts`)."""
+    pairs = sorted(counts.items(), key=lambda kc: _sort_key(kc[0]))
     keys = [k for k, _ in pairs]
     kept, _ = releaser.sparse_histogram(
         "categories (thresholded histogram)",
@@ -220,12 +257,11 @@ def release_categories(s: pd.Series, plan: ColumnPlan, releaser: Releaser, rho: 
 
 
 def release_points(
-    values: np.ndarray, plan: ColumnPlan, releaser: Releaser, rho: float, delta: float
+    points: tuple[np.ndarray, np.ndarray], plan: ColumnPlan, releaser: Releaser, rho: float, delta: float
 ) -> None:
-    """Exact values held by many rows, by the thresholded histogram over the column's distinct values;
-    those inside the range become cells of their own."""
-    v = values[np.isfinite(values)]
-    uniq, counts = np.unique(v, return_counts=True)
+    """Exact values held by many rows, by the thresholded histogram over the column's distinct values
+    (``points``: :func:`point_counts`); those inside the range become cells of their own."""
+    uniq, counts = points
     kept, _ = releaser.sparse_histogram(
         "frequent values (thresholded histogram)",
         [float(x) for x in uniq],

@@ -9,10 +9,13 @@ numbered by its first row: the order and the numbers do not depend on the engine
    rates, ranges of numeric and datetime columns, the categories of categorical columns (a level
    the sample missed is added, so no block fails to encode); a column the sample saw as constant but
    that varies is refused with the fix;
-3. fits: a generator that learns from merged statistics (``gaussian_copula``:
-   :meth:`~synthwise.generators.base.Generator.fit_blocks`) reads every row through passes over the
-   encoded blocks (:mod:`synthwise.generators.copula_stats`): its model equals the in-memory fit on the
-   same rows. Any other generator is fitted on the seeded sample, and says so.
+3. fits: a generator that learns from merged statistics
+   (:meth:`~synthwise.generators.base.Generator.fit_blocks`) reads every row through passes over the
+   blocks: ``gaussian_copula`` over encoded blocks (:mod:`synthwise.generators.copula_stats`), ``mst``
+   over raw ones (its DP domain releases and marginals are counts; the sample gives only the column
+   types, and a given schema must be public as for ``fit``). Either model equals the in-memory fit on
+   the same rows, the privacy ledger included. Any other generator is fitted on the seeded sample, and
+   says so.
 
 Either way ``gen.fitted_on_`` (saved in the model file) states the table's rows, the blocks and the rows
 the model learned from. Each pass is a pure function of one block, run by the executor's workers; the
@@ -32,9 +35,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from synthwise.blocks import C, R
 from synthwise.errors import ColumnError, DataError
 from synthwise.generators import Generator, create
-from synthwise.generators.blockfit import C, R
 from synthwise.scale.executors import Executor, SerialExecutor
 from synthwise.schema import Schema, resolve
 from synthwise.schema.infer import _py, _sort_key
@@ -213,19 +216,21 @@ def exact_schema(schema: Schema, facts: Facts) -> Schema:
     return replace(schema, columns=tuple(cols), n_rows=facts.rows)
 
 
-# -- encoded blocks ---------------------------------------------------------------------------------------
-def _encoded_block(ctx: tuple[TableTransformer, Any, Any], part: Partition) -> tuple[int, Any]:
+# -- blocks ------------------------------------------------------------------------------------------------
+def _block(ctx: tuple[TableTransformer | None, Any, Any], part: Partition) -> tuple[int, Any]:
     transformer, fn, context = ctx
-    codes = transformer.to_codes(read_partition(part))
-    return part.index, fn(context, codes, part.offset)
+    frame = read_partition(part)
+    if transformer is not None:
+        frame = transformer.to_codes(frame)
+    return part.index, fn(context, frame, part.offset)
 
 
 @dataclass
 class ParquetBlocks:
-    """The Parquet blocks encoded where they are read (:class:`~synthwise.generators.blockfit.Blocks`)."""
+    """The Parquet blocks (:class:`~synthwise.blocks.Blocks`), raw or encoded where they are read."""
 
     parts: list[Partition]
-    transformer: TableTransformer
+    transformer: TableTransformer | None
     executor: Executor
 
     @property
@@ -233,7 +238,7 @@ class ParquetBlocks:
         return sum(p.rows for p in self.parts)
 
     def map(self, fn: Callable[[C, pd.DataFrame, int], R], context: C) -> list[R]:
-        got = dict(self.executor.map_unordered(_encoded_block, (self.transformer, fn, context), self.parts))
+        got = dict(self.executor.map_unordered(_block, (self.transformer, fn, context), self.parts))
         return [got[p.index] for p in self.parts]
 
 
@@ -243,6 +248,9 @@ class ParquetSource:
 
     parts: list[Partition]
     executor: Executor
+
+    def raw(self) -> ParquetBlocks:
+        return ParquetBlocks(self.parts, None, self.executor)
 
     def encoded(self, transformer: TableTransformer) -> ParquetBlocks:
         return ParquetBlocks(self.parts, transformer, self.executor)
@@ -273,7 +281,10 @@ def fit_table(
         sample = read_rows(parts, sample_rows(n, sample_size, seed), executor)
         private = gen.capabilities.differential_privacy
         sch = resolve(sample, schema, differential_privacy=private)
-        if hasattr(gen, "_fit_blocks") and sch is not None:
+        if hasattr(gen, "_fit_raw_blocks"):  # DP: every release from counts of every row
+            gen.fit_blocks(ParquetSource(parts, executor), sch, sample)
+            how = "differentially private counts of every row (the sample gave only column types)"
+        elif hasattr(gen, "_fit_blocks") and sch is not None:
             gen.fit_blocks(
                 ParquetSource(parts, executor), exact_schema(sch, table_facts(parts, sch, executor)), sample
             )

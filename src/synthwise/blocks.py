@@ -1,0 +1,46 @@
+"""Blocks: a table read as consecutive blocks of rows, for fits that merge statistics exactly.
+
+A fit that can learn without holding the table (``gaussian_copula``, ``mst``) writes its reading as
+passes of a pure function over blocks, ``fn(context, frame, row_offset) -> part``, whose parts it
+merges exactly. :class:`Blocks` is what runs a pass: :class:`MemoryBlocks` (the whole table in memory,
+one block: every ordinary ``fit``) or, in :mod:`synthwise.scale.fitting`, Parquet row groups read where
+they are, on any executor (serial, a process pool, Dask). The frames are the table's codes or its raw
+rows, as the source was asked for. The passes are the same functions either way, so a model fitted in
+blocks equals the one fitted in memory on the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import pandas as pd
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+
+class Blocks(Protocol):
+    """A table in blocks of consecutive rows, in a fixed order."""
+
+    @property
+    def n_rows(self) -> int: ...
+
+    def map(self, fn: Callable[[C, pd.DataFrame, int], R], context: C) -> list[R]:
+        """``fn(context, frame, row_offset)`` over every block; the parts in block order."""
+        ...
+
+
+@dataclass
+class MemoryBlocks:
+    """The whole table as one block."""
+
+    frame: pd.DataFrame
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    def map(self, fn: Callable[[C, pd.DataFrame, int], R], context: C) -> list[R]:
+        return [fn(context, self.frame, 0)]
