@@ -53,3 +53,30 @@ def test_written_files_get_the_usual_permissions(tmp_path) -> None:
     current = os.umask(0)
     os.umask(current)
     assert (path.stat().st_mode & 0o777) == (0o666 & ~current)
+
+
+def test_a_folder_of_one_tables_parts_reads_as_that_table(tmp_path) -> None:
+    from synthwise.io import read_table_sha256, table_parts
+    from synthwise.relational.source import is_database
+
+    df = pd.DataFrame({"a": range(10), "b": list("xyzxyzxyzx")})
+    parts = tmp_path / "out"
+    parts.mkdir()
+    for i, chunk in enumerate((df.iloc[:4], df.iloc[4:])):
+        chunk.to_parquet(parts / f"part-{i:05d}.parquet", index=False)
+    assert [p.name for p in table_parts(parts)] == ["part-00000.parquet", "part-00001.parquet"]
+    frame, digest = read_table_sha256(parts)
+    pd.testing.assert_frame_equal(frame, df)
+    assert digest == read_table_sha256(parts)[1] and len(digest) == 64
+    assert not is_database(parts)
+    # a folder of differently named tables is a database folder, not one table; a file is never parts
+    other = tmp_path / "db"
+    other.mkdir()
+    df.to_parquet(other / "patients.parquet", index=False)
+    assert table_parts(other) == [] and is_database(other)
+    with pytest.raises(DataError, match="is a folder, not a table file"):
+        read_table(other)
+    assert table_parts(parts / "part-00000.parquet") == []
+    (parts / "part-00002.parquet").write_bytes(pd.DataFrame({"c": [1]}).to_parquet())
+    with pytest.raises(DataError, match="different columns"):
+        read_table(parts)

@@ -34,13 +34,47 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     return read_table_sha256(path)[0]
 
 
+PART_PATTERN = re.compile(r"^part[-.]", re.IGNORECASE)  # part-00000.parquet (synthwise, Spark), part.0 (Dask)
+
+
+def table_parts(path: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet files of a folder holding ONE table in parts (``synthwise sample -o out/``, Dask's or
+    Spark's ``part-*`` / ``part.*`` files), in name order; empty for anything else (a file, a folder of
+    several tables)."""
+    p = Path(path)
+    if not p.is_dir():
+        return []
+    files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in (".parquet", ".pq"))
+    if files and ((p / "_manifest.json").is_file() or all(PART_PATTERN.match(f.name) for f in files)):
+        return files
+    return []
+
+
 def read_table_sha256(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
-    """:func:`read_table` and the SHA-256 of the file's bytes, from one read of the file."""
+    """:func:`read_table` and the SHA-256 of the file's bytes, from one read of the file. A folder of one
+    table's Parquet parts (:func:`table_parts`) is read whole, in name order; its digest covers every
+    part's bytes in that order."""
     p = Path(path)
     if not p.exists():
         raise DataError(f"File {str(p)!r} does not exist. Fix: check the path.")
+    parts = table_parts(p)
+    if parts:
+        frames, digest = [], hashlib.sha256()
+        for part in parts:
+            frame, part_digest = read_table_sha256(part)
+            frames.append(frame)
+            digest.update(bytes.fromhex(part_digest))
+        columns = [list(f.columns) for f in frames]
+        if any(c != columns[0] for c in columns):
+            raise DataError(
+                f"Folder {str(p)!r}: its parts have different columns. Fix: give parts of one table."
+            )
+        return pd.concat(frames, ignore_index=True), digest.hexdigest()
     if p.is_dir():
-        raise DataError(f"{str(p)!r} is a folder, not a table file. Fix: point at a .csv or .parquet file.")
+        raise DataError(
+            f"{str(p)!r} is a folder, not a table file. Fix: point at a .csv or .parquet file, or at a "
+            "folder of one table's part-*.parquet files."
+        )
     suffix = _suffix(p)
     if p.stat().st_size == 0:
         raise DataError(f"File {str(p)!r} is empty. Fix: give a table with a header row and data rows.")

@@ -55,6 +55,24 @@ def test_blocks_on_a_process_pool_equal_the_serial_run_and_resume(
     assert code == 0 and "already holds this run" in text
     manifest = json.loads((tmp_path / "serial" / "_manifest.json").read_text())
     assert manifest["rows"] == 3000 and manifest["generator"] == "cart"
+    # the folder is one table to every command that reads tables: evaluate it against the real rows
+    real_csv = cart_model.parent / "default.csv"
+    code, text = run(
+        [
+            "evaluate",
+            "--real",
+            str(real_csv),
+            "--synthetic",
+            str(tmp_path / "serial"),
+            "--json",
+            str(tmp_path / "s.json"),
+        ],
+        capsys,
+    )
+    assert code == 0, text
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert scores["manifest"]["inputs"]["synthetic"]["path"] == str(tmp_path / "serial")
+    assert scores["manifest"]["inputs"]["synthetic"]["rows"] == 3000
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from synthwise.io import table_parts
 from synthwise.relational.database import Database
 from synthwise.relational.folder import read_folder, write_folder
 from synthwise.relational.metadata import RelationalMetadata
@@ -12,8 +13,9 @@ from synthwise.relational.sql import is_url, read_sql, write_sql
 
 
 def is_database(source: str | os.PathLike[str]) -> bool:
-    """A database URL or an existing folder (a table file is not a database)."""
-    return is_url(str(source)) or Path(source).is_dir()
+    """A database URL or an existing folder (a table file is not a database, nor a folder of one table's
+    Parquet parts: :func:`synthwise.io.table_parts`)."""
+    return is_url(str(source)) or (Path(source).is_dir() and not table_parts(source))
 
 
 def read_database(
