@@ -166,6 +166,11 @@ def test_cli_fits_a_folder_in_blocks(
     code, text = run_cli(["sample", str(model), "-n", "50", "-o", str(tmp_path / "s.csv")], capsys)
     assert code == 0, text
     assert len(pd.read_csv(tmp_path / "s.csv")) == 50
+    code, text = run_cli(["fit", str(folder), "-g", "mst", "--epsilon", "0.5", "-o", str(model)], capsys)
+    assert code == 0, text
+    assert load_generator(str(model)).ledger_.epsilon == 0.5  # type: ignore[attr-defined]
+    code, text = run_cli(["fit", str(folder), "-g", "cart", "--entity", "id", "-o", str(model)], capsys)
+    assert code == 2 and "--entity cannot apply" in " ".join(text.split()), text
     csv = tmp_path / "t.csv"
     _table(50).to_csv(csv, index=False)
     code, text = run_cli(["fit", str(csv), "-o", str(model), "--workers", "2"], capsys)

@@ -263,7 +263,7 @@ def fit_cmd(
         typer.Option(
             "--sample-rows",
             help="In blocks: rows of the seeded sample the schema is inferred from (and that generators "
-            "other than gaussian_copula are fitted on). Default 100,000.",
+            "other than gaussian_copula and mst are fitted on). Default 100,000.",
         ),
     ] = None,
 ) -> None:
@@ -280,9 +280,25 @@ def fit_cmd(
     from synthwise.cli.scale import fit_blocks, wants_block_fit
 
     if wants_block_fit(data, scheduler, workers, engine, sample_rows):
-        gen = fit_blocks(
-            data, generator, seed or 0, parse_params(param), schema, scheduler, workers, engine, sample_rows
-        )
+        from synthwise.errors import InvalidParameterError
+
+        unsupported = {
+            "--entity": entity,
+            "--sequence-index": sequence_index,
+            "--text-generator": text_generator,
+            "--text-param": text_param,
+        }
+        given = [name for name, value in unsupported.items() if value]
+        if given:
+            raise InvalidParameterError(
+                f"Fitting in blocks takes neither sequences nor a text-model choice (text columns get the "
+                f"default text model, fitted on the seeded sample); {', '.join(given)} cannot apply. Fix: "
+                "fit a file in memory for those, or drop the options."
+            )
+        params = parse_params(param) | {
+            k: v for k, v in {"epsilon": epsilon, "delta": delta}.items() if v is not None
+        }
+        gen = fit_blocks(data, generator, seed or 0, params, schema, scheduler, workers, engine, sample_rows)
         gen.save(str(output))
         console.print(f"Fitted {generator} in {gen.fit_seconds_:.1f} s; model written to {output}")
         return
