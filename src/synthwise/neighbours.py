@@ -39,14 +39,6 @@ def _blocks(query: np.ndarray, ref: np.ndarray) -> Iterator[tuple[int, int, np.n
         yield start, stop, q_aug[start:stop] @ r_aug_t
 
 
-def squared_distance_blocks(query: np.ndarray, ref: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
-    """Yield ``(start, stop, d2)``: float32 squared distances (clipped at 0) of query rows start:stop to
-    every ref row, in blocks that bound memory (what a kernel sum over all pairs needs)."""
-    query, ref = _centered(query, ref)
-    for start, stop, d2 in _blocks(query, ref):
-        yield start, stop, np.maximum(d2, 0.0, out=d2)
-
-
 def _exact(query: np.ndarray, ref: np.ndarray, cand: np.ndarray) -> np.ndarray:
     diff = query[:, None, :] - ref[cand]
     return np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))

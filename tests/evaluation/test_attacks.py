@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import synthwise.evaluation.risk  # noqa: F401  (registers the attack metrics)
@@ -214,7 +214,9 @@ def test_gate_accepts_privacy_thresholds(split) -> None:
     assert {f.metric for f in results["copy"].failures} >= {"privacy.dcr_share"}
 
 
+@settings(max_examples=300, deadline=None)
 @given(n=st.integers(1, 60), m=st.integers(1, 700), d=st.integers(1, 9), seed=st.integers(0, 2**16))
+@example(n=18, m=411, d=9, seed=409)  # a bandwidth small against the rows' magnitudes: float32 alone is off
 def test_log_kde_is_the_gaussian_kde_log_density(n: int, m: int, d: int, seed: int) -> None:
     from scipy.special import logsumexp
 
@@ -227,6 +229,4 @@ def test_log_kde_is_the_gaussian_kde_log_density(n: int, m: int, d: int, seed: i
     d2 = ((queries[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
     exact = logsumexp(-d2 / (2 * h * h), axis=1) - np.log(m) - d * np.log(h * np.sqrt(2 * np.pi))
     got = log_kde(queries, points, h)
-    far = exact < -1e4  # both only say "nowhere near": float32 may lose the exact far tail
-    assert np.allclose(got[~far], exact[~far], rtol=1e-4, atol=2e-3)
-    assert np.all(got[far] < -1e3)
+    assert np.allclose(got, exact, rtol=1e-6, atol=1e-4)

@@ -31,7 +31,6 @@ import pandas as pd
 from scipy.special import ndtri
 
 from synthwise.errors import InvalidParameterError
-from synthwise.neighbours import squared_distance_blocks
 from synthwise.schema import Schema, infer_schema
 
 
@@ -141,25 +140,36 @@ class AttackAUC:
     scores: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 2)))  # rows [label, score]
 
 
-def log_kde(queries: np.ndarray, points: np.ndarray, bandwidth: float) -> np.ndarray:
+def log_kde(queries: np.ndarray, points: np.ndarray, bandwidth: float, block: int = 4_000_000) -> np.ndarray:
     """Log density of a Gaussian kernel density estimate on ``points`` at each query row.
 
-    Squared distances and kernels in float32 blocks (:func:`~synthwise.neighbours.squared_distance_blocks`),
-    each row's sum shifted by its largest term and accumulated in float64: about ten times faster than
-    float64 with ``scipy.special.logsumexp`` (1M-row evaluations spent most of their time here), and
-    the log densities agree to about 1e-5, far below what moves a ranking-based AUC.
+    Exact float64 kernels, computed in place in blocks of ``block`` query-point pairs (each row's sum
+    shifted by its largest term): about 4.5 times faster than ``scipy.special.logsumexp`` on the same
+    matrix, which 1M-row evaluations spent most of their time in. Float32 distances were 2 times faster
+    still but off by up to 0.01 where the bandwidth is small against the rows' magnitudes.
     """
     d = points.shape[1]
-    out = np.empty(len(queries))
-    norm = -np.log(len(points)) - d * np.log(bandwidth * np.sqrt(2.0 * np.pi))
-    scale = np.float32(-1.0 / (2.0 * bandwidth**2))
-    for start, stop, d2 in squared_distance_blocks(queries, points):
-        d2 *= scale
-        top = d2.max(axis=1)
-        d2 -= top[:, None]
-        np.exp(d2, out=d2)
-        out[start:stop] = top + np.log(d2.sum(axis=1, dtype=np.float64))
-    return out + norm
+    center = points.mean(axis=0) if len(points) else 0.0
+    q = np.asarray(queries, dtype=np.float64) - center
+    p = np.asarray(points, dtype=np.float64) - center
+    p_t = np.ascontiguousarray(p.T)
+    q_sq, p_sq = np.einsum("ij,ij->i", q, q), np.einsum("ij,ij->i", p, p)
+    inv = 1.0 / (2.0 * bandwidth**2)
+    out = np.empty(len(q))
+    rows = max(1, block // max(len(p), 1))
+    for start in range(0, len(q), rows):
+        sl = slice(start, start + rows)
+        e = q[sl] @ p_t  # -|q - p|^2 = 2 q.p - |q|^2 - |p|^2, then scaled, in place
+        e *= 2.0
+        e -= q_sq[sl, None]
+        e -= p_sq[None, :]
+        np.minimum(e, 0.0, out=e)
+        e *= inv
+        top = e.max(axis=1)
+        e -= top[:, None]
+        np.exp(e, out=e)
+        out[sl] = top + np.log(e.sum(axis=1))
+    return out - np.log(len(p)) - d * np.log(bandwidth * np.sqrt(2.0 * np.pi))
 
 
 def nn_scale(points: np.ndarray, rng: np.random.Generator, sample: int = 1000) -> float:
