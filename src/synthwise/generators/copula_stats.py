@@ -5,7 +5,7 @@ numeric one its quantile function (order statistics) and, for the rows of the fi
 share of present values below and at each of their values (the interval a rank-based score is known
 to lie in). The correlation is then fitted on the fit sample alone (a seeded choice of at most
 ``max_fit_rows`` rows). All of it comes from three passes of pure functions over blocks of codes
-(:mod:`synthwise.generators.blockfit`), each merged exactly (integer counts add, values concatenate
+(:mod:`synthwise.blocks`), each merged exactly (integer counts add, values concatenate
 in block order):
 
 1. :func:`count_block`: missing and present counts, rows per code, each numeric column's distinct
