@@ -276,13 +276,18 @@ def test_pruning_lets_a_panel_draw_entity_year_pairs_fresh_rows_would_have() -> 
     train = frame.sample(frac=0.8, random_state=0).reset_index(drop=True)
     seen = set(zip(train["entity"], train["year"], strict=True))
 
-    def seen_share(pruning: str) -> float:
-        gen = sw.get_generator("cart", seed=0, pruning=pruning, privacy="off")  # the trees alone
+    def seen_share(pruning: str, backoff: bool | str = False) -> float:
+        gen = sw.get_generator("cart", seed=0, pruning=pruning, privacy="off", backoff=backoff)  # trees alone
         synth = gen.fit(train).sample(len(train), seed=0)
         return float(np.mean([p in seen for p in zip(synth["entity"], synth["year"], strict=True)]))
 
     full, pruned = seen_share("none"), seen_share("auto")
     assert full > 0.95 and pruned < 0.9, (full, pruned)
+    # backoff alone does it too: a year the entity's leaf lacks is drawn at the Good-Turing rate, and
+    # the pairs a population draw would hold are 80 % training pairs
+    assert abs(seen_share("none", "auto") - 0.8) < 0.05
+    with pytest.raises(InvalidParameterError, match="backoff"):
+        sw.get_generator("cart", backoff="some").fit(train)
     with pytest.raises(InvalidParameterError, match="pruning"):
         sw.get_generator("cart", pruning="some").fit(train)
 

@@ -55,3 +55,59 @@ def test_pruning_on_held_out_rows_drops_chance_splits_and_keeps_real_ones() -> N
     draws = kept.draw(np.array([[1995.0], [2005.0]] * 50, np.float32), rng)
     assert set(draws[::2]) == {0.0} and set(draws[1::2]) == {1.0}
     assert sorted(kept.donors) == sorted(decided)  # pruning changes the leaves, never the donors
+
+
+def _grid_tree(prune: bool = False) -> tuple[DonorTree, np.ndarray, np.ndarray]:
+    """A grid table's leftover: 8 cells, each holding a random half of 48 dates once (the other half
+    went to a holdout), so a date is independent of the cell and a fresh row's date is new to its cell."""
+    rng = np.random.default_rng(3)
+    cells, dates = [], []
+    for cell in range(8):
+        kept = np.sort(rng.choice(48, 24, replace=False))
+        cells += [cell] * 24
+        dates += kept.tolist()
+    x, y = np.asarray(cells, float)[:, None], np.asarray(dates, float)
+    tree = fit_donor_tree(
+        x, y, discrete=False, min_samples_leaf=5, max_depth=None, random_state=0, prune=prune
+    )
+    return tree, x, y
+
+
+def _below(tree: DonorTree, k: int) -> list[int]:
+    if tree.left[k] < 0:
+        return list(range(tree.start[k], tree.start[k] + tree.count[k]))
+    return _below(tree, int(tree.left[k])) + _below(tree, int(tree.right[k]))
+
+
+def test_every_subtree_owns_one_contiguous_range_of_donors() -> None:
+    for prune in (False, True):
+        tree, _, _ = _grid_tree(prune)
+        lo, hi, parent, _ = tree._nodes
+        for k in range(len(tree.left)):
+            if k == 0 or parent[k] >= 0:  # reachable nodes (pruning orphans the rest)
+                assert _below(tree, k) == list(range(lo[k], hi[k]))
+
+
+def test_backoff_escapes_at_the_good_turing_rate_and_only_to_donors() -> None:
+    tree, x, y = _grid_tree()
+    escape = tree._nodes[3]
+    leaves = np.flatnonzero((tree.left < 0) & (tree.count > 0))
+    assert np.allclose(escape[leaves], 1.0)  # every date is seen once in its leaf
+    assert escape[0] < 0.1  # across the cells most dates repeat
+    rng = np.random.default_rng(0)
+    q = np.zeros((4_000, 1), np.float32)
+    draws = tree.draw(q, rng, backoff=True)
+    assert set(draws) <= set(y)
+    own = set(y[tree.route(np.zeros((1, 1), np.float32))[0] == tree.route(x.astype(np.float32))])
+    new = np.mean([d not in own for d in draws])
+    assert new > 0.3  # dates the cell's leaf lacks (a holdout's): plain draws give none
+    assert not set(tree.draw(q, rng)) - own
+
+
+def test_backoff_without_singletons_draws_the_same_bits() -> None:
+    x = np.r_[np.zeros(60), np.ones(60)][:, None]
+    y = np.r_[np.tile([1.0, 2.0, 3.0], 20), np.tile([4.0, 5.0], 30)]
+    tree = fit_donor_tree(x, y, discrete=True, min_samples_leaf=5, max_depth=None, random_state=0)
+    q = np.r_[np.zeros(50), np.ones(50)][:, None].astype(np.float32)
+    plain = tree.draw(q, np.random.default_rng(7))
+    assert np.array_equal(plain, tree.draw(q, np.random.default_rng(7), backoff=True))

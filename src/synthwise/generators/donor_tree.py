@@ -63,20 +63,26 @@ class DonorTree:
             active = active[self.left[node[active]] >= 0]
         return node
 
-    def draw(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def draw(self, x: np.ndarray, rng: np.random.Generator, *, backoff: bool = False) -> np.ndarray:
         """One donor per row of ``x`` from its leaf, smoothed where the donor is marked (NaN when the
-        tree has no donor at all)."""
+        tree has no donor at all). ``backoff``: a row leaves its leaf for the parent node at the
+        Good-Turing rate of values the leaf has not seen (:meth:`_backoff`)."""
         if not self.donors.size:
             return np.full(len(x), np.nan)
         leaves = self.route(x)
-        count = self.count[leaves]
-        pick = self.start[leaves] + np.minimum((rng.random(len(x)) * count).astype(np.int64), count - 1)
+        if backoff:
+            pick = self._backoff(leaves, rng)
+            leaves = self._leaf_of_donor[pick]
+        else:
+            count = self.count[leaves]
+            pick = self.start[leaves] + np.minimum((rng.random(len(x)) * count).astype(np.int64), count - 1)
         out = self.donors[pick].astype(np.float64)
         if not self.bandwidth.size:
             return out
         idx = np.flatnonzero(self.bandwidth[pick] > 0)
         if not idx.size:
             return out
+        count = self.count[leaves]
         p, first = pick[idx], self.start[leaves[idx]]
         last = first + count[idx] - 1
         # a Gaussian kernel around the donor, reflected into the leaf's range [lowest, highest donor]
@@ -86,6 +92,67 @@ class DonorTree:
         v = np.where(v < lo, 2 * lo - v, v)
         out[idx] = np.clip(v, lo, hi)
         return out
+
+    def _backoff(self, leaves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A donor index per row, drawn with backoff: the leaf's donors are a sample of the values
+        its region holds; a fresh row of the region carries a value the sample lacks with the
+        Good-Turing probability (exact donors seen once in the node / the node's donors; a smoothed
+        donor makes new values itself and never counts). With that probability the row moves up to
+        the parent and takes a donor of the parent's other branch, and so on up (never past the root)."""
+        n = len(leaves)
+        lo, hi, parent, escape = self._nodes
+        node = leaves.copy()
+        ex_lo = np.zeros(n, dtype=np.int64)
+        ex_hi = np.zeros(n, dtype=np.int64)
+        active = np.flatnonzero((parent[node] >= 0) & (escape[node] > 0))
+        while active.size:
+            up = active[rng.random(active.size) < escape[node[active]]]
+            if not up.size:
+                break
+            ex_lo[up], ex_hi[up] = lo[node[up]], hi[node[up]]
+            node[up] = parent[node[up]]
+            active = up[(parent[node[up]] >= 0) & (escape[node[up]] > 0)]
+        size = (hi[node] - lo[node]) - (ex_hi - ex_lo)
+        full = size <= 0  # no other branch holds donors: the node's own
+        ex_lo, ex_hi = np.where(full, 0, ex_lo), np.where(full, 0, ex_hi)
+        size = np.where(full, hi[node] - lo[node], size)
+        r = np.minimum((rng.random(n) * size).astype(np.int64), size - 1)
+        pick = lo[node] + r
+        return np.where(pick >= ex_lo, pick + (ex_hi - ex_lo), pick) if n else pick
+
+    @cached_property
+    def _leaf_of_donor(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.count)), self.count)
+
+    @cached_property
+    def _nodes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per node: its donors' range ``[lo, hi)`` (scikit-learn numbers nodes depth first, so a
+        subtree's leaves, and their donors, are contiguous), its parent (-1 at the root) and its
+        Good-Turing escape probability."""
+        m = len(self.left)
+        parent = np.full(m, -1, dtype=np.int64)
+        inner = np.flatnonzero(self.left >= 0)
+        parent[self.left[inner]] = inner
+        parent[self.right[inner]] = inner
+        lo, hi = self.start.copy(), self.start + self.count
+        for k in inner[::-1]:  # children are numbered after their parent
+            lo[k], hi[k] = lo[self.left[k]], hi[self.right[k]]
+        exact = self.bandwidth == 0 if self.bandwidth.size else np.ones(len(self.donors), dtype=bool)
+        _, value = np.unique(np.where(np.isnan(self.donors), np.inf, self.donors), return_inverse=True)
+        nodes, donor = [], []
+        anc, live = self._leaf_of_donor, np.arange(len(self.donors))
+        while live.size:  # every (node, donor below it) pair: the donor's leaf, then each ancestor
+            nodes.append(anc)
+            donor.append(live)
+            up = parent[anc]
+            anc, live = up[up >= 0], live[up >= 0]
+        at_node, at_donor = np.concatenate(nodes), np.concatenate(donor)
+        pairs = at_node * (len(self.donors) + 1) + value.reshape(-1)[at_donor]
+        _, inv, cnt = np.unique(pairs, return_inverse=True, return_counts=True)
+        once = (cnt[inv.reshape(-1)] == 1) & exact[at_donor]
+        seen_once = np.bincount(at_node, weights=once, minlength=m)
+        escape = seen_once / np.maximum(hi - lo, 1)
+        return lo, hi, parent, escape
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}{k}": getattr(self, k) for k in _FIELDS}
