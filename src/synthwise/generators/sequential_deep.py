@@ -172,8 +172,12 @@ class SequentialDeep(TrainingParams, SequentialGenerator):
 
     def _step_codes(self, seqs: Sequences) -> pd.DataFrame:
         """The encoded step variables: the gap, and each time-varying column; a wide numeric column as
-        its level where the entity has no earlier value and otherwise as the increase since its last
-        observed value (``name + DELTA``), which keeps trajectories smooth."""
+        its level and the increase since its last observed value (``name + DELTA``), which keeps
+        trajectories smooth: decoding reads the level where the entity has no earlier value and the
+        increase after it. The level is kept at every step, so its missing flag is the real one; blanked
+        after the first value, the flag had to learn "an earlier value exists", and a model that had
+        not drawn a first level left the whole trajectory missing (pbcseq, 60 patients, fast settings:
+        albumin missing in 22 % of synthetic rows, none in the real ones; now 5 %)."""
         data: dict[str, np.ndarray] = {}
         if self.layout_.index is not None:
             data[GAP] = np.where(np.isnan(seqs.gaps), 0.0, seqs.gaps)
@@ -188,7 +192,7 @@ class SequentialDeep(TrainingParams, SequentialGenerator):
                 continue
             self.delta_columns_.append(name)
             last = pd.Series(v).groupby(owner).ffill().groupby(owner).shift(1).to_numpy(np.float64)
-            data[name] = np.where(np.isnan(last), v, np.nan)
+            data[name] = v  # every step: its missing flag is then the real one, not "an earlier value exists"
             data[name + DELTA] = v - last
         return pd.DataFrame(data, index=pd.RangeIndex(len(seqs.steps)))
 
