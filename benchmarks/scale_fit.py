@@ -1,4 +1,5 @@
-"""Fitting at scale (issue 18): gaussian_copula or mst on a 20M-row Parquet table, in blocks and in memory.
+"""Fitting at scale (issue 18): gaussian_copula, mst or bayesian_network on a 20M-row Parquet table, in
+blocks and in memory.
 
 The table: ``gaussian_copula`` fitted on ggplot2 ``diamonds`` (53,940 x 10) samples ``--rows`` rows into
 a folder of Parquet blocks (``synthwise.scale.sample_to_folder``, 500k-row blocks): a large table with
@@ -13,6 +14,8 @@ own; a pool's or cluster's workers are its children):
 Each run saves its model; the script compares the models (a 2,000-row sample; the copula's correlation
 matrix and knots, mst's privacy ledger) and prints seconds, CPU seconds, peak RSS of the run and of its
 workers. ``--generator mst`` fits under DP (epsilon 1) with no schema: its domains are released too.
+``--generator bayesian_network`` learns its states, structure and couplings from a seeded sample of
+1,000,000 rows (the same rows in blocks and in memory) and counts every row into its tables.
 Target (issue 18): peak memory below 4 GiB in blocks, the model equal to the in-memory one.
 The schema is inferred from the in-memory table and passed to every run (the block fit otherwise infers
 it from a seeded sample; the model is then the same wherever the sample's kinds agree).
@@ -113,7 +116,7 @@ def child(run: str, folder: str, schema: str, out: str, seed: int, generator: st
 
 def compare(a: str, b: str) -> dict[str, Any]:
     """The two models' samples (2,000 rows, one seed) and, per generator, what they learned: the copula's
-    correlation and knots, mst's privacy ledger."""
+    correlation and knots, mst's privacy ledger, the network's parents and conditional tables."""
     import numpy as np
 
     from synthwise.generators import load_generator
@@ -126,6 +129,12 @@ def compare(a: str, b: str) -> dict[str, Any]:
         for d, e in zip(x.dims_, y.dims_, strict=True):  # type: ignore[attr-defined]
             knots = max(knots, float(np.max(np.abs(d.p - e.p))), float(np.max(np.abs(d.v - e.v))))
         out["knots_max_diff"] = knots
+    if hasattr(x, "cpts_"):
+        out["same_parents"] = x.parents_ == y.parents_  # type: ignore[attr-defined]
+        out["cpt_max_diff"] = max(
+            float(np.max(np.abs(c - d)))
+            for c, d in zip(x.cpts_, y.cpts_, strict=True)  # type: ignore[attr-defined]
+        )
     if hasattr(x, "ledger_"):
         out["same_ledger"] = x.ledger_.to_dict() == y.ledger_.to_dict()  # type: ignore[attr-defined]
     out["equal"] = (
@@ -133,6 +142,8 @@ def compare(a: str, b: str) -> dict[str, Any]:
         and out.get("corr_max_diff", 0.0) == 0.0
         and out.get("knots_max_diff", 0.0) == 0.0
         and out.get("same_ledger", True)
+        and out.get("same_parents", True)
+        and out.get("cpt_max_diff", 0.0) == 0.0
     )
     return out
 
@@ -144,7 +155,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", default=None)
     ap.add_argument("--timeout", type=float, default=3600)
-    ap.add_argument("--generator", default="gaussian_copula", choices=["gaussian_copula", "mst"])
+    ap.add_argument(
+        "--generator", default="gaussian_copula", choices=["gaussian_copula", "mst", "bayesian_network"]
+    )
     ap.add_argument("--child", nargs=6, metavar=("RUN", "FOLDER", "SCHEMA", "OUT", "SEED", "GENERATOR"))
     args = ap.parse_args()
     if args.child:

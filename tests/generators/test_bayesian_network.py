@@ -247,3 +247,20 @@ def test_fit_sample_any_small_table(df: pd.DataFrame) -> None:
     schema = infer_schema(df)
     synth = sw.get_generator("bayesian_network", seed=0).fit(df, schema).sample(25)
     check_faithful(df, synth, schema, name="bayesian_network", missing_tolerance=1.0)
+
+
+def test_values_outside_the_fitted_states_take_the_nearest_one() -> None:
+    """A fit over blocks learns states from a sample: a value the sample missed is counted in the
+    nearest value state (an atom, or the bin whose range is closest), an unseen code in the missing
+    state."""
+    from synthwise.generators.discretize import fit_continuous, fit_discrete
+
+    atoms = fit_continuous("n", np.array([1.0, 2.0, 2.0, 5.0]), 10)  # few values: atoms only
+    assert list(atoms.to_states(np.array([2.2, 4.0]))) == [-1, -1]
+    assert list(atoms.nearest_states(np.array([2.2, 4.0, 100.0, np.nan]))) == [1, 2, 2, -1]
+    x = np.random.default_rng(0).normal(size=500)
+    binned = fit_continuous("x", x, 5, has_missing=True, span=(-10.0, 10.0))
+    assert binned.edges[0] == -10.0 and binned.edges[-1] == 10.0 and binned.missing_state == 5
+    assert list(binned.nearest_states(np.array([-9.0, 9.5, np.nan]))) == [0, 4, 5]
+    cats = fit_discrete("c", np.array([0.0, 1.0]), 2, has_missing=True)
+    assert list(cats.nearest_states(np.array([1.0, 7.0]))) == [1, 2]

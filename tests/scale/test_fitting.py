@@ -114,6 +114,52 @@ def test_mst_fitted_in_blocks_equals_the_in_memory_fit_ledger_included(folder: P
     )
 
 
+BN = {"max_fit_rows": 700, "n_bins": 12}
+
+
+def _same_network(a: Generator, b: Generator) -> None:
+    assert a.parents_ == b.parents_  # type: ignore[attr-defined]
+    for x, y in zip(a.cpts_, b.cpts_, strict=True):  # type: ignore[attr-defined]
+        assert np.array_equal(x, y)
+    assert a.sample(300, seed=5).equals(b.sample(300, seed=5))
+
+
+@pytest.mark.parametrize("executor", ["serial", "processes"])
+def test_a_bayesian_network_fitted_in_blocks_equals_the_in_memory_fit(folder: Path, executor: str) -> None:
+    """States, structure and couplings from the seeded fit sample (700 of 2,400 rows, the same rows
+    either way), every conditional table counted over every row."""
+    data = pd.read_parquet(sorted(folder.glob("part-*.parquet")))
+    memory = create("bayesian_network", seed=6, **BN).fit(data)
+    gen = fit_table(
+        folder,
+        "bayesian_network",
+        params=BN,
+        seed=6,
+        schema=memory.schema_,
+        sample_size=300,
+        executor=ProcessExecutor(2) if executor == "processes" else None,
+    )
+    _same_network(gen, memory)
+    marginal = [m.sum() for m in gen.marginals_]  # type: ignore[attr-defined]
+    assert marginal == [2_400.0] * len(marginal)  # every row counted, not the sample's 700
+    assert gen.fitted_on_ is not None and "700 rows" in gen.fitted_on_["how"]
+
+
+def test_values_the_fit_sample_missed_fall_in_the_nearest_state(tmp_path: Path) -> None:
+    """A value outside the sample's range, and a missing value the sample never saw, still count."""
+    data = _table(1_000)
+    rows = np.random.default_rng(0).choice(1_000, 30, replace=False)
+    data.loc[rows[:15], "fine"] = 1e6
+    data.loc[rows[15:], "fine"] = np.nan
+    folder = _write(data, tmp_path / "t")
+    gen = fit_table(folder, "bayesian_network", params={"max_fit_rows": 100}, seed=1, sample_size=100)
+    j = gen.names_.index("fine")  # type: ignore[attr-defined]
+    states = gen.states_[j]  # type: ignore[attr-defined]
+    assert states.has_missing and gen.marginals_[j].sum() == 1_000  # type: ignore[attr-defined]
+    assert gen.marginals_[j][states.missing_state] == 15  # type: ignore[attr-defined]
+    assert states.edges[-1] == 1e6  # the outer bin reaches the column's largest value
+
+
 def test_a_column_constant_only_in_the_sample_is_refused_with_the_fix(tmp_path: Path) -> None:
     data = _table(1_000)
     data["mostly"] = "same"
@@ -185,4 +231,7 @@ def test_a_dask_cluster_gives_the_same_model(folder: Path, memory: Generator) ->
         gen = fit_table(
             folder, "gaussian_copula", params=PARAMS, seed=4, schema=memory.schema_, executor=executor
         )
+        network = fit_table(folder, "bayesian_network", params=BN, seed=6, executor=executor)
     _same_model(gen, memory)
+    data = pd.read_parquet(sorted(folder.glob("part-*.parquet")))
+    _same_network(network, create("bayesian_network", seed=6, **BN).fit(data, network.schema_))

@@ -22,20 +22,23 @@ raises :class:`SamplingError` naming the column and the value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthwise._types import Seed
+from synthwise.blocks import Blocks, MemoryBlocks
 from synthwise.errors import InvalidParameterError, SamplingError
 from synthwise.generators.base import Capabilities, Generator
 from synthwise.generators.bn_structure import (
     ancestral_set,
     configs,
-    fit_cpt,
+    cpt_from_counts,
     flat_cdf,
     learn_structure,
+    node_counts,
     topological_order,
 )
 from synthwise.generators.discretize import (
@@ -60,7 +63,9 @@ class BayesianNetwork(Generator):
     Parameters: ``n_bins`` (value states per numeric column, 2..1000; more = finer, sparser tables),
     ``max_parents`` (0..4; 0 = independent columns), ``smoothing`` (Dirichlet pseudo-counts >= 0 towards
     the marginal), ``penalty`` (multiplies the BIC complexity penalty, >= 0; 0 = maximum likelihood,
-    which overfits),
+    which overfits), ``max_fit_rows`` (int >= 10: the states, structure and couplings are learned from
+    a seeded sample of at most this many rows, 1,000,000 by default; the conditional tables always
+    count every row),
     ``privacy`` ("off" by default, "balanced" or "strict":
     the privacy guard of :mod:`synthwise.generators.guard`), ``seed``.
     """
@@ -75,9 +80,11 @@ class BayesianNetwork(Generator):
         max_parents: int = 2,
         smoothing: float = 1.0,
         penalty: float = 1.0,
+        max_fit_rows: int = 1_000_000,
         privacy: str = "off",
         seed: Seed = None,
     ) -> None:
+        self.max_fit_rows = max_fit_rows
         self.n_bins = n_bins
         self.max_parents = max_parents
         self.smoothing = smoothing
@@ -91,6 +98,8 @@ class BayesianNetwork(Generator):
             raise InvalidParameterError.expected("n_bins", name, "an int in [2, 1000]", self.n_bins)
         if not _is_int(self.max_parents) or not 0 <= self.max_parents <= 4:
             raise InvalidParameterError.expected("max_parents", name, "an int in [0, 4]", self.max_parents)
+        if not _is_int(self.max_fit_rows) or self.max_fit_rows < 10:
+            raise InvalidParameterError.expected("max_fit_rows", name, "an int >= 10", self.max_fit_rows)
         for key in ("smoothing", "penalty"):
             value = getattr(self, key)
             if not _is_real(value) or not 0 <= value < np.inf:
@@ -98,15 +107,36 @@ class BayesianNetwork(Generator):
 
     # -- fit ------------------------------------------------------------------------------------------
     def _fit(self, codes: pd.DataFrame, rng: np.random.Generator) -> None:
-        self.names_ = list(codes.columns)
+        self._fit_blocks(MemoryBlocks(codes), rng)
+
+    def _fit_blocks(self, blocks: Blocks, rng: np.random.Generator) -> None:
+        """Fit from two passes over ``blocks`` of codes (:mod:`synthwise.blocks`): the first gives each
+        column's exact missing count and range and a seeded fit sample of at most ``max_fit_rows`` rows
+        (every row when the table is no larger), from which the states (atoms, quantile bins, values
+        inside them), the structure (on at most :data:`MAX_STRUCTURE_ROWS` of them) and the couplings
+        are learned; the second counts every row into each node's conditional table, so marginals and
+        tables are exact. In memory the table is one block; :mod:`synthwise.scale.fitting` passes
+        Parquet row groups, with the same result."""
+        n = blocks.n_rows
         code_schema = self.transformer_.code_schema
+        self.names_ = [c.name for c in code_schema.columns]
+        discrete = {c.name: len(c.categories) for c in code_schema.columns if c.kind in DISCRETE_KINDS}
+        keep = (
+            np.sort(rng.choice(n, int(self.max_fit_rows), replace=False))
+            if n > self.max_fit_rows
+            else np.arange(n)
+        )
+        facts = _merge_facts(blocks.map(_facts_block, _FactsContext(tuple(self.names_), keep)))
+        sample = facts.sample
         self.states_ = [
-            fit_discrete(c, codes[c].to_numpy(), len(code_schema[c].categories))
-            if code_schema[c].kind in DISCRETE_KINDS
-            else fit_continuous(c, codes[c].to_numpy(), int(self.n_bins))
+            fit_discrete(c, sample[c].to_numpy(), discrete[c], facts.missing[c] > 0)
+            if c in discrete
+            else fit_continuous(
+                c, sample[c].to_numpy(), int(self.n_bins), facts.missing[c] > 0, facts.span[c]
+            )
             for c in self.names_
         ]
-        data = self._to_states(codes)
+        data = self._to_states(sample)
         card = np.array([cs.n_states for cs in self.states_], dtype=np.int64)
         sub = data
         if len(data) > MAX_STRUCTURE_ROWS:
@@ -114,19 +144,23 @@ class BayesianNetwork(Generator):
         self.parent_idx_, self.main_effects_ = learn_structure(
             sub, card, int(self.max_parents), float(self.penalty)
         )
-        self.marginals_ = [
-            np.bincount(data[:, j], minlength=card[j]).astype(np.float64) for j in range(len(card))
+        counts = [
+            np.sum(parts, axis=0)
+            for parts in zip(
+                *blocks.map(_count_block, _CountContext(tuple(self.states_), tuple(self.parent_idx_))),
+                strict=True,
+            )
         ]
+        self.marginals_ = [c.sum(axis=0) for c in counts]
         self.cpts_ = [
-            fit_cpt(data, card, j, self.parent_idx_[j], self.main_effects_[j], float(self.smoothing))
-            for j in range(len(card))
+            cpt_from_counts(c, card, self.parent_idx_[j], self.main_effects_[j], float(self.smoothing))
+            for j, c in enumerate(counts)
         ]
-        self.couplings_ = fit_couplings(self.states_, codes, topological_order(self.parent_idx_), rng)
+        self.couplings_ = fit_couplings(self.states_, sample, topological_order(self.parent_idx_), rng)
         self._prepare()
 
     def _to_states(self, codes: pd.DataFrame) -> np.ndarray:
-        cols = [cs.to_states(codes[cs.name].to_numpy()) for cs in self.states_]
-        return np.column_stack(cols) if cols else np.zeros((len(codes), 0), dtype=np.int64)
+        return _states(self.states_, codes)
 
     def _prepare(self) -> None:
         """Derived state (topological order, flattened CDFs), rebuilt after fit and load."""
@@ -297,6 +331,61 @@ class BayesianNetwork(Generator):
             for j, a in enumerate(meta["anchors"])
         ]
         self._prepare()
+
+
+def _states(states: list[ColumnStates] | tuple[ColumnStates, ...], codes: pd.DataFrame) -> np.ndarray:
+    """Codes to states, a value outside a column's states taking the nearest one."""
+    cols = [cs.nearest_states(codes[cs.name].to_numpy()) for cs in states]
+    return np.column_stack(cols) if cols else np.zeros((len(codes), 0), dtype=np.int64)
+
+
+# -- passes over blocks (pure functions of a context, a block of codes and its row offset) -----------------
+@dataclass(frozen=True)
+class _FactsContext:
+    names: tuple[str, ...]
+    keep: np.ndarray  # the fit sample's rows, sorted
+
+
+@dataclass
+class _Facts:
+    sample: pd.DataFrame
+    missing: dict[str, int]
+    span: dict[str, tuple[float, float] | None]  # smallest and largest present value
+
+
+def _facts_block(ctx: _FactsContext, codes: pd.DataFrame, offset: int) -> _Facts:
+    keep = ctx.keep[(ctx.keep >= offset) & (ctx.keep < offset + len(codes))] - offset
+    missing, span = {}, {}
+    for name in ctx.names:
+        x = codes[name].to_numpy(dtype=np.float64)
+        present = x[~np.isnan(x)]
+        missing[name] = len(x) - len(present)
+        span[name] = (float(present.min()), float(present.max())) if len(present) else None
+    return _Facts(codes.iloc[keep].reset_index(drop=True), missing, span)
+
+
+def _merge_facts(parts: list[_Facts]) -> _Facts:
+    """Pass-1 parts in block order as one: the sample's rows concatenated, counts added, ranges joined."""
+    first = parts[0]
+    span: dict[str, tuple[float, float] | None] = {}
+    for name in first.missing:
+        seen = [s for p in parts if (s := p.span[name]) is not None]
+        span[name] = (min(s[0] for s in seen), max(s[1] for s in seen)) if seen else None
+    sample = pd.concat([p.sample for p in parts], ignore_index=True) if len(parts) > 1 else first.sample
+    return _Facts(sample, {k: sum(p.missing[k] for p in parts) for k in first.missing}, span)
+
+
+@dataclass(frozen=True)
+class _CountContext:
+    states: tuple[ColumnStates, ...]
+    parents: tuple[tuple[int, ...], ...]
+
+
+def _count_block(ctx: _CountContext, codes: pd.DataFrame, offset: int) -> list[np.ndarray]:
+    """Each node's (parent combinations, states) counts over the block's rows."""
+    data = _states(ctx.states, codes)
+    card = np.array([cs.n_states for cs in ctx.states], dtype=np.int64)
+    return [node_counts(data, card, j, ps) for j, ps in enumerate(ctx.parents)]
 
 
 def _is_int(value: object) -> bool:

@@ -4,8 +4,9 @@ Plain functions on integer state matrices (rows x columns, one state per cell, s
 :mod:`synthwise.generators.discretize`), used by :mod:`synthwise.generators.bayesian_network`:
 
 * :func:`learn_structure`: greedy edge addition by BIC gain, acyclic, at most ``max_parents`` per node;
-* :func:`fit_cpt`: a node's conditional table, either the full table or, when BIC prefers it, main effects
-  only (a log-linear table fitted by iterative proportional fitting), shrunk towards the marginal;
+* :func:`node_counts`, :func:`cpt_from_counts`: a node's counts, and from them its conditional table,
+  either the full table or, when BIC prefers it, main effects only (a log-linear table fitted by
+  iterative proportional fitting), shrunk towards the marginal;
 * :func:`topological_order`, :func:`ancestral_set`, :func:`configs`, :func:`flat_cdf` for sampling.
 """
 
@@ -33,7 +34,8 @@ def flat_cdf(cpt: np.ndarray) -> np.ndarray:
     return (cdf + np.arange(len(cpt))[:, None]).ravel()
 
 
-def _counts(data: np.ndarray, card: np.ndarray, child: int, parents: tuple[int, ...]) -> np.ndarray:
+def node_counts(data: np.ndarray, card: np.ndarray, child: int, parents: tuple[int, ...]) -> np.ndarray:
+    """Rows per (parent combination, child state), a (combinations, states) float table."""
     r = int(card[child])
     q = int(np.prod([card[p] for p in parents])) if parents else 1
     cfg = configs(data, parents, card)
@@ -107,7 +109,7 @@ def local_gain(
     shape = tuple(int(card[p]) for p in parents)
     if n == 0 or int(np.prod(shape)) * r > MAX_CELLS:
         return -np.inf, False
-    counts = _counts(data, card, child, parents)
+    counts = node_counts(data, card, child, parents)
     marg = counts.sum(axis=0)
     rows = counts.sum(axis=1, keepdims=True)
     base = _loglik(marg, marg / n)
@@ -202,22 +204,17 @@ def topological_order(parents: list[tuple[int, ...]]) -> list[int]:
     return order
 
 
-def fit_cpt(
-    data: np.ndarray,
-    card: np.ndarray,
-    child: int,
-    parents: tuple[int, ...],
-    main_effects: bool,
-    smoothing: float,
+def cpt_from_counts(
+    counts: np.ndarray, card: np.ndarray, parents: tuple[int, ...], main_effects: bool, smoothing: float
 ) -> np.ndarray:
-    """``P(child | parents)`` as a (parent combinations, states) table, shrunk towards the marginal.
+    """``P(child | parents)`` as a (parent combinations, states) table, shrunk towards the marginal, from
+    the node's counts (:func:`node_counts`; a fit over blocks adds its blocks' counts).
 
     ``(N_c * P + smoothing * marginal) / (N_c + smoothing)`` per parent combination ``c`` seen ``N_c``
     times, with ``P`` the observed frequencies (full table) or the main-effects fit, which also predicts
     combinations never seen (counted as ``smoothing`` pseudo-rows there).
     """
-    r = int(card[child])
-    counts = _counts(data, card, child, parents)
+    r = counts.shape[1]
     marg = counts.sum(axis=0)
     prior = marg / marg.sum() if marg.sum() > 0 else np.full(r, 1.0 / r)
     rows = counts.sum(axis=1, keepdims=True)

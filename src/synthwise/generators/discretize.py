@@ -76,6 +76,31 @@ class ColumnStates:
         out[~miss] = states
         return out
 
+    def nearest_states(self, codes: np.ndarray) -> np.ndarray:
+        """:meth:`to_states`, a present value outside the domain taking the nearest value state (a
+        value the fit sample missed, in a fit over blocks: :mod:`synthwise.blocks`) and a category
+        code outside the domain the missing state (or 0)."""
+        out = self.to_states(codes)
+        v = np.asarray(codes, dtype=np.float64)
+        bad = np.flatnonzero((out < 0) & ~np.isnan(v))
+        if not bad.size or self.n_values == 0:
+            out[bad] = max(self.missing_state, 0)
+            return out
+        if self.discrete:
+            out[bad] = max(self.missing_state, 0)
+            return out
+        x = v[bad]
+        # the distance to every value state: to its atom, or to its bin's range
+        n_bins = max(len(self.edges) - 1, 0)
+        dist = np.full((len(x), len(self.atoms) + n_bins), np.inf)
+        if len(self.atoms):
+            dist[:, : len(self.atoms)] = np.abs(x[:, None] - self.atoms[None, :])
+        if n_bins:
+            lo, hi = self.edges[:-1][None, :], self.edges[1:][None, :]
+            dist[:, len(self.atoms) :] = np.maximum(lo - x[:, None], 0) + np.maximum(x[:, None] - hi, 0)
+        out[bad] = np.argmin(dist, axis=1)
+        return out
+
     def sample(self, states: np.ndarray, rng: np.random.Generator, u: np.ndarray | None = None) -> np.ndarray:
         """States to codes: NaN for the missing state, a value drawn inside its bin for the others.
 
@@ -160,9 +185,13 @@ def _empty() -> np.ndarray:
     return np.zeros(0, dtype=np.float64)
 
 
-def fit_discrete(name: str, codes: np.ndarray, n_categories: int) -> ColumnStates:
-    """States for a categorical / boolean / constant column: its ``n_categories`` codes (+ missing)."""
-    has_missing = bool(np.isnan(codes).any())
+def fit_discrete(
+    name: str, codes: np.ndarray, n_categories: int, has_missing: bool | None = None
+) -> ColumnStates:
+    """States for a categorical / boolean / constant column: its ``n_categories`` codes (+ missing;
+    ``has_missing`` None: whether ``codes`` hold any)."""
+    if has_missing is None:
+        has_missing = bool(np.isnan(codes).any())
     return ColumnStates(
         name,
         True,
@@ -176,8 +205,18 @@ def fit_discrete(name: str, codes: np.ndarray, n_categories: int) -> ColumnState
     )
 
 
-def fit_continuous(name: str, codes: np.ndarray, n_bins: int) -> ColumnStates:
-    """States for a numeric or datetime column: atoms plus quantile bins, at most ``n_bins`` of them."""
+def fit_continuous(
+    name: str,
+    codes: np.ndarray,
+    n_bins: int,
+    has_missing: bool | None = None,
+    span: tuple[float, float] | None = None,
+) -> ColumnStates:
+    """States for a numeric or datetime column: atoms plus quantile bins, at most ``n_bins`` of them.
+
+    ``codes`` may be a sample of the column (a fit over blocks): ``has_missing`` then says whether the
+    whole column has missing values, and ``span`` its smallest and largest value, to which the outer
+    bins reach (a value the sample missed then falls in a bin)."""
     v = np.asarray(codes, dtype=np.float64)
     miss = np.isnan(v)
     x = v[~miss]
@@ -198,11 +237,13 @@ def fit_continuous(name: str, codes: np.ndarray, n_bins: int) -> ColumnStates:
             # inverted-CDF quantiles: every edge is a real value, so every bin holds at least one value
             edges = np.unique(rest[np.minimum(np.searchsorted(cum, targets, side="left"), len(rest) - 1)])
             edges[0], edges[-1] = rest[0], rest[-1]
+            if span is not None:
+                edges[0], edges[-1] = min(edges[0], span[0]), max(edges[-1], span[1])
     col = ColumnStates(
         name,
         False,
         len(atoms) + max(len(edges) - 1, 0),
-        bool(miss.any()),
+        bool(miss.any()) if has_missing is None else has_missing,
         atoms,
         edges,
         _empty(),

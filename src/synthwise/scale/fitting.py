@@ -11,11 +11,12 @@ numbered by its first row: the order and the numbers do not depend on the engine
    that varies is refused with the fix;
 3. fits: a generator that learns from merged statistics
    (:meth:`~synthwise.generators.base.Generator.fit_blocks`) reads every row through passes over the
-   blocks: ``gaussian_copula`` over encoded blocks (:mod:`synthwise.generators.copula_stats`), ``mst``
-   over raw ones (its DP domain releases and marginals are counts; the sample gives only the column
-   types, and a given schema must be public as for ``fit``). Either model equals the in-memory fit on
-   the same rows, the privacy ledger included. Any other generator is fitted on the seeded sample, and
-   says so.
+   blocks: ``gaussian_copula`` over encoded blocks (:mod:`synthwise.generators.copula_stats`),
+   ``bayesian_network`` too (its tables count every row; states and structure come from its own seeded
+   fit sample), ``mst`` over raw ones (its DP domain releases and marginals are counts; the sample
+   gives only the column types, and a given schema must be public as for ``fit``). Each model equals
+   the in-memory fit on the same rows, the privacy ledger included. Any other generator is fitted on
+   the seeded sample, and says so.
 
 Either way ``gen.fitted_on_`` (saved in the model file) states the table's rows, the blocks and the rows
 the model learned from. Each pass is a pure function of one block, run by the executor's workers; the
