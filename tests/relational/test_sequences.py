@@ -40,18 +40,33 @@ def test_sequences_one_per_parent_ordered_and_linked(panel_db: Database) -> None
 
 
 def test_a_sequence_follows_its_parent(panel_db: Database) -> None:
-    """The parent's columns are the sequence's static context: conditioned, not drawn at random."""
-    syn = RelationalSynthesizer(seed=0).fit(panel_db).sample(seed=1)
+    """The parent's columns are the sequence's static context: conditioned, not drawn at random. The
+    correlation of 9 regional medians from 48 synthetic states is noisy (0.44-0.98 over sample seeds),
+    so it is averaged over three samples; drawn at random it would be about 0."""
+    synth = RelationalSynthesizer(seed=0).fit(panel_db)
 
     def level_by_region(db: Database) -> pd.Series:
         joined = db.tables["produc"].merge(db.tables["states"], on="state")
         return joined.groupby("region")["gsp"].median().sort_index()
 
-    real, got = level_by_region(panel_db), level_by_region(syn)
-    common = real.index.intersection(got.index)
-    assert len(common) >= 6
-    rho = np.corrcoef(np.log(real[common]), np.log(got[common]))[0, 1]
-    assert rho > 0.6
+    real = level_by_region(panel_db)
+    rhos = []
+    for seed in (1, 2, 3):
+        got = level_by_region(synth.sample(seed=seed))
+        common = real.index.intersection(got.index)
+        assert len(common) >= 6
+        rhos.append(np.corrcoef(np.log(real[common]), np.log(got[common]))[0, 1])
+    assert np.mean(rhos) > 0.6, rhos
+
+
+def test_calibrated_child_counts_stay_inside_the_real_sequence_lengths(panel_db: Database) -> None:
+    """Counts scaled to the expected total can step below the shortest real sequence (10 -> 9); each
+    is then asked for at the nearest real length, not refused (seeds 4 and 6 once raised)."""
+    synth = RelationalSynthesizer(seed=0).fit(panel_db)
+    lengths = panel_db.tables["produc"].groupby("state").size()
+    for seed in (4, 6):
+        got = synth.sample(seed=seed).tables["produc"].groupby("state").size()
+        assert got.between(lengths.min(), lengths.max()).all()
 
 
 def test_sequence_index_is_checked_and_kept_in_metadata_files(panel_db: Database, tmp_path: Path) -> None:

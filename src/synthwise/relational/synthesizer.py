@@ -340,8 +340,13 @@ def _sequences(
     entity = getattr(model, "entity_model_", None)
     static = set(entity.static) if entity is not None else set()
     cond = _reachable(context.iloc[has][[c for c in context.columns if c in static]], model.schema_)
-    longest = int(getattr(model, "max_length_", max(int(counts.max(initial=1)), 1)))
-    cond[LENGTH] = np.clip(counts[has], 1, longest).astype(np.float64)
+    shortest, longest = 1, int(getattr(model, "max_length_", max(int(counts.max(initial=1)), 1)))
+    fitted = getattr(entity, "model", None)
+    if fitted is not None and LENGTH in fitted.schema_.names:  # lengths the entity model can be asked for
+        col = fitted.schema_[LENGTH]
+        shortest, longest = max(int(col.min), 1), min(int(col.max), longest)
+    # calibrated counts can step outside the real lengths (10 scaled to 9): the nearest real one
+    cond[LENGTH] = np.clip(counts[has], shortest, longest).astype(np.float64)
     rows = model.sample(len(cond), conditions=cond.reset_index(drop=True), seed=seed)
     order = pd.factorize(rows[ENTITY])[0]  # entities come out in the order asked, rows grouped
     return rows.drop(columns=ENTITY).reset_index(drop=True), has[order]
