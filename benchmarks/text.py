@@ -20,6 +20,10 @@ train (beside the holdout's own), TSTR AUC and its ratio to TRTR, fit and sample
 
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/text.py [--budget 150] [--sets ...]
     ... --report        # print the saved table
+
+A generator may carry parameters (``name:key=value,...``; separate such generators with ``;``):
+``text_lstm:epsilon=8,hidden=128,dim=64,batch_size=256,max_len=160,epochs=6`` trains the LSTM under
+DP-SGD on the set's texts alone (a corpus; the ledger's spent epsilon is recorded).
 """
 
 from __future__ import annotations
@@ -71,15 +75,19 @@ def run_ours(
     name: str, data: dict[str, pd.DataFrame], gen_name: str, budget: float, seed: int, n: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     import torch
+    from frontier import parse_variant
 
     from synthwise.generators import create
 
     torch.set_num_threads(1)
     train = data["train"]
+    gen_name, given = parse_variant(gen_name)  # text_lstm:epsilon=8,hidden=128: a variant
     params: dict[str, Any] = {} if gen_name == "text_ngram" else {"max_time_s": budget, "verbose": False}
+    params.update(given)
     t0 = time.perf_counter()
-    if name == "tweets_corpus":
+    if name == "tweets_corpus" or "epsilon" in params:  # DP text: the corpus of the set's text column
         gen = create(gen_name, seed=seed, **params)
+        train = train[[TEXT[name]]]
     else:
         gen = create("cart", seed=seed).set_text_model(gen_name, **params)
     gen.fit(train)
@@ -88,7 +96,10 @@ def run_ours(
     syn = gen.sample(n, seed=seed + 1)
     sample_s = time.perf_counter() - t0
     model = gen.text_models_[TEXT[name]]
-    return syn, {"fit_s": fit_s, "sample_s": sample_s, "training": model.training}
+    info = {"fit_s": fit_s, "sample_s": sample_s, "training": model.training}
+    if hasattr(gen, "ledger_"):
+        info["epsilon_spent"] = gen.ledger_.spent_epsilon
+    return syn, info
 
 
 DRIVER = r"""
@@ -244,7 +255,7 @@ def main() -> None:
         rows = results["sets"].setdefault(name, {})
         real = data["real"].iloc[: args.n]
         rows["real (reference)"] = {**score(name, data, real, cache), "fit_s": 0.0, "sample_s": 0.0}
-        for gen in args.generators.split(","):
+        for gen in args.generators.split(";" if ";" in args.generators else ","):
             print(f"[{time.strftime('%H:%M:%S')}] {name} {gen}", flush=True)
             try:
                 if gen == "mostly":

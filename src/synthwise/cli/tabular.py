@@ -198,18 +198,18 @@ def _fit(
 
     gen = create(generator, seed=seed, **parse_params(params))
     extra = {k: v for k, v in (dp or {}).items() if v is not None}
-    if extra and not gen.capabilities.differential_privacy:
+    if extra and not (gen.capabilities.differential_privacy or "epsilon" in gen._param_names()):
         from synthwise.errors import InvalidParameterError
 
         raise InvalidParameterError(
             f"--epsilon / --delta apply to differentially private generators; {generator!r} is not one. "
-            "Fix: use a DP generator (--generator mst or dp_ar), or drop the options."
+            "Fix: use a DP generator (--generator mst or dp_ar, text_lstm on a corpus), or drop the options."
         )
     gen.set_params(**extra)
     if text_choice[0] is not None or text_choice[1]:
         gen.set_text_model(text_choice[0] or "auto", **parse_params(text_choice[1]))
     df = read_table(data_path)
-    private = gen.capabilities.differential_privacy
+    private = gen.capabilities.differential_privacy or getattr(gen, "epsilon", None) is not None
     sch = resolve(df, schema, differential_privacy=private, entity=entity, sequence_index=sequence_index)
     if sch is not None and not private:
         for c in sch.of_kind("constant"):

@@ -34,7 +34,6 @@ read freely (mixture models per column, validation rows, the memorization guard)
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -59,7 +58,7 @@ from synthwise.privacy.dp_columns import (
     public_schema,
     release_marginals,
 )
-from synthwise.privacy.dp_sgd import make_private
+from synthwise.privacy.dp_sgd import make_private, quiet_opacus
 from synthwise.privacy.ledger import BudgetLedger
 from synthwise.schema import Schema
 from synthwise.transforms import TableTransformer
@@ -154,9 +153,7 @@ class DPAR(Generator):
         rho = MARGIN_SHARE * cols.ledger.rho_budget
         shares, _ = release_marginals(cols, fine, min(rho, cols.ledger.remaining_rho() * SAFETY))
         self.model_.init_marginals(shares)
-        with warnings.catch_warnings():  # opacus' notes on secure RNG and alphas; torch's on hooks
-            for message in ("Secure RNG", "Optimal order", "Full backward hook"):
-                warnings.filterwarnings("ignore", message=f".*{message}")
+        with quiet_opacus():
             self.training_ = self._train(fine, cols.ledger, rng)
         self.ledger_ = cols.ledger
         self.notes_ = cols.notes

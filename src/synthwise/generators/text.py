@@ -15,7 +15,8 @@ budget is available.
 **Text generators.** A ``text_*`` generator learns a corpus (a table whose only column is text: a text
 file, one text per line, or a CSV with one text column) or a table: its other columns by the tabular
 generator ``tabular`` (default ``cart``, with the ``privacy`` knob passed on), its text columns by its
-own text model (whose own guard is the near-copy check during training).
+own text model (whose own guard is the near-copy check during training). ``text_lstm`` with
+``epsilon`` trains under DP-SGD on a corpus (:class:`TextLSTM`; ``ledger_`` holds the budget).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from synthwise._types import Conditions, Seed
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator, checked_schema
 from synthwise.generators.registry import register_generator
+from synthwise.privacy.ledger import BudgetLedger
 from synthwise.schema import Schema
+from synthwise.text.models import DP_DELTA
 from synthwise.transforms import TableTransformer
 
 TEXT_GENERATORS = {"text_ngram": "ngram", "text_lstm": "lstm", "text_transformer": "transformer"}
@@ -52,16 +55,34 @@ def fit_text_columns(
     choice: str,
     params: dict[str, Any],
     rng: np.random.Generator,
+    ledger: Any = None,
 ) -> dict[str, Any]:
-    """A fitted text model per text column of ``schema``, conditioned on the row's other columns."""
+    """A fitted text model per text column of ``schema``, conditioned on the row's other columns.
+
+    With ``epsilon`` in ``params`` each text column trains under DP-SGD on an equal share of
+    ``ledger``'s budget; only a private text generator on a corpus passes one."""
     from synthwise.text.models import TextColumnModel
 
+    if params.get("epsilon") is not None and ledger is None:
+        raise InvalidParameterError(
+            "A differentially private text model inside a table would leave the table's other columns "
+            "unprotected. Fix: fit text_lstm with epsilon on a corpus (text columns only), or drop epsilon."
+        )
     models: dict[str, Any] = {}
     others = [c.name for c in schema.columns if c.kind != "text" and c.name in data.columns]
-    for col in schema.of_kind("text"):
+    texts = schema.of_kind("text")
+    for col in texts:
         kind, defaults = text_kind(choice, int(data[col.name].notna().sum()))
         models[col.name] = TextColumnModel.fit(
-            data[col.name], data[others], schema, kind, {**defaults, **params}, rng, label=col.name
+            data[col.name],
+            data[others],
+            schema,
+            kind,
+            {**defaults, **params},
+            rng,
+            label=col.name,
+            ledger=ledger,
+            budget_share=1.0 / len(texts),
         )
     return models
 
@@ -107,7 +128,8 @@ def text_from_state(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict
 def _corpus_schema(data: pd.DataFrame, schema: Schema, *, given: bool) -> Schema:
     """A one-column table of strings is a corpus: its column is text even where inference saw short,
     repeated lines as categories (a schema the user gave is kept as written)."""
-    if given or schema.of_kind("text") or len(schema.columns) != 1 or data.iloc[:, 0].dtype != object:
+    strings = data.iloc[:, 0].dtype == object or pd.api.types.is_string_dtype(data.iloc[:, 0])
+    if given or schema.of_kind("text") or len(schema.columns) != 1 or not strings:
         return schema
     from dataclasses import replace
 
@@ -122,10 +144,17 @@ class _TextGenerator(Generator):
     kind: ClassVar[str] = ""
     tabular: str
     privacy: str
+    epsilon: float | None = None  # text_lstm's DP-SGD budget; None for the others
+    delta: float | None = None
     capabilities = Capabilities(conditions="rejection", deterministic=True)
 
     def _text_params(self) -> dict[str, Any]:
         return {k: v for k, v in self.get_params().items() if k not in ("seed", "tabular", "privacy")}
+
+    @property
+    def private(self) -> bool:
+        """Whether this generator trains under differential privacy (``text_lstm`` with ``epsilon``)."""
+        return self.epsilon is not None
 
     def _validate_params(self) -> None:
         from synthwise.generators.registry import names
@@ -151,6 +180,15 @@ class _TextGenerator(Generator):
         texts = [c.name for c in self.schema_.of_kind("text")]
         rest = [c for c in self.columns_ if c not in texts]
         self.inner_: Generator | None = None
+        ledger = None
+        if self.epsilon is not None:
+            if rest:
+                raise InvalidParameterError(
+                    f"{self.name} with epsilon trains its text model under DP-SGD, but columns {rest} are "
+                    "not text and no private model would cover them. Fix: fit on the text columns alone "
+                    "(a corpus), or drop epsilon."
+                )
+            ledger = BudgetLedger(epsilon=float(self.epsilon), delta=float(self.delta or DP_DELTA))
         sub = Schema(
             columns=tuple(c for c in self.schema_.columns if c.name in rest), n_rows=self.schema_.n_rows
         )
@@ -162,7 +200,11 @@ class _TextGenerator(Generator):
             self.transformer_ = self.inner_.transformer_
         else:
             self.transformer_ = TableTransformer(sub).fit(data[rest])
-        self.text_models_ = fit_text_columns(data, self.schema_, self.name, self._text_params(), rng)
+        self.text_models_ = fit_text_columns(
+            data, self.schema_, self.name, self._text_params(), rng, ledger=ledger
+        )
+        if ledger is not None:
+            self.ledger_ = ledger
 
     def _sample_data(
         self,
@@ -186,14 +228,18 @@ class _TextGenerator(Generator):
         return out[self.columns_]
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        ledger = {"ledger": self.ledger_.to_dict()} if hasattr(self, "ledger_") else {}
         if self.inner_ is None:
-            return {"inner": None}, {}
+            return {"inner": None, **ledger}, {}
         fields, arrays = self.inner_.state()
-        return {"inner": {"name": self.inner_.name, **fields}}, {f"inner/{k}": v for k, v in arrays.items()}
+        meta = {"inner": {"name": self.inner_.name, **fields}, **ledger}
+        return meta, {f"inner/{k}": v for k, v in arrays.items()}
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         from synthwise.generators import get
 
+        if meta.get("ledger"):
+            self.ledger_ = BudgetLedger.from_dict(meta["ledger"])
         self.inner_ = None
         if meta.get("inner"):
             own = {k[len("inner/") :]: v for k, v in arrays.items() if k.startswith("inner/")}
@@ -225,6 +271,16 @@ class TextLSTM(_NeuralText):
         "Free text by a subword LSTM trained from scratch (BPE), conditioned on the row's other columns."
     )
     kind = "lstm"
+    __doc__ = """Subword LSTM for free text (see the module docstring).
+
+    ``epsilon`` (and ``delta``, 1e-6 by default) train it under differential privacy, on a corpus only
+    (text columns alone): DP-SGD through opacus on every text, the budget split evenly between the
+    text columns and recorded in ``ledger_`` (saved in the model file). Nothing else reads the texts:
+    the tokens are the 256 bytes (no BPE learned from them), ``max_len`` counts bytes, the model is
+    unconditional, and there is no validation split, early stopping or near-copy guard (DP bounds
+    what any text can leave in the weights). Larger ``batch_size`` lets the same epsilon add less
+    noise per step.
+    """
 
     def __init__(
         self,
@@ -242,6 +298,8 @@ class TextLSTM(_NeuralText):
         top_p: float = 0.95,
         guard: bool = True,
         verbose: bool = True,
+        epsilon: float | None = None,
+        delta: float | None = None,
         tabular: str = "cart",
         privacy: str = "strict",
         seed: Seed = None,
@@ -250,6 +308,7 @@ class TextLSTM(_NeuralText):
         self.dim, self.hidden, self.layers, self.max_len = dim, hidden, layers, max_len
         self.batch_size, self.lr, self.temperature, self.top_p = batch_size, lr, temperature, top_p
         self.guard, self.verbose, self.tabular, self.seed = guard, verbose, tabular, seed
+        self.epsilon, self.delta = epsilon, delta
         self.privacy = privacy
 
 

@@ -24,11 +24,24 @@ layer or group normalization: ``opacus.validators.ModuleValidator.fix(model)``).
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from synthwise.errors import InvalidParameterError, MissingDependencyError
 from synthwise.privacy.ledger import BudgetExceededError, BudgetLedger, LedgerEntry
+
+
+@contextmanager
+def quiet_opacus() -> Iterator[None]:
+    """Silence opacus' notes on its secure RNG and RDP orders, and torch's on full backward hooks, which
+    every DP-SGD run raises and no user can act on."""
+    with warnings.catch_warnings():
+        for message in ("Secure RNG", "Optimal order", "Full backward hook"):
+            warnings.filterwarnings("ignore", message=f".*{message}")
+        yield
 
 
 def _opacus() -> Any:

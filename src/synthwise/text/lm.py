@@ -11,6 +11,7 @@ training (the last safe checkpoint is restored). Sampling uses temperature and t
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,7 +38,10 @@ class NetConfig:
 
 
 class TextNet(nn.Module):
-    def __init__(self, cfg: NetConfig) -> None:
+    """``private``: the LSTM is opacus' ``DPLSTM`` (per-row gradients for DP-SGD; the same state dict
+    as ``nn.LSTM``, so the trained weights load into a plain net)."""
+
+    def __init__(self, cfg: NetConfig, *, private: bool = False) -> None:
         super().__init__()
         self.cfg = cfg
         self.tok = nn.Embedding(cfg.vocab, cfg.dim, padding_idx=PAD)
@@ -47,7 +51,12 @@ class TextNet(nn.Module):
         self.register_buffer("offsets", torch.as_tensor(offsets, dtype=torch.long), persistent=False)
         self.drop = nn.Dropout(cfg.dropout)
         if cfg.arch == "lstm":
-            self.rnn = nn.LSTM(cfg.dim, cfg.hidden, num_layers=cfg.layers, batch_first=True)
+            lstm: Any = nn.LSTM
+            if private:
+                from opacus.layers import DPLSTM
+
+                lstm = DPLSTM
+            self.rnn = lstm(cfg.dim, cfg.hidden, num_layers=cfg.layers, batch_first=True)
             self.out = nn.Linear(cfg.hidden, cfg.vocab)
         else:
             self.pos = nn.Embedding(cfg.max_len + 2 + self.n_ctx, cfg.dim)
@@ -169,6 +178,107 @@ def fit_net(
     result = train(run_epoch, score, check, [net], config)
     net.to(torch.device("cpu"))
     return result
+
+
+def _row_loss(net: TextNet, seq: torch.Tensor) -> torch.Tensor:
+    """Each text's mean token loss, averaged over the batch: a row's gradient depends on that row alone
+    (a loss averaged over the batch's tokens would scale it by the other rows' lengths)."""
+    ctx = torch.zeros((len(seq), 0), dtype=torch.long, device=seq.device)
+    logits = net(ctx, seq[:, :-1])
+    target = seq[:, 1:]
+    per_token = nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=PAD, reduction="none"
+    ).reshape(target.shape)
+    tokens = (target != PAD).sum(dim=1).clamp(min=1)
+    return (per_token.sum(dim=1) / tokens).mean()
+
+
+def fit_private_net(
+    cfg: NetConfig,
+    seqs: list[list[int]],
+    ledger: Any,
+    target_epsilon: float,
+    target_delta: float,
+    fit: FitConfig,
+    rng: np.random.Generator,
+) -> tuple[TextNet, dict[str, Any]]:
+    """An unconditional LSTM trained with DP-SGD (:func:`synthwise.privacy.dp_sgd.make_private`) on every
+    sequence, spending ``(target_epsilon, target_delta)`` of ``ledger``: Poisson-sampled batches, each
+    row's gradient clipped and noised; no validation split, no early stopping and no near-copy guard
+    (each would read the private texts); ``max_time_s`` may stop it early, which spends less. Returns a
+    plain net with the trained weights and the training record (no losses: they are statistics of the
+    private texts)."""
+    from synthwise.deep.nets import torch_generator
+    from synthwise.privacy.dp_sgd import make_private
+
+    torch.manual_seed(int(rng.integers(2**31)))  # before the net: its initial weights too
+    net = TextNet(cfg, private=True)
+    net.ctx.weight.requires_grad_(False)  # unconditional: the context table is never used
+    data = _batch(seqs, cfg.max_len)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(data),
+        batch_size=min(int(fit.batch_size), len(seqs)),
+        generator=torch_generator(rng, torch.device("cpu")),
+    )
+    opt = torch.optim.AdamW([w for w in net.parameters() if w.requires_grad], lr=fit.lr, weight_decay=0.01)
+    private = make_private(
+        net,
+        opt,
+        loader,
+        ledger=ledger,
+        epochs=int(fit.epochs),
+        target_epsilon=target_epsilon,
+        target_delta=target_delta,
+        noise_generator=torch_generator(rng, torch.device("cpu")),
+        step=f"DP-SGD of {fit.label}",
+    )
+
+    def run_epoch(epoch: int) -> float:
+        for (seq,) in private.loader:
+            if len(seq) == 0:
+                continue
+            width = int((seq != PAD).sum(dim=1).max())  # trailing padding changes no row's gradient
+            private.optimizer.zero_grad(set_to_none=True)
+            _row_loss(private.model, seq[:, :width]).backward()
+            private.optimizer.step()
+        private.check()
+        return 0.0
+
+    epochs = int(fit.epochs)
+    config = TrainConfig(
+        max_epochs=epochs,
+        max_time_s=fit.max_time_s,
+        patience=epochs + 1,
+        check_every=epochs,
+        verbose=fit.verbose,
+        label=fit.label,
+    )
+    result = train(run_epoch, lambda: 0.0, None, [net], config)
+    private.model._close()  # opacus' hooks off; the weights stay in net
+    plain = TextNet(cfg)
+    plain.load_state_dict(_plain_lstm_names(net.state_dict()))
+    plain.eval()
+    record = {
+        "epochs": result.epochs,
+        "stopped_by": result.stopped_by,
+        "seconds": result.seconds,
+        "batch_size": loader.batch_size,
+        "noise_multiplier": private.noise_multiplier,
+        "spent_epsilon": round(private.spent_epsilon(), 6),
+        "target_epsilon": private.target_epsilon,
+        "target_delta": private.target_delta,
+    }
+    return plain, record
+
+
+def _plain_lstm_names(state: dict[str, Any]) -> dict[str, Any]:
+    """``DPLSTM`` weights under ``nn.LSTM``'s names (``rnn.l0.ih.weight`` -> ``rnn.weight_ih_l0``;
+    opacus renames them itself only while its hooks are on)."""
+    out = {}
+    for key, value in state.items():
+        m = re.fullmatch(r"rnn\.l(\d+)\.(ih|hh)\.(weight|bias)", key)
+        out[f"rnn.{m[3]}_{m[2]}_l{m[1]}" if m else key] = value
+    return out
 
 
 def _length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:

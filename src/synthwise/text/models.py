@@ -2,8 +2,9 @@
 
 Kinds: ``ngram`` (smoothed word n-gram, unconditional: the baseline), ``lstm`` and ``transformer``
 (byte-level BPE learned at fit time, trained from scratch, conditioned on the row's context tokens,
-with the near-copy guard during training). State is JSON plus arrays: the tokenizer is its JSON
-string, the network its state dict as arrays; never a pickle.
+with the near-copy guard during training). ``lstm`` with ``epsilon`` trains under DP-SGD instead: bytes
+as tokens, unconditional, every text read only through clipped, noised gradients. State is JSON plus
+arrays: the tokenizer is its JSON string, the network its state dict as arrays; never a pickle.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "guard": True,
     "dropout": 0.1,
     "order": 3,
+    "epsilon": None,  # DP-SGD (lstm only): the text model's (epsilon, delta)
+    "delta": None,
 }
+DP_DELTA = 1e-6  # delta when epsilon is given without one
 
 
 def resolve_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +56,21 @@ def resolve_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
             f"Unknown text model parameters {unknown}. Fix: use some of {', '.join(sorted(out))}."
         )
     out.update(params)
+    eps = out["epsilon"]
+    if eps is not None:
+        if kind != "lstm":
+            raise InvalidParameterError(
+                f"The {kind} text model has no differentially private training: opacus' per-row gradients "
+                "do not cover causal self-attention (or an n-gram's counts). Fix: use text_lstm with "
+                "epsilon, or drop epsilon."
+            )
+        if isinstance(eps, bool) or not isinstance(eps, int | float) or not 0 < eps < float("inf"):
+            raise InvalidParameterError.expected("epsilon", "the text model", "a number > 0", eps)
+        delta = out["delta"]
+        if delta is not None and (
+            isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 < delta < 1
+        ):
+            raise InvalidParameterError.expected("delta", "the text model", "a number in (0, 1)", delta)
     return out
 
 
@@ -92,11 +111,22 @@ class TextColumnModel:
         rng: np.random.Generator,
         *,
         label: str = "text",
+        ledger: Any = None,
+        budget_share: float = 1.0,
     ) -> TextColumnModel:
-        """Learn the non-missing ``texts``; ``rows`` (same index) hold the other columns to condition on."""
+        """Learn the non-missing ``texts``; ``rows`` (same index) hold the other columns to condition on.
+
+        With ``epsilon`` in ``params`` the model trains under DP-SGD, spending ``budget_share`` of the
+        ``ledger`` (a :class:`~synthwise.privacy.ledger.BudgetLedger`): see :meth:`_fit_private`."""
         p = resolve_params(kind, params)
         keep = texts.notna().to_numpy()
         values = [str(t) for t in texts[keep]]
+        if p["epsilon"] is not None:
+            if ledger is None:
+                raise InvalidParameterError("A private text model needs the generator's budget ledger.")
+            model = cls(kind, p, RowContext(()))
+            model._fit_private(values, rng, label, ledger, budget_share)
+            return model
         if kind == "ngram" or not values:
             return cls("ngram", p, RowContext(()), ngram=NgramModel.fit(values, order=int(p["order"])))
         context = RowContext.fit(rows[keep], schema)
@@ -128,6 +158,7 @@ class TextColumnModel:
             max_len=min(int(p["max_len"]), int(np.quantile([len(q) for q in seqs], 0.99)) + 2),
             dropout=float(p["dropout"]),
         )
+        lm.torch.manual_seed(int(rng.integers(2**31)))  # the initial weights follow the seed
         self.net = lm.TextNet(cfg)
         val = ([seqs[i] for i in val_i], ctx[val_i])
         guard = None
@@ -162,6 +193,43 @@ class TextColumnModel:
             "val_loss": [c["score"] for c in result.checks],
             "guard": history,
         }
+
+    def _fit_private(
+        self, values: list[str], rng: np.random.Generator, label: str, ledger: Any, share: float
+    ) -> None:
+        """DP-SGD on every text (:func:`~synthwise.text.lm.fit_private_net`). Nothing else reads the
+        texts: the tokenizer is the 256 bytes (a BPE learned from nothing), ``max_len`` (bytes) is the
+        parameter, not a quantile of the texts, and the model is unconditional (context tokens are
+        quantiles and frequent values of the private rows)."""
+        from synthwise.privacy.dp_sgd import quiet_opacus
+        from synthwise.text import lm
+        from synthwise.text.tokenizer import BPE
+
+        p = self.params
+        self.tokenizer = BPE.fit([], vocab_size=0)
+        cfg = lm.NetConfig(
+            arch="lstm",
+            vocab=self.tokenizer.vocab_size,
+            ctx_sizes=(),
+            dim=int(p["dim"]),
+            hidden=int(p["hidden"]),
+            layers=int(p["layers"]),
+            max_len=int(p["max_len"]),
+            dropout=float(p["dropout"]),
+        )
+        fit_cfg = lm.FitConfig(
+            epochs=int(p["epochs"]),
+            batch_size=int(p["batch_size"]),
+            lr=float(p["lr"]),
+            max_time_s=None if p["max_time_s"] is None else float(p["max_time_s"]),
+            verbose=bool(p["verbose"]),
+            label=f"private lstm on {label}",
+        )
+        eps = float(p["epsilon"]) * share
+        delta = float(p["delta"] if p["delta"] is not None else DP_DELTA) * share
+        seqs = self.tokenizer.encode_batch(values)
+        with quiet_opacus():
+            self.net, self.training = lm.fit_private_net(cfg, seqs, ledger, eps, delta, fit_cfg, rng)
 
     def sample(self, rows: pd.DataFrame, schema: Schema, rng: np.random.Generator) -> list[str]:
         """One text per row of ``rows`` (generated rows: the context)."""
