@@ -251,3 +251,41 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def train_private(
+    private: Any,
+    run_epoch: Callable[[int], float],
+    modules: Sequence[nn.Module],
+    *,
+    epochs: int,
+    batch_size: int,
+    max_time_s: float | None,
+    verbose: bool,
+    label: str,
+) -> dict[str, Any]:
+    """Train under DP-SGD (``private``: :class:`synthwise.privacy.dp_sgd.PrivateTraining`) for at most
+    ``epochs`` epochs or ``max_time_s`` seconds (stopping early spends less). No private validation:
+    one check after the last epoch keeps the last weights. Opacus' hooks are detached after, the
+    trained weights staying in ``modules``. Returns the training record, without losses: they are
+    statistics of the private rows."""
+    config = TrainConfig(
+        max_epochs=epochs,
+        max_time_s=max_time_s,
+        patience=epochs + 1,
+        check_every=epochs,
+        verbose=verbose,
+        label=label,
+    )
+    result = train(run_epoch, lambda: 0.0, None, modules, config)
+    private.model._close()
+    return {
+        "epochs": result.epochs,
+        "stopped_by": result.stopped_by,
+        "seconds": result.seconds,
+        "batch_size": batch_size,
+        "noise_multiplier": private.noise_multiplier,
+        "spent_epsilon": round(private.spent_epsilon(), 6),
+        "target_epsilon": private.target_epsilon,
+        "target_delta": private.target_delta,
+    }

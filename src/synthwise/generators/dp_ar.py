@@ -44,7 +44,7 @@ from synthwise.deep._torch import torch
 from synthwise.deep.autoregressive import BlockLoss, ColumnAR
 from synthwise.deep.fitting import DEFAULT_MAX_TIME_S, in_chunks
 from synthwise.deep.nets import adam, build, pick_device, torch_generator
-from synthwise.deep.training import TrainConfig, train
+from synthwise.deep.training import train_private
 from synthwise.deep.weights import load_module_arrays, module_arrays
 from synthwise.errors import InvalidParameterError
 from synthwise.generators.base import Capabilities, Generator
@@ -210,29 +210,18 @@ class DPAR(Generator):
             private.check()
             return total / max(steps, 1)
 
-        epochs = int(self.epochs)
-        # No private validation under DP: one check after the last epoch keeps the last weights.
-        config = TrainConfig(
-            max_epochs=epochs,
+        record = train_private(
+            private,
+            run_epoch,
+            [self.model_],
+            epochs=int(self.epochs),
+            batch_size=batch,
             max_time_s=self.max_time_s,
-            patience=epochs + 1,
-            check_every=epochs,
             verbose=bool(self.verbose),
             label="dp_ar",
         )
-        result = train(run_epoch, lambda: 0.0, None, [self.model_], config)
-        private.model._close()  # detach opacus' hooks; the trained weights stay in self.model_
         self.model_.eval()
-        return {  # no losses: they are statistics of the private rows
-            "epochs": result.epochs,
-            "stopped_by": result.stopped_by,
-            "seconds": result.seconds,
-            "batch_size": batch,
-            "noise_multiplier": private.noise_multiplier,
-            "spent_epsilon": round(private.spent_epsilon(), 6),
-            "target_epsilon": private.target_epsilon,
-            "target_delta": private.target_delta,
-        }
+        return record
 
     def _batch_size(self, n: int) -> int:
         if self.batch_size is not None:

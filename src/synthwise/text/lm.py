@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 
 from synthwise.deep._torch import nn, torch
-from synthwise.deep.training import TrainConfig, TrainResult, train
+from synthwise.deep.training import TrainConfig, TrainResult, train, train_private
 from synthwise.text.tokenizer import BOS, EOS, PAD
 
 
@@ -244,30 +244,19 @@ def fit_private_net(
         private.check()
         return 0.0
 
-    epochs = int(fit.epochs)
-    config = TrainConfig(
-        max_epochs=epochs,
+    record = train_private(
+        private,
+        run_epoch,
+        [net],
+        epochs=int(fit.epochs),
+        batch_size=int(loader.batch_size or 0),
         max_time_s=fit.max_time_s,
-        patience=epochs + 1,
-        check_every=epochs,
         verbose=fit.verbose,
         label=fit.label,
     )
-    result = train(run_epoch, lambda: 0.0, None, [net], config)
-    private.model._close()  # opacus' hooks off; the weights stay in net
     plain = TextNet(cfg)
     plain.load_state_dict(_plain_lstm_names(net.state_dict()))
     plain.eval()
-    record = {
-        "epochs": result.epochs,
-        "stopped_by": result.stopped_by,
-        "seconds": result.seconds,
-        "batch_size": loader.batch_size,
-        "noise_multiplier": private.noise_multiplier,
-        "spent_epsilon": round(private.spent_epsilon(), 6),
-        "target_epsilon": private.target_epsilon,
-        "target_delta": private.target_delta,
-    }
     return plain, record
 
 

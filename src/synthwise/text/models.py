@@ -175,15 +175,7 @@ class TextColumnModel:
                 history.append({"near_copy_rate": round(rate, 4), "holdout_rate": round(check.baseline, 4)})
                 return rate, ok
 
-        fit_cfg = lm.FitConfig(
-            epochs=int(p["epochs"]),
-            batch_size=int(p["batch_size"]),
-            lr=float(p["lr"]),
-            max_time_s=None if p["max_time_s"] is None else float(p["max_time_s"]),
-            patience=int(p["patience"]),
-            verbose=bool(p["verbose"]),
-            label=f"{self.kind} on {label}",
-        )
+        fit_cfg = _fit_config(p, f"{self.kind} on {label}")
         result = lm.fit_net(self.net, [seqs[i] for i in train_i], ctx[train_i], val, guard, fit_cfg, rng)
         self.training = {
             "epochs": result.epochs,
@@ -217,14 +209,7 @@ class TextColumnModel:
             max_len=int(p["max_len"]),
             dropout=float(p["dropout"]),
         )
-        fit_cfg = lm.FitConfig(
-            epochs=int(p["epochs"]),
-            batch_size=int(p["batch_size"]),
-            lr=float(p["lr"]),
-            max_time_s=None if p["max_time_s"] is None else float(p["max_time_s"]),
-            verbose=bool(p["verbose"]),
-            label=f"private lstm on {label}",
-        )
+        fit_cfg = _fit_config(p, f"private lstm on {label}")
         eps = float(p["epsilon"]) * share
         delta = float(p["delta"] if p["delta"] is not None else DP_DELTA) * share
         seqs = self.tokenizer.encode_batch(values)
@@ -287,3 +272,18 @@ class TextColumnModel:
         load_module_arrays(model.net, arrays, "net.")
         model.net.eval()
         return model
+
+
+def _fit_config(p: dict[str, Any], label: str) -> Any:
+    """The training settings of a learned text model from its resolved parameters."""
+    from synthwise.text import lm
+
+    return lm.FitConfig(
+        epochs=int(p["epochs"]),
+        batch_size=int(p["batch_size"]),
+        lr=float(p["lr"]),
+        max_time_s=None if p["max_time_s"] is None else float(p["max_time_s"]),
+        patience=int(p["patience"]),
+        verbose=bool(p["verbose"]),
+        label=label,
+    )
