@@ -111,3 +111,31 @@ def test_backoff_without_singletons_draws_the_same_bits() -> None:
     q = np.r_[np.zeros(50), np.ones(50)][:, None].astype(np.float32)
     plain = tree.draw(q, np.random.default_rng(7))
     assert np.array_equal(plain, tree.draw(q, np.random.default_rng(7), backoff=True))
+
+
+def test_escape_rates_count_the_exact_values_each_node_holds_once() -> None:
+    """The rates merged level by level equal a direct count over each node's donors, smoothed values
+    (which make new values themselves) never counting."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3_000, 3))
+    y = np.round(x[:, 0] * 4 + rng.normal(size=3_000) * 6)  # integer levels, many shared, some once
+    for smooth in (False, True):
+        tree = fit_donor_tree(
+            x,
+            y,
+            discrete=False,
+            min_samples_leaf=20,
+            max_depth=None,
+            random_state=0,
+            smooth=smooth,
+            min_shared=3,
+        )
+        lo, hi, parent, escape = tree._nodes
+        smoothed = set(tree.donors[tree.bandwidth > 0]) if tree.bandwidth.size else set()
+        for k in range(len(tree.left)):
+            if k and parent[k] < 0:
+                continue
+            values, counts = np.unique(tree.donors[lo[k] : hi[k]], return_counts=True)
+            once = sum(c == 1 and v not in smoothed for v, c in zip(values, counts, strict=True))
+            assert escape[k] == once / (hi[k] - lo[k])
+        assert smooth == bool(smoothed)

@@ -137,20 +137,28 @@ class DonorTree:
         lo, hi = self.start.copy(), self.start + self.count
         for k in inner[::-1]:  # children are numbered after their parent
             lo[k], hi[k] = lo[self.left[k]], hi[self.right[k]]
-        exact = self.bandwidth == 0 if self.bandwidth.size else np.ones(len(self.donors), dtype=bool)
+        depth = np.zeros(m, dtype=np.int64)
+        for k in inner:  # parents first
+            depth[self.left[k]] = depth[self.right[k]] = depth[k] + 1
         _, value = np.unique(np.where(np.isnan(self.donors), np.inf, self.donors), return_inverse=True)
-        nodes, donor = [], []
-        anc, live = self._leaf_of_donor, np.arange(len(self.donors))
-        while live.size:  # every (node, donor below it) pair: the donor's leaf, then each ancestor
-            nodes.append(anc)
-            donor.append(live)
-            up = parent[anc]
-            anc, live = up[up >= 0], live[up >= 0]
-        at_node, at_donor = np.concatenate(nodes), np.concatenate(donor)
-        pairs = at_node * (len(self.donors) + 1) + value.reshape(-1)[at_donor]
-        _, inv, cnt = np.unique(pairs, return_inverse=True, return_counts=True)
-        once = (cnt[inv.reshape(-1)] == 1) & exact[at_donor]
-        seen_once = np.bincount(at_node, weights=once, minlength=m)
+        value = value.reshape(-1)
+        n_values = int(value.max(initial=0)) + 1
+        exact = np.ones(n_values, dtype=bool)  # a value counts as exact unless a donor of it is smoothed
+        if self.bandwidth.size:
+            exact[value[self.bandwidth > 0]] = False
+        # (node, value) -> donors, from the leaves up one depth at a time: a node's entries are its own
+        # donors' (a leaf) or its children's merged; few per node where the values are levels
+        keys, counts = np.unique(self._leaf_of_donor * n_values + value, return_counts=True)
+        seen_once = np.zeros(m)
+        carry_keys, carry_counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        for d in range(int(depth.max(initial=0)), -1, -1):
+            here = depth[keys // n_values] == d
+            level, inv = np.unique(np.r_[keys[here], carry_keys], return_inverse=True)
+            level_counts = np.bincount(inv, weights=np.r_[counts[here], carry_counts]).astype(np.int64)
+            node, val = level // n_values, level % n_values
+            seen_once += np.bincount(node, weights=(level_counts == 1) & exact[val], minlength=m)
+            up = parent[node]
+            carry_keys, carry_counts = (up * n_values + val)[up >= 0], level_counts[up >= 0]
         escape = seen_once / np.maximum(hi - lo, 1)
         return lo, hi, parent, escape
 
