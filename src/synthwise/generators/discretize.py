@@ -83,10 +83,7 @@ class ColumnStates:
         out = self.to_states(codes)
         v = np.asarray(codes, dtype=np.float64)
         bad = np.flatnonzero((out < 0) & ~np.isnan(v))
-        if not bad.size or self.n_values == 0:
-            out[bad] = max(self.missing_state, 0)
-            return out
-        if self.discrete:
+        if not bad.size or self.n_values == 0 or self.discrete:
             out[bad] = max(self.missing_state, 0)
             return out
         x = v[bad]

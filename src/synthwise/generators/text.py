@@ -151,11 +151,6 @@ class _TextGenerator(Generator):
     def _text_params(self) -> dict[str, Any]:
         return {k: v for k, v in self.get_params().items() if k not in ("seed", "tabular", "privacy")}
 
-    @property
-    def private(self) -> bool:
-        """Whether this generator trains under differential privacy (``text_lstm`` with ``epsilon``)."""
-        return self.epsilon is not None
-
     def _validate_params(self) -> None:
         from synthwise.generators.registry import names
 
