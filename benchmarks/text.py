@@ -21,7 +21,7 @@ train (beside the holdout's own), TSTR AUC and its ratio to TRTR, fit and sample
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/text.py [--budget 150] [--sets ...]
     ... --report        # print the saved table
 
-A generator may carry parameters (``name:key=value,...``; separate such generators with ``;``):
+A generator may carry parameters (``name:key=value,...``; then separate the generators with ``;``):
 ``text_lstm:epsilon=8,hidden=128,dim=64,batch_size=256,max_len=160,epochs=6`` trains the LSTM under
 DP-SGD on the set's texts alone (a corpus; the ledger's spent epsilon is recorded).
 """
@@ -255,7 +255,8 @@ def main() -> None:
         rows = results["sets"].setdefault(name, {})
         real = data["real"].iloc[: args.n]
         rows["real (reference)"] = {**score(name, data, real, cache), "fit_s": 0.0, "sample_s": 0.0}
-        for gen in args.generators.split(";" if ";" in args.generators else ","):
+        variants = ";" in args.generators or ":" in args.generators  # parameters hold commas
+        for gen in args.generators.split(";" if variants else ","):
             print(f"[{time.strftime('%H:%M:%S')}] {name} {gen}", flush=True)
             try:
                 if gen == "mostly":

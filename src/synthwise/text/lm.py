@@ -233,8 +233,12 @@ def fit_private_net(
         step=f"DP-SGD of {fit.label}",
     )
 
+    deadline = None if fit.max_time_s is None else time.perf_counter() + fit.max_time_s
+
     def run_epoch(epoch: int) -> float:
         for (seq,) in private.loader:
+            if deadline is not None and time.perf_counter() > deadline:
+                break  # an epoch of DP-SGD on a CPU can take minutes; stopping early spends less
             if len(seq) == 0:
                 continue
             width = int((seq != PAD).sum(dim=1).max())  # trailing padding changes no row's gradient
