@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import synthwise as sw
 from synthwise.errors import InvalidParameterError
+from synthwise.generators.cart import Cart
 from synthwise.schema import infer_schema
 from synthwise.testing import check_faithful, table_strategy
 
@@ -306,3 +307,18 @@ def test_a_few_discrete_columns_do_not_make_every_row_a_copy() -> None:
 
     synth = sw.get_generator("cart", seed=0).fit(train).sample(len(train), seed=0)
     assert copies(synth) <= copies(holdout) + 0.1, (copies(synth), copies(holdout))
+
+
+def test_model_files_from_before_backoff_draw_from_the_leaf_alone() -> None:
+    """A model saved before backoff existed has no ``backoff`` entry: it loads drawing as it did."""
+    rng = np.random.default_rng(0)
+    entity, year = np.meshgrid(np.arange(30), np.arange(2000, 2016), indexing="ij")
+    frame = pd.DataFrame({"entity": [f"e{e}" for e in entity.ravel()], "year": year.ravel()})
+    frame["value"] = np.round(rng.normal(size=len(frame)), 2)
+    fields, arrays = sw.get_generator("cart", seed=0, privacy="off").fit(frame).state()
+    assert any(fields["state"]["backoff"])
+    old = {**fields, "state": {k: v for k, v in fields["state"].items() if k != "backoff"}}
+    loaded = Cart.restore(old, arrays)
+    assert loaded.backs_ == [False] * len(loaded.vars_)  # type: ignore[attr-defined]
+    plain = sw.get_generator("cart", seed=0, privacy="off", backoff=False).fit(frame)
+    pd.testing.assert_frame_equal(loaded.sample(200, seed=3), plain.sample(200, seed=3))
