@@ -1,12 +1,12 @@
 """Blocks: a table read as consecutive blocks of rows, for fits that merge statistics exactly.
 
-A fit that can learn without holding the table (``gaussian_copula``, ``mst``) writes its reading as
-passes of a pure function over blocks, ``fn(context, frame, row_offset) -> part``, whose parts it
-merges exactly. :class:`Blocks` is what runs a pass: :class:`MemoryBlocks` (the whole table in memory,
-one block: every ordinary ``fit``) or, in :mod:`synthwise.scale.fitting`, Parquet row groups read where
-they are, on any executor (serial, a process pool, Dask). The frames are the table's codes or its raw
-rows, as the source was asked for. The passes are the same functions either way, so a model fitted in
-blocks equals the one fitted in memory on the same rows.
+A fit that can learn without holding the table (``gaussian_copula``, ``bayesian_network``, ``mst``)
+writes its reading as passes of a pure function over blocks, ``fn(context, frame, row_offset) -> part``,
+whose parts it merges exactly. :class:`Blocks` is what runs a pass: :class:`MemoryBlocks` (the whole
+table in memory, one block: every ordinary ``fit``) or, in :mod:`synthwise.scale.fitting`, Parquet row
+groups read where they are, on any executor (serial, a process pool, Dask). The frames are the table's
+codes or its raw rows, as the source was asked for. The passes are the same functions either way, so a
+model fitted in blocks equals the one fitted in memory on the same rows.
 """
 
 from __future__ import annotations

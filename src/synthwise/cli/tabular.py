@@ -263,7 +263,7 @@ def fit_cmd(
         typer.Option(
             "--sample-rows",
             help="In blocks: rows of the seeded sample the schema is inferred from (and that generators "
-            "other than gaussian_copula and mst are fitted on). Default 100,000.",
+            "other than gaussian_copula, bayesian_network and mst are fitted on). Default 100,000.",
         ),
     ] = None,
 ) -> None:
@@ -273,9 +273,9 @@ def fit_cmd(
     Sequences: [bold]synthwise fit visits.csv -g sequential_ar --entity id --sequence-index day
     -o m.synthwise[/]
     Larger than memory: [bold]synthwise fit big/ -g gaussian_copula -o m.synthwise --workers 8[/] (a Parquet
-    file or folder, read in row groups; or [bold]--scheduler tcp://HOST:8786[/]): gaussian_copula and mst
-    learn from every row through merged statistics, other generators from a seeded sample, as the model
-    file says.
+    file or folder, read in row groups; or [bold]--scheduler tcp://HOST:8786[/]): gaussian_copula,
+    bayesian_network and mst learn from every row through merged statistics, other generators from a
+    seeded sample, as the model file says.
     """
     from synthwise.cli.scale import fit_blocks, wants_block_fit
 

@@ -133,8 +133,9 @@ class Generator:
     def fit_blocks(self, source: BlockSource, schema: Schema | None, sample: pd.DataFrame) -> Self:
         """Learn from a table read in blocks (:mod:`synthwise.scale.fitting`), for a generator that
         fits from merged statistics: one with a ``_fit_blocks(blocks, rng)`` over encoded blocks
-        (``gaussian_copula``) or a ``_fit_raw_blocks(blocks, sample, schema)`` over raw ones (``mst``:
-        its DP domains are released from the raw values; ``schema`` is then public or None).
+        (``gaussian_copula``, ``bayesian_network``) or a ``_fit_raw_blocks(blocks, sample, schema)``
+        over raw ones (``mst``: its DP domains are released from the raw values; ``schema`` is then
+        public or None).
 
         ``schema`` is the table's (its exact facts merged over every block); ``sample``, a seeded sample
         of its rows, is what the transformer's learned parts (text models, long tails) are fitted on.
