@@ -115,7 +115,8 @@ class BayesianNetwork(Generator):
         (every row when the table is no larger), from which the states (atoms, quantile bins, values
         inside them), the structure (on at most :data:`MAX_STRUCTURE_ROWS` of them) and the couplings
         are learned; the second counts every row into each node's conditional table, so marginals and
-        tables are exact. In memory the table is one block; :mod:`synthwise.scale.fitting` passes
+        tables are exact (when the sample is every row, its states are counted and there is no second
+        read). In memory the table is one block; :mod:`synthwise.scale.fitting` passes
         Parquet row groups, with the same result."""
         n = blocks.n_rows
         code_schema = self.transformer_.code_schema
@@ -144,13 +145,11 @@ class BayesianNetwork(Generator):
         self.parent_idx_, self.main_effects_ = learn_structure(
             sub, card, int(self.max_parents), float(self.penalty)
         )
-        counts = [
-            np.sum(parts, axis=0)
-            for parts in zip(
-                *blocks.map(_count_block, _CountContext(tuple(self.states_), tuple(self.parent_idx_))),
-                strict=True,
-            )
-        ]
+        if len(sample) == n:  # the sample is every row, its states already known: no second read
+            counts = [node_counts(data, card, j, ps) for j, ps in enumerate(self.parent_idx_)]
+        else:
+            context = _CountContext(tuple(self.states_), tuple(self.parent_idx_))
+            counts = [np.sum(parts, axis=0) for parts in zip(*blocks.map(_count_block, context), strict=True)]
         self.marginals_ = [c.sum(axis=0) for c in counts]
         self.cpts_ = [
             cpt_from_counts(c, card, self.parent_idx_[j], self.main_effects_[j], float(self.smoothing))
@@ -361,7 +360,10 @@ def _facts_block(ctx: _FactsContext, codes: pd.DataFrame, offset: int) -> _Facts
         present = x[~np.isnan(x)]
         missing[name] = len(x) - len(present)
         span[name] = (float(present.min()), float(present.max())) if len(present) else None
-    return _Facts(codes.iloc[keep].reset_index(drop=True), missing, span)
+    whole = len(keep) == len(codes)  # every row of the block (a table no larger than the sample)
+    return _Facts(
+        codes.reset_index(drop=True) if whole else codes.iloc[keep].reset_index(drop=True), missing, span
+    )
 
 
 def _merge_facts(parts: list[_Facts]) -> _Facts:
