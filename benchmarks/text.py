@@ -187,7 +187,7 @@ def score(
         embeddings=cache["emb"],
     )
     s["memorization.holdout_near_copy_rate"] = cache["hold_rate"]
-    if label:
+    if label and label in syn.columns:  # a private model learns the text column alone: no TSTR
         s["utility.tstr_auc"] = tstr(
             texts, syn[label].astype(str).tolist(), hold, data["holdout"][label].astype(str).tolist()
         )

@@ -168,9 +168,13 @@ def evaluate_cmd(
     entity: EntityOpt = None,
     sequence_index: SequenceIndexOpt = None,
     representation: Annotated[
-        str,
-        typer.Option("--representation", help="Images only: effnet (default), encoder or pixels."),
-    ] = "effnet",
+        str | None,
+        typer.Option(
+            "--representation",
+            help="The space of the distance metrics. Tables: fixed (default) or one_class (the 3D score "
+            "paper's learned space; needs torch). Images: effnet (default), encoder or pixels.",
+        ),
+    ] = None,
 ) -> None:
     """Score synthetic data: fidelity, diversity, memorization, utility, privacy (and bias, validity).
 
@@ -193,7 +197,7 @@ def evaluate_cmd(
             real,
             synthetic,
             holdout,
-            representation=representation,
+            representation=representation or "effnet",
             seed=seed,
             max_rows=None if exact else max_rows,
             bootstrap=bootstrap,
@@ -224,8 +228,10 @@ def evaluate_cmd(
             progress=lambda msg: status.update(msg),
             quasi_identifiers=_names(qi),
             secret=secret,
+            embedding=representation,
         )
-    console.print(score_table(ev, title=f"{synthetic_path.name} vs {real_path.name}"))
+    space = "" if representation in (None, "fixed") else f" ({representation} representation)"
+    console.print(score_table(ev, title=f"{synthetic_path.name} vs {real_path.name}{space}"))
     skipped = ev.manifest.get("skipped", {})
     if skipped:
         console.print("[dim]Not computed: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) + "[/]")

@@ -30,7 +30,7 @@ import pandas as pd
 from synthwise.errors import ColumnError, ColumnProblem, InvalidParameterError
 from synthwise.evaluation.baselines import BASELINES, SATURATES, baseline_rows
 from synthwise.evaluation.context import Context, RealSide, Settings
-from synthwise.evaluation.embed import Embedding, compared_columns
+from synthwise.evaluation.embed import Embedding, compared_columns, make_embedding
 from synthwise.evaluation.inputs import Input, Source, load_input
 from synthwise.evaluation.intervals import bootstrap_ci
 from synthwise.evaluation.manifest import input_info, settings_info, versions
@@ -56,8 +56,11 @@ class Evaluator:
     per table (``exact=True``: all rows). ``groups`` names columns that tie rows together (the parent key
     of a child table joined with its parents, an entity of a panel): they are not compared, and the
     detection classifier's folds keep each group whole, so it is never tested on a group it learned
-    (every table given must hold them). Inputs are never modified; the same inputs and seed give the
-    same values, whatever was evaluated before.
+    (every table given must hold them). ``embedding`` is the row representation of the distance-based
+    metrics: ``"fixed"`` (None, the default), ``"one_class"`` (the learned space of the 3D score's
+    paper; needs torch) or an object (see :mod:`synthwise.evaluation.embed`); the manifest names it.
+    Inputs are never modified; the same inputs and seed give the same values, whatever was evaluated
+    before.
     """
 
     @limited_threads
@@ -77,7 +80,7 @@ class Evaluator:
         n_bootstrap: int = 200,
         baselines: bool = True,
         row_flags: bool = True,
-        embedding: Embedding | None = None,
+        embedding: Embedding | str | None = None,
         progress: Progress | None = None,
         quasi_identifiers: Sequence[str] | None = None,
         secret: str | None = None,
@@ -124,7 +127,7 @@ class Evaluator:
             seed=seed,
             target=target,
             sensitive=sensitive,
-            embedding=embedding,
+            embedding=make_embedding(embedding, schema, seed),
             groups=real_groups,
         )
         self.real_side.quasi_identifiers, self.real_side.secret = self.quasi_identifiers, secret

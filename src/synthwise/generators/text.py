@@ -256,13 +256,15 @@ class TextNgram(_TextGenerator):
     ``max_ngrams`` keys per order (a larger bound keeps more of long texts but adds noise to all; None,
     the default, takes the texts' median length, chosen privately for 2 % of the budget). The
     budget is split evenly between the text columns and recorded in ``ledger_`` (saved in the model
-    file). Words and phrases too rare to clear the threshold never appear.
+    file). Words and phrases too rare to clear the threshold never appear. ``order`` (None: 3, or 2
+    with ``epsilon``: fewer releases share the budget, which measured better on tweets at epsilon 8:
+    FD 0.66 against 0.75 with 4,000 texts, 0.44 against 0.45 with 14,761).
     """
 
     def __init__(
         self,
         *,
-        order: int = 3,
+        order: int | None = None,
         epsilon: float | None = None,
         delta: float | None = None,
         max_ngrams: int | None = None,

@@ -40,7 +40,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "verbose": True,
     "guard": True,
     "dropout": 0.1,
-    "order": 3,
+    "order": None,  # ngram: 3, or 2 with epsilon (fewer releases share the budget; measured better)
     "epsilon": None,  # differential privacy: the text model's (epsilon, delta); lstm and ngram only
     "delta": None,
     "max_ngrams": None,  # private ngram: the n-grams one text may add to each order (None: median, privately)
@@ -58,6 +58,8 @@ def resolve_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
             f"Unknown text model parameters {unknown}. Fix: use some of {', '.join(sorted(out))}."
         )
     out.update(params)
+    if out["order"] is None:
+        out["order"] = 3 if out["epsilon"] is None else 2
     for name in ("order", "max_ngrams"):
         value = out[name]
         if name == "max_ngrams" and value is None:
