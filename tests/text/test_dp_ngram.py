@@ -102,10 +102,12 @@ def test_too_few_texts_for_the_budget_is_refused_with_the_fix() -> None:
 
 
 def test_text_ngram_with_epsilon_round_trips_and_is_deterministic(tmp_path: Path) -> None:
-    data = pd.DataFrame({"text": corpus(1500)})
+    data = pd.DataFrame({"text": [*corpus(1500), None, None]})
     gen = create("text_ngram", seed=0, epsilon=3.0).fit(data)
     ledger = gen.ledger_  # type: ignore[attr-defined]
     assert ledger.epsilon == 3.0 and 0.99 * 3.0 < ledger.spent_epsilon <= 3.0
+    col = gen.schema_.columns[0]  # type: ignore[attr-defined]
+    assert col.n_unique == 0 and col.missing_rate == 0.0  # no fact counted from the texts is kept
     out = gen.sample(40, seed=2)
     assert out["text"].map(lambda t: isinstance(t, str) and len(t) > 0).all()
     vocab = set(gen.text_models_["text"].ngram.vocab)  # type: ignore[attr-defined]

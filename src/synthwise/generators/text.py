@@ -140,6 +140,19 @@ def _corpus_schema(data: pd.DataFrame, schema: Schema, *, given: bool) -> Schema
     return Schema(columns=(text,), n_rows=schema.n_rows)
 
 
+def _public_corpus_schema(schema: Schema) -> Schema:
+    """A private corpus's schema without the facts counted from its texts (distinct texts, the share
+    missing): only names, kinds and types remain. Missing texts are not reproduced. The number of texts
+    is public, as DP-SGD's accountant (its sampling rate) and the default sample size take it to be."""
+    from dataclasses import replace
+
+    cols = tuple(
+        replace(c, n_unique=0, missing_rate=0.0, why="a private corpus: counted facts dropped")
+        for c in schema.columns
+    )
+    return Schema(columns=cols, n_rows=schema.n_rows)
+
+
 class _TextGenerator(Generator):
     """Base of the ``text_*`` generators: other columns by ``tabular``, text by ``kind``."""
 
@@ -202,6 +215,7 @@ class _TextGenerator(Generator):
         )
         if ledger is not None:
             self.ledger_ = ledger
+            self.schema_ = _public_corpus_schema(self.schema_)
 
     def _sample_data(
         self,
