@@ -1,13 +1,8 @@
 """Rival synthesizers beside synthwise in the fidelity-privacy frontier (issue 14).
 
 Each rival library lives in its own virtual environment under ``benchmarks/.venvs/NAME`` (git-ignored,
-never a synthwise dependency), built as ``/work/shared/BENCH_ANCHORS.md`` says::
-
-    cd benchmarks/.venvs && python3.11 -m venv NAME, then with NAME/bin/pip:
-    sdv:        pip install torch==2.13.0 && pip install sdv
-    mostlyai:   pip install torch==2.13.0 && pip install mostlyai-engine \\
-                && pip uninstall -y torchvision torchaudio
-    synthcity:  pip install synthcity && pip install opacus==1.5.2      (pulls torch 2.2.2)
+never a synthwise dependency), built on first use by :mod:`bench_venvs` from the recipes
+``/work/shared/BENCH_ANCHORS.md`` records (sdv, mostlyai, synthcity).
 
 This file has two halves. The registry and :func:`synthesize` run under synthwise's interpreter (the
 frontier benchmark calls them); the driver runs under a rival's interpreter, imports only pandas at
@@ -101,7 +96,7 @@ def unavailable(model: str, train: pd.DataFrame | None = None) -> str | None:
         return f"unknown rival {model!r} (known: {', '.join(RIVALS)})"
     rival = RIVALS[model]
     if not venv_python(model).exists():
-        return f"no venv at {VENVS / rival.venv} (see BENCH_ANCHORS.md for its recipe)"
+        return f"no venv at {VENVS / rival.venv} (build it: python benchmarks/bench_venvs.py {rival.venv})"
     if train is not None and not rival.missing_ok and train.isna().any().any():
         cols = [str(c) for c in train.columns if train[c].isna().any()]
         return f"{rival.library} fails on missing values; NaN in {', '.join(cols)}"
@@ -127,6 +122,10 @@ def synthesize(
     """The cached synthetic CSV of ``model`` on ``dataset`` with ``seed`` (made in the rival's venv when
     missing) and its sidecar; (None, {"skipped": reason}) when it cannot be made."""
     train = pd.read_csv(train_csv)
+    if model in RIVALS and not venv_python(model).exists():
+        import bench_venvs
+
+        bench_venvs.ensure(RIVALS[model].venv)  # from its recipe (shared/BENCH_ANCHORS.md)
     reason = unavailable(model, train)
     if reason:
         return None, {"skipped": reason}

@@ -115,7 +115,15 @@ def domias_auc(ctx: Context) -> Score:
 
 @metric("attribute_risk", "privacy", "minimize", (0.0, 1.0), needs=("holdout",))
 def attribute_risk(ctx: Context) -> Score:
-    """Excess success of guessing the secret from the quasi-identifiers, train over holdout rows. Ideal 0."""
+    """Excess success of guessing the secret from the quasi-identifiers, train over holdout rows. Ideal 0.
+
+    Anonymeter's inference risk by the same definition; the attacker's neighbour is found in the
+    embedding rather than by a distance on raw columns. Checked against anonymeter 1.1 on the bench sets
+    (``benchmarks/agreement.py``): the success rates agree within 0.01 on three sets, ours higher by
+    0.04-0.05 on both train and holdout rows on covid (a stronger attacker); the risk itself divides by
+    ``1 - holdout rate``, so near a rate of 1 its sampling spread is ~0.3 and the two implementations'
+    point values differ by up to 0.11 with overlapping intervals.
+    """
     qis = _qis(ctx)
     secret = _secret(ctx, qis)
     hold = ctx.require_holdout()
