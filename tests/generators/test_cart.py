@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import synthwise as sw
 from synthwise.errors import InvalidParameterError
-from synthwise.generators.cart import Cart
+from synthwise.generators.cart import Cart, leading_axis, level_ranks
 from synthwise.schema import infer_schema
 from synthwise.testing import check_faithful, table_strategy
 
@@ -147,6 +147,7 @@ def test_conditions_on_a_column_with_missing_values(airquality: pd.DataFrame) ->
         {"visit_order": "age"},
         {"visit_order": ["a", "a"]},
         {"max_rows_per_tree": 3},
+        {"level_order": "yes"},
     ],
 )
 def test_invalid_params_raise(params: dict[str, object], penguins: pd.DataFrame) -> None:
@@ -322,3 +323,56 @@ def test_model_files_from_before_backoff_draw_from_the_leaf_alone() -> None:
     assert loaded.backs_ == [False] * len(loaded.vars_)  # type: ignore[attr-defined]
     plain = sw.get_generator("cart", seed=0, privacy="off", backoff=False).fit(frame)
     pd.testing.assert_frame_equal(loaded.sample(200, seed=3), plain.sample(200, seed=3))
+
+
+def test_level_ranks_sort_levels_by_their_target() -> None:
+    levels = np.array([0, 0, 1, 1, 2, 2, 3])
+    y = np.array([5.0, 7.0, 1.0, 1.0, 9.0, 9.0, 4.0])  # means 6, 1, 9, 4; level 4 holds no row
+    assert level_ranks(levels, y, 5, False).tolist() == [3, 0, 4, 1, 2]  # unseen: the mean (5.14)
+    flags = np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # shares of class 1: 1, 0, 0.5, 0
+    ranks = level_ranks(levels, flags, 5, True)
+    assert ranks[0] > ranks[2] > max(ranks[1], ranks[3]) or ranks[0] < ranks[2] < min(ranks[1], ranks[3])
+    classes = np.array([0.0, 0.0, 1.0, 1.0, 2.0, 2.0, np.nan])  # three classes and a missing one
+    assert sorted(level_ranks(levels, classes, 5, True).tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_leading_axis_finds_the_main_direction_deterministically() -> None:
+    rng = np.random.default_rng(0)
+    m = np.outer(rng.normal(size=50), [3.0, -1.0, 0.5]) + 0.01 * rng.normal(size=(50, 3))
+    axis = leading_axis(m)
+    assert abs(abs(axis @ np.array([3.0, -1.0, 0.5]) / np.sqrt(10.25)) - 1) < 1e-4
+    assert axis[0] > 0 and np.array_equal(axis, leading_axis(m))
+    assert not leading_axis(np.zeros((4, 3))).any()
+
+
+def test_level_order_keeps_a_many_level_category_with_its_numbers() -> None:
+    """150 countries of 8 rows each (a panel like openintro/hfi) whose alphabetical codes say nothing of
+    a figure drawn after them: a leaf of 10 rows must merge countries. On the raw codes it merges
+    alphabetical neighbours, far apart in the figure; ranked by the figure, similar ones."""
+    rng = np.random.default_rng(0)
+    names = [f"c{i:03d}" for i in range(150)]
+    centre = dict(zip(names, rng.permutation(150) * 1.0, strict=True))
+    country = np.repeat(names, 8)
+    frame = pd.DataFrame({"country": country, "index": [centre[c] for c in country]})
+    frame["index"] += rng.normal(0, 0.5, size=len(frame))
+
+    def spread(synth: pd.DataFrame) -> float:  # the mean distance of a row's figure from its country's
+        return float(np.mean(np.abs(synth["index"] - synth["country"].map(centre))))
+
+    ranked = sw.get_generator("cart", seed=0, privacy="off").fit(frame).sample(len(frame), seed=0)
+    raw = sw.get_generator("cart", seed=0, privacy="off", level_order=False).fit(frame)
+    raw_spread = spread(raw.sample(len(frame), seed=0))
+    assert 4 * spread(ranked) < raw_spread, (spread(ranked), raw_spread)
+
+
+def test_model_files_from_before_level_order_route_on_the_raw_codes(penguins: pd.DataFrame) -> None:
+    """A model saved before level_order existed has no ``level_order`` entry: it loads as it drew."""
+    fields, arrays = sw.get_generator("cart", seed=0, privacy="off", level_order=False).fit(penguins).state()
+    assert fields["state"]["level_order"] is False
+    old = {**fields, "state": {k: v for k, v in fields["state"].items() if k != "level_order"}}
+    loaded = Cart.restore(old, arrays)
+    plain = sw.get_generator("cart", seed=0, privacy="off", level_order=False).fit(penguins)
+    pd.testing.assert_frame_equal(loaded.sample(300, seed=3), plain.sample(300, seed=3))
+    ranked = sw.get_generator("cart", seed=0, privacy="off").fit(penguins)
+    again = Cart.restore(*ranked.state())
+    pd.testing.assert_frame_equal(again.sample(300, seed=3), ranked.sample(300, seed=3))
