@@ -35,7 +35,23 @@ def test_an_interaction_a_linear_detector_misses_is_detected(quick: Quick) -> No
     assert roc_auc_score(y, weak) < 0.56  # the weak classifier is lenient here
     ev = quick(real, syn, metrics=["detection_auc"])
     assert ev["detection_auc"].value > 0.7
-    assert ev["detection_auc"].details["classifier"] == "gradient_boosting"
+    assert ev["detection_auc"].details["auc_by_classifier"]["gradient_boosting"] > 0.7
+
+
+def test_a_loosened_relation_steps_blur_is_caught_by_the_network(quick: Quick) -> None:
+    """Known case for the third member: y follows x within 0.05 in the real rows, within 0.15 in the
+    synthetic ones (a generator that draws within bins, as a discretized Bayesian network does).
+    Trees see the band only by steps and a linear model not at all; the MLP sees x - y. On diamonds'
+    Bayesian-network output the reference MLP scored 0.90 where our trees scored 0.72."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    x, x2 = rng.normal(size=n), rng.normal(size=n)
+    real = pd.DataFrame({"x": x, "y": x + rng.normal(0, 0.05, n), "z": rng.normal(size=n)})
+    syn = pd.DataFrame({"x": x2, "y": x2 + rng.normal(0, 0.15, n), "z": rng.normal(size=n)})
+    res = quick(real, syn, metrics=["detection_auc"])["detection_auc"]
+    aucs = res.details["auc_by_classifier"]
+    assert res.value == max(aucs.values()) == aucs["mlp"]
+    assert aucs["mlp"] > aucs["gradient_boosting"] + 0.05 and aucs["logistic"] < 0.55
 
 
 def test_a_smooth_shift_trees_see_late_is_caught_by_the_linear_member(quick: Quick) -> None:
