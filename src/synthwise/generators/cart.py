@@ -420,11 +420,11 @@ class Cart(Generator):
         """The tree for variable ``j`` on ``predictors`` (sorted variable indices), fitted once."""
         key = (j, predictors)
         if key not in self.cache_:
-            self.ranks_[key] = self._level_ranks(j, predictors)
+            self.ranks_[key] = self._predictor_ranks(j, predictors)
             self.cache_[key] = self._fit_tree(j, predictors)
         return self.cache_[key]
 
-    def _level_ranks(self, j: int, predictors: tuple[int, ...]) -> list[tuple[int, np.ndarray]]:
+    def _predictor_ranks(self, j: int, predictors: tuple[int, ...]) -> list[tuple[int, np.ndarray]]:
         """Each categorical predictor of variable ``j``'s tree: its levels ranked by ``j``
         (:func:`level_ranks`), the missing fill (-1) a level of its own (index 0 of the ranks)."""
         y = self.data_[:, j]
@@ -698,7 +698,7 @@ class Cart(Generator):
         self.trees_ = [DonorTree.from_arrays(arrays, f"t{j}_") for j in range(len(self.vars_))]
         for j, tree in enumerate(self.trees_):
             self.cache_[(j, tuple(range(j)))] = tree
-            self.ranks_[(j, tuple(range(j)))] = self._level_ranks(j, tuple(range(j)))
+            self.ranks_[(j, tuple(range(j)))] = self._predictor_ranks(j, tuple(range(j)))
 
     def _guard_codes(self, arrays: dict[str, np.ndarray]) -> pd.DataFrame:
         """The training codes, rebuilt from the donor matrix the model file keeps anyway."""
