@@ -230,3 +230,20 @@ def test_log_kde_is_the_gaussian_kde_log_density(n: int, m: int, d: int, seed: i
     exact = logsumexp(-d2 / (2 * h * h), axis=1) - np.log(m) - d * np.log(h * np.sqrt(2 * np.pi))
     got = log_kde(queries, points, h)
     assert np.allclose(got, exact, rtol=1e-6, atol=1e-4)
+
+
+def test_log_kde_rows_far_from_every_point_are_exact() -> None:
+    """Rows whose every kernel term underflows take the shifted path, and mix with near rows."""
+    from scipy.special import logsumexp
+
+    from synthwise.evaluation.attacks import log_kde
+
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(500, 4))
+    queries = np.vstack([points[:5] + 0.01, rng.normal(size=(5, 4)) * 40 + 200])
+    h = 0.2
+    d2 = ((queries[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    exact = logsumexp(-d2 / (2 * h * h), axis=1) - np.log(500) - 4 * np.log(h * np.sqrt(2 * np.pi))
+    got = log_kde(queries, points, h, block=700)
+    assert np.all(exact[5:] < -1e5)  # far: every term is below e^-700
+    assert np.allclose(got, exact, rtol=1e-9, atol=1e-6)

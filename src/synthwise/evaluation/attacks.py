@@ -140,21 +140,50 @@ class AttackAUC:
     scores: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 2)))  # rows [label, score]
 
 
+KERNEL_FLOOR = -700.0  # a kernel's log term is raised to this before exp: e^-700 is still a normal float
+
+
 def log_kde(queries: np.ndarray, points: np.ndarray, bandwidth: float, block: int = 4_000_000) -> np.ndarray:
     """Log density of a Gaussian kernel density estimate on ``points`` at each query row.
 
-    Exact float64 kernels, computed in place in blocks of ``block`` query-point pairs (each row's sum
-    shifted by its largest term): about 4.5 times faster than ``scipy.special.logsumexp`` on the same
-    matrix, which 1M-row evaluations spent most of their time in. Float32 distances were 2 times faster
-    still but off by up to 0.01 where the bandwidth is small against the rows' magnitudes.
+    Float64 kernels in blocks of ``block`` query-point pairs. One matrix product of rows extended by
+    their squared norms gives each pair's log kernel ``-|q - p|^2 / 2h^2`` directly; the terms are
+    raised to :data:`KERNEL_FLOOR` before ``exp`` (a term below e^-708 makes a subnormal float, whose
+    ``exp`` is about 30 times slower: peaky kernels are mostly such terms), so a row whose sum still
+    reaches e^-650 is exact to about 1e-14 relative. The rare row every point is farther from is
+    recomputed around its own largest term (:func:`_log_kde_shifted`). 1.4-1.7 times faster than
+    shifting every row by its largest term (8,000 x 20,000 rows of 30 dimensions, one thread, equal to
+    1e-12), more where many terms fall in the subnormal range; the membership attack of a 1M-row
+    evaluation, which spent most of its time here, went from 12 to 8 s.
     """
     d = points.shape[1]
     center = points.mean(axis=0) if len(points) else 0.0
     q = np.asarray(queries, dtype=np.float64) - center
     p = np.asarray(points, dtype=np.float64) - center
+    inv = 1.0 / (2.0 * bandwidth**2)
+    q_sq, p_sq = np.einsum("ij,ij->i", q, q), np.einsum("ij,ij->i", p, p)
+    # [2 inv q, -inv, -inv |q|^2] . [p, |p|^2, 1] = -inv |q - p|^2
+    q_ext = np.column_stack([2.0 * inv * q, np.full(len(q), -inv), -inv * q_sq])
+    p_ext = np.ascontiguousarray(np.column_stack([p, p_sq, np.ones(len(p))]).T)
+    sums = np.empty(len(q))
+    rows = max(1, block // max(len(p), 1))
+    for start in range(0, len(q), rows):
+        e = q_ext[start : start + rows] @ p_ext
+        np.clip(e, KERNEL_FLOOR, 0.0, out=e)
+        np.exp(e, out=e)
+        sums[start : start + rows] = e.sum(axis=1)
+    out = np.empty(len(q))
+    far = sums < np.exp(-650.0)
+    out[~far] = np.log(sums[~far])
+    if far.any():
+        out[far] = _log_kde_shifted(q[far], p, inv, block)
+    return out - np.log(len(p)) - d * np.log(bandwidth * np.sqrt(2.0 * np.pi))
+
+
+def _log_kde_shifted(q: np.ndarray, p: np.ndarray, inv: float, block: int) -> np.ndarray:
+    """Log of each row's kernel sum, shifted by the row's largest term (for rows far from every point)."""
     p_t = np.ascontiguousarray(p.T)
     q_sq, p_sq = np.einsum("ij,ij->i", q, q), np.einsum("ij,ij->i", p, p)
-    inv = 1.0 / (2.0 * bandwidth**2)
     out = np.empty(len(q))
     rows = max(1, block // max(len(p), 1))
     for start in range(0, len(q), rows):
@@ -167,9 +196,10 @@ def log_kde(queries: np.ndarray, points: np.ndarray, bandwidth: float, block: in
         e *= inv
         top = e.max(axis=1)
         e -= top[:, None]
+        np.maximum(e, KERNEL_FLOOR, out=e)
         np.exp(e, out=e)
         out[sl] = top + np.log(e.sum(axis=1))
-    return out - np.log(len(p)) - d * np.log(bandwidth * np.sqrt(2.0 * np.pi))
+    return out
 
 
 def nn_scale(points: np.ndarray, rng: np.random.Generator, sample: int = 1000) -> float:

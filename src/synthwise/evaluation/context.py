@@ -187,7 +187,8 @@ class RealSide:
         return self.memo("center", lambda: self.train.emb.mean(axis=0))
 
     def distance_to_center(self, emb: np.ndarray) -> np.ndarray:
-        return np.sqrt(np.einsum("ij,ij->i", emb - self.center, emb - self.center))
+        diff = emb - self.center
+        return np.sqrt(np.einsum("ij,ij->i", diff, diff))
 
     def alpha_radii(self) -> np.ndarray:
         """Radius of the ball around the real center holding each alpha of the real rows."""

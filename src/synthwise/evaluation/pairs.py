@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+import pandas as pd
 from scipy.stats import rankdata
 
 from synthwise.evaluation.context import Context
@@ -78,6 +79,10 @@ def _map_codes(v: np.ndarray, lookup: dict[int, int], other: int, missing: int) 
     return mapped[inverse.reshape(-1)]
 
 
+def _spearman(codes: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return spearman_matrix(codes[columns].to_numpy(dtype=np.float64)) if columns else np.eye(0)
+
+
 @dataclass
 class PairScores:
     columns: list[str]
@@ -96,15 +101,24 @@ def pair_scores(ctx: Context) -> PairScores:
             raise Skip("needs at least two comparable columns")
         real, syn = ctx.real.train.codes, ctx.synthetic.codes
         cont = [c.name for c in cols if c.kind in CONTINUOUS_KINDS]
-        rho_r = spearman_matrix(real[cont].to_numpy(dtype=np.float64)) if cont else np.eye(0)
-        rho_s = spearman_matrix(syn[cont].to_numpy(dtype=np.float64)) if cont else np.eye(0)
+        # the real side's correlations and bins are the same in every context of an evaluation
+        rho_r = ctx.real.memo("pairs:spearman", lambda: _spearman(real, cont))
+        real_bins = ctx.real.memo(
+            "pairs:bins",
+            lambda: {
+                c.name: _bins(
+                    real[c.name].to_numpy(), real[c.name].to_numpy(), continuous=c.kind in CONTINUOUS_KINDS
+                )
+                for c in cols
+            },
+        )
+        rho_s = _spearman(syn, cont)
         pos = {name: i for i, name in enumerate(cont)}
         binned = {}
         for c in cols:
             r = real[c.name].to_numpy()
-            is_cont = c.kind in CONTINUOUS_KINDS
-            rb, size = _bins(r, r, continuous=is_cont)
-            sb, _ = _bins(r, syn[c.name].to_numpy(), continuous=is_cont)
+            rb, size = real_bins[c.name]
+            sb, _ = _bins(r, syn[c.name].to_numpy(), continuous=c.kind in CONTINUOUS_KINDS)
             binned[c.name] = (rb, sb, size)
         scores: dict[tuple[str, str], float] = {}
         for a, b in combinations(cols, 2):
