@@ -13,8 +13,11 @@ space follows its definition on the columns synthwise compares:
 * every row is scaled to unit length (mostlyai-qa's l2 normalization).
 
 :func:`column_groups` gives the column subsets the DCR share is also computed on: all columns, and for
-tables with more than 10 compared columns three seeded random groups (a copy of a few columns hides in
-the noise of many); the privacy metric keeps the most revealing one, as mostlyai-qa does.
+tables with more than 10 compared columns three groups of columns that go together
+(:func:`correlated_groups`) and three seeded random groups (a copy of a few columns hides in the noise
+of many); the privacy metric keeps the most revealing one, as mostlyai-qa does. mostlyai-qa clusters
+its embedding's coordinates; ours clusters whole columns (a column's one-hot levels stay together), by
+the same spectral clustering of absolute correlations.
 """
 
 from __future__ import annotations
@@ -99,10 +102,58 @@ class RawSpace:
         return out
 
 
-def column_groups(n_columns: int, seed: int) -> list[np.ndarray]:
-    """All columns, plus three seeded random groups when there are more than 10 columns."""
-    groups = [np.arange(n_columns)]
-    if n_columns > 10:
+GROUPS = 3  # column groups of each kind on a wide table
+WIDE = 10  # ... a table of more compared columns than this
+ASSOCIATION_LEVELS = 20  # a categorical column's most frequent levels that measure its association
+
+
+def column_groups(blocks: list[np.ndarray], seed: int) -> dict[str, np.ndarray]:
+    """Named column subsets: ``raw`` (all columns); on a table of more than :data:`WIDE` columns also
+    :data:`GROUPS` correlated groups ``raw_correlated1``... (:func:`correlated_groups`) and :data:`GROUPS`
+    seeded random ones ``raw_random1``.... ``blocks``: :meth:`RawSpace.blocks` of the real rows (train
+    and holdout)."""
+    n_columns = len(blocks)
+    groups = {"raw": np.arange(n_columns)}
+    if n_columns > WIDE:
+        for i, g in enumerate(correlated_groups(blocks, GROUPS, seed)):
+            groups[f"raw_correlated{i + 1}"] = g
         perm = np.random.default_rng(seed).permutation(n_columns)
-        groups += [np.sort(g) for g in np.array_split(perm, 3)]
+        for i, g in enumerate(np.array_split(perm, GROUPS)):
+            groups[f"raw_random{i + 1}"] = np.sort(g)
     return groups
+
+
+def association(blocks: list[np.ndarray]) -> np.ndarray:
+    """Columns x columns: the largest absolute Pearson correlation between a coordinate of one column's
+    block and one of the other's (a categorical column by its :data:`ASSOCIATION_LEVELS` most frequent
+    levels); 0 for a constant coordinate, 1 on the diagonal."""
+    coords = [b[:, : ASSOCIATION_LEVELS + 1] for b in blocks]
+    owner = np.concatenate([np.full(c.shape[1], i) for i, c in enumerate(coords)])
+    x = np.hstack(coords)
+    x = x - x.mean(axis=0)
+    norm = np.sqrt(np.einsum("ij,ij->j", x, x))
+    x = x / np.where(norm > 0, norm, 1.0)
+    corr = np.abs(x.T @ x)
+    out = np.zeros((len(blocks), len(blocks)))
+    np.maximum.at(out, (owner[:, None], owner[None, :]), corr)
+    np.fill_diagonal(out, 1.0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def correlated_groups(blocks: list[np.ndarray], k: int, seed: int) -> list[np.ndarray]:
+    """``k`` groups of columns strongly associated within and weakly across: spectral clustering
+    (scikit-learn, seeded) of :func:`association`, as mostlyai-qa groups its coordinates. Empty groups
+    are dropped; a table whose columns are all unrelated gives groups close to random ones."""
+    import warnings
+
+    from sklearn.cluster import SpectralClustering
+
+    affinity = association(blocks)
+    if len(blocks) <= k:
+        return [np.array([i]) for i in range(len(blocks))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "graph is not fully connected": unrelated column sets
+        labels = SpectralClustering(
+            n_clusters=k, affinity="precomputed", assign_labels="kmeans", random_state=seed
+        ).fit_predict(affinity)
+    return [g for g in (np.flatnonzero(labels == c) for c in range(k)) if len(g)]

@@ -13,7 +13,7 @@ exactly those rows instead of being averaged away:
   held by few real rows (at most 1 % of them, and at least each pair's rarest); the share of them that
   occur in the synthetic data.
 * ``tail_privacy`` (privacy): the DCR share of :mod:`synthwise.evaluation.privacy` (nearer a train row
-  than a holdout row, ties half, calibrated to 0.5 for fresh data) on the synthetic rows whose nearest
+  than a holdout row, ties neutral, calibrated to 0.5 for fresh data) on the synthetic rows whose nearest
   real row is a tail row.
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from synthwise.evaluation.context import Context
 from synthwise.evaluation.embed import CONTINUOUS_KINDS, compared_columns
-from synthwise.evaluation.privacy import closer_share_rows, dcr_reweight
+from synthwise.evaluation.privacy import closer_share_rows, dcr_reweight, null_share
 from synthwise.evaluation.registry import Score, Skip, metric
 from synthwise.transforms import DISCRETE_KINDS
 
@@ -177,17 +177,18 @@ def tail_privacy(ctx: Context) -> Score:
 
     The privacy of exactly the rows that ``tail_coverage`` asks for: among the synthetic rows whose
     nearest real-sample row is one of its 10 % lowest-density rows, the share nearer a training row
-    than a holdout row (ties half), calibrated as ``dcr_share`` is (fresh data 0.5, copies 1), in the
+    than a holdout row (ties neutral), calibrated as ``dcr_share`` is (fresh data 0.5, copies 1), in the
     embedding. Above 0.5 the generator reaches the tails by reproducing the rare training rows.
     ``details["all_rows"]`` is the same share over every synthetic row, for the trade-off.
     """
     cross = ctx.privacy_cross()
     d_train, d_holdout = cross.s_dist[:, 0], ctx.syn_to_holdout()
-    agg = dcr_reweight(len(ctx.real.sample()), len(ctx.holdout_sample))
+    n_t, n_h = len(ctx.real.sample()), len(ctx.holdout_sample)
+    agg = dcr_reweight(n_t, n_h)
     near_tail = tail_mask(ctx)[cross.s_idx[:, 0]]
     if not near_tail.any():
         raise Skip("no synthetic row has a low-density real row as its nearest real row")
-    closer = closer_share_rows(d_train, d_holdout)
+    closer = closer_share_rows(d_train, d_holdout, null_share(n_t, n_h))
     rows = closer[near_tail]
     details = {
         "synthetic_rows": int(near_tail.sum()),
