@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from synthwise.evaluation import Evaluation
 from synthwise.evaluation.raw_space import association, column_groups, correlated_groups
@@ -81,3 +83,33 @@ def test_dcr_share_sees_a_copied_block_of_related_columns(quick: Quick) -> None:
     assert res.value == max(by_space.values()) >= correlated
     fresh_res = quick(train, _clustered(2000, 5), hold, metrics=["dcr_share"])["dcr_share"]
     assert fresh_res.value < 0.6
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_rows=st.integers(2, 60),
+    widths=st.lists(st.integers(1, 30), min_size=11, max_size=16),
+    seed=st.integers(0, 2**16),
+)
+def test_column_groups_partition_the_columns_and_association_is_bounded(
+    n_rows: int, widths: list[int], seed: int
+) -> None:
+    """Any blocks (constant, one-hot or continuous coordinates): the association is symmetric, in
+    [0, 1] with 1 on the diagonal; each kind of group covers every column exactly once."""
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for w in widths:
+        kind = rng.integers(3)
+        if kind == 0:
+            blocks.append(np.zeros((n_rows, w)))
+        elif kind == 1:
+            blocks.append(np.eye(w)[rng.integers(0, w, n_rows)] * 0.5)
+        else:
+            blocks.append(rng.uniform(-0.5, 0.5, size=(n_rows, 1)))
+    a = association(blocks)
+    assert a.shape == (len(blocks), len(blocks))
+    assert np.allclose(a, a.T) and np.all((a >= 0) & (a <= 1)) and np.all(np.diag(a) == 1.0)
+    groups = column_groups(blocks, seed)
+    for kind in ("raw_correlated", "raw_random"):
+        members = np.concatenate([g for k, g in groups.items() if k.startswith(kind)])
+        assert sorted(members.tolist()) == list(range(len(blocks)))
