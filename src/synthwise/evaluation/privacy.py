@@ -63,7 +63,7 @@ def closer_share_rows(d_train: np.ndarray, d_holdout: np.ndarray, tie: float = 0
     both hold, common on categorical columns) is then neutral, as it is under the equal-size rule; 0.5
     there would count every tie as closer to the holdout once the share is calibrated, and make a
     table of categories look private whatever the generator does (covid's most categorical column
-    group: 0.27 for SDV CTGAN's output with 0.5, 0.50 neutral).
+    group: 0.27 for SDV CTGAN's output with 0.5, 0.52 neutral).
     """
     return np.where(d_train < d_holdout, 1.0, np.where(d_train == d_holdout, tie, 0.0))
 
