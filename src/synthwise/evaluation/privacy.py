@@ -145,7 +145,12 @@ def dcr_share(ctx: Context) -> Score:
 
 @metric("exact_copies", "privacy", "minimize", (0.0, 1.0))
 def exact_copies(ctx: Context) -> Score:
-    """Share of synthetic rows identical to a training row. Ideal 0; compare with the holdout's own rate."""
+    """Share of synthetic rows identical to a training row. Ideal 0; compare with the holdout's own rate.
+
+    Against every training row, not a sample: mostlyai-qa's identical-match share counts matches in an
+    equal-size train subsample, so where real rows repeat it is lower (cps1988's holdout, 11 % natural
+    duplicates: 0.113 here, 0.072 there; ``benchmarks/agreement.py``).
+    """
     copies = np.isin(ctx.synthetic.hashes, ctx.real.train.hashes).astype(np.float64)
     return Score(float(copies.mean()), details={"n_copies": int(copies.sum())}, rows=copies)
 
