@@ -34,11 +34,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from synthwise.evaluation.context import Context
 from synthwise.evaluation.features import auc_aggregate, roc_auc
-from synthwise.evaluation.raw_space import RawSpace, column_groups
+from synthwise.evaluation.raw_space import RawSpace, column_groups, grouped_rows
 from synthwise.evaluation.registry import Score, metric
 from synthwise.neighbours import knn
 
@@ -79,12 +78,17 @@ def _raw_distances(ctx: Context) -> list[tuple[str, np.ndarray, np.ndarray, np.n
     and holdout-sample row, and to the nearest of the first ``len(holdout sample)`` train rows."""
     train, syn, hold = ctx.real.sample(), ctx.syn_sample, ctx.holdout_sample
     space = RawSpace.fit(train.codes, ctx.schema, syn.codes, hold.codes)
-    groups = column_groups(space.blocks(pd.concat([train.codes, hold.codes])), ctx.real.seed)
-    names, chosen = list(groups), list(groups.values())
+    b_train, b_syn, b_hold = (space.blocks(t.codes) for t in (train, syn, hold))
+    groups = column_groups([np.vstack(pair) for pair in zip(b_train, b_hold, strict=True)], ctx.real.seed)
+    chosen = list(groups.values())
+    spaces = zip(
+        grouped_rows(b_train, len(train.codes), chosen),
+        grouped_rows(b_syn, len(syn.codes), chosen),
+        grouped_rows(b_hold, len(hold.codes), chosen),
+        strict=True,
+    )
     out = []
-    spaces = zip(space.transform(train.codes, chosen), space.transform(syn.codes, chosen), strict=True)
-    for name, group, (xt, xs) in zip(names, chosen, spaces, strict=True):
-        xh = space.transform(hold.codes, [group])[0]
+    for name, (xt, xs, xh) in zip(groups, spaces, strict=True):
         d_t, d_h = knn(xs, xt, 1)[0][:, 0], knn(xs, xh, 1)[0][:, 0]
         out.append((name, d_t, d_h, d_t if len(xh) >= len(xt) else knn(xs, xt[: len(xh)], 1)[0][:, 0]))
     return out

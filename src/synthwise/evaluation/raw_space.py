@@ -92,14 +92,20 @@ class RawSpace:
     def transform(self, codes: pd.DataFrame, groups: list[np.ndarray] | None = None) -> list[np.ndarray]:
         """Rows of ``codes`` in this space, one array per column group (default: all columns), each row
         of unit length."""
-        blocks = self.blocks(codes)
-        out = []
-        for group in groups or [np.arange(len(blocks))]:
-            chosen = [blocks[i] for i in group]
-            x = np.hstack(chosen) if chosen else np.zeros((len(codes), 0))
-            norm = np.sqrt(np.einsum("ij,ij->i", x, x))
-            out.append(np.asarray(x / np.where(norm > 0, norm, 1.0)[:, None]))
-        return out
+        return grouped_rows(self.blocks(codes), len(codes), groups)
+
+
+def grouped_rows(
+    blocks: list[np.ndarray], n_rows: int, groups: list[np.ndarray] | None = None
+) -> list[np.ndarray]:
+    """:meth:`RawSpace.blocks` joined per column group (default: all columns), each row of unit length."""
+    out = []
+    for group in groups or [np.arange(len(blocks))]:
+        chosen = [blocks[i] for i in group]
+        x = np.hstack(chosen) if chosen else np.zeros((n_rows, 0))
+        norm = np.sqrt(np.einsum("ij,ij->i", x, x))
+        out.append(np.asarray(x / np.where(norm > 0, norm, 1.0)[:, None]))
+    return out
 
 
 GROUPS = 3  # column groups of each kind on a wide table
