@@ -156,7 +156,11 @@ def main() -> None:
     )
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--budget-s", type=float, default=240.0, help="fit time budget of each deep generator")
+    ap.add_argument(
+        "--rival-budget-s", type=float, default=None, help="synthcity's fit budget (default: --budget-s)"
+    )
     ap.add_argument("--n", type=int, default=1000, help="synthetic images per run")
+    ap.add_argument("--check", type=Path, nargs="*", help="only print the targets over these result files")
     ap.add_argument("--train", type=int, default=10_000)
     ap.add_argument("--holdout", type=int, default=2000)
     ap.add_argument("--real-rows", type=int, default=2000, help="train images the evaluator embeds")
@@ -164,6 +168,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--prdc-reference", action="store_true", help="only the N(0, I) PRDC check (10k, 1000-d)")
     args = ap.parse_args()
+    if args.check is not None:
+        runs: dict[str, Any] = {}
+        for path in args.check or [args.out]:
+            runs |= json.loads(path.read_text())["runs"]
+        print(table(runs))
+        print(targets(runs))
+        return
     if args.prdc_reference:
         t0 = time.perf_counter()
         got = prdc_reference()
@@ -206,6 +217,7 @@ def main() -> None:
         "n_synthetic": args.n,
         "representation": args.representation,
         "budget_s_deep": args.budget_s,
+        "budget_s_rival": args.rival_budget_s or args.budget_s,
         "threads": 1,
     }
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -214,7 +226,9 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 try:
                     if name == "synthcity_image_cgan":
-                        syn, info = run_synthcity(train, args.n, args.budget_s, seed, Path(tmpdir))
+                        rival_budget = args.rival_budget_s or args.budget_s
+                        syn, info = run_synthcity(train, args.n, rival_budget, seed, Path(tmpdir))
+                        info["wall_s"] = info["fit_s"] + info["sample_s"] + info["probe_epoch_s"]
                     else:
                         params: dict[str, Any] = {"seed": seed}
                         if name in DEEP:
@@ -226,6 +240,10 @@ def main() -> None:
                         t = time.perf_counter()
                         syn = gen.sample(args.n)
                         info = {"fit_s": fit_s, "sample_s": time.perf_counter() - t}
+                        info["wall_s"] = info["fit_s"] + info["sample_s"]
+                        report = getattr(gen, "near_guard_report_", None)
+                        if report is not None:
+                            info["near_guard"] = report
                         if name in DEEP:
                             tr = gen.training_
                             info |= {
@@ -261,11 +279,79 @@ def main() -> None:
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(records, indent=1))
     print(table(records["runs"]))
+    print(targets(records["runs"]))
+
+
+def _mean(runs: dict[str, Any], name: str, key: str) -> float | None:
+    vals = [
+        r[key] for r in runs.values() if r.get("generator") == name and isinstance(r.get(key), int | float)
+    ]
+    return float(np.mean(vals)) if vals else None
+
+
+def targets(runs: dict[str, Any]) -> str:
+    """Issue 16's targets over the seeds' means: the best of ours (lowest Frechet distance) against
+    synthcity's image_cgan on FD, coverage and TSTR ratio in no more wall time (its wall time counts its
+    timing probe epoch); TSTR ratio >= 0.85; near duplicates no higher than the holdout's (every generator
+    of ours that learns); image_pca and image_noisy_copy below every deep generator on FD."""
+    walls = ("fit_s", "sample_s", "probe_epoch_s")  # older records hold no wall_s
+    runs = {k: {"wall_s": sum(r.get(w, 0.0) for w in walls), **r} for k, r in runs.items()}
+    names = sorted({r["generator"] for r in runs.values() if "fd" in r})
+    keys = ("fd", "coverage", "tstr_ratio", "wall_s", "near_dup")
+    mean = {n: {k: _mean(runs, n, k) for k in keys} for n in names}
+    deep = [n for n in DEEP if n in mean]
+    lines = ["targets (means over seeds):"]
+    rival = mean.get("synthcity_image_cgan")
+    if deep:
+
+        def beats(n: str) -> bool:
+            b = mean[n]
+            return bool(
+                rival
+                and b["fd"] < rival["fd"]  # type: ignore[operator]
+                and b["coverage"] > rival["coverage"]  # type: ignore[operator]
+                and b["tstr_ratio"] > rival["tstr_ratio"]  # type: ignore[operator]
+                and b["wall_s"] <= rival["wall_s"]  # type: ignore[operator]
+            )
+
+        winners = [n for n in deep if beats(n)]
+        best = min(winners or deep, key=lambda n: mean[n]["fd"] or float("inf"))
+        b = mean[best]
+        if rival:
+            lines.append(
+                f"  best ({best}) vs synthcity_image_cgan: FD {b['fd']:.0f} vs {rival['fd']:.0f}, coverage "
+                f"{b['coverage']:.3f} vs {rival['coverage']:.3f}, TSTR ratio {b['tstr_ratio']:.3f} vs "
+                f"{rival['tstr_ratio']:.3f}, wall {b['wall_s']:.0f} s vs {rival['wall_s']:.0f} s: "
+                + ("MET" if winners else "NOT MET")
+            )
+        top = max(deep, key=lambda n: mean[n]["tstr_ratio"] or 0.0)
+        lines.append(
+            f"  TSTR ratio >= 0.85: best {top} {mean[top]['tstr_ratio']:.3f}: "
+            + ("MET" if (mean[top]["tstr_ratio"] or 0) >= 0.85 else "NOT MET")
+        )
+        floor = _mean(runs, deep[0], "near_dup_holdout")
+        learners = [n for n in (*deep, "image_pca") if n in mean]
+        over = [n for n in learners if floor is not None and mean[n]["near_dup"] > floor]  # type: ignore[operator]
+        lines.append(
+            f"  near duplicates <= holdout's ({floor:.3f}): "
+            + ("MET" if not over else "NOT MET: " + ", ".join(f"{n} {mean[n]['near_dup']:.3f}" for n in over))
+        )
+        worst_deep = max(mean[n]["fd"] for n in deep)  # type: ignore[type-var]
+        below = [n for n in ("image_pca", "image_noisy_copy") if n in mean]
+        ranked = all(mean[n]["fd"] > worst_deep for n in below)  # type: ignore[operator]
+        lines.append(
+            "  baselines below every deep generator on FD: "
+            + ", ".join(f"{n} {mean[n]['fd']:.0f}" for n in below)
+            + f" vs worst deep {worst_deep:.0f}: "
+            + ("MET" if ranked and below else "NOT MET")
+        )
+    return "\n".join(lines)
 
 
 def table(runs: dict[str, Any]) -> str:
     cols = [
         "fit_s",
+        "wall_s",
         "fd",
         "kid",
         "precision",

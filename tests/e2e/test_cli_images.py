@@ -38,6 +38,7 @@ def test_generate_evaluate_audit_on_an_image_folder(
         ["generate", str(train), "-o", str(out), "-g", "image_pca", "-n", "120", "--seed", "0"], capsys
     )
     assert code == 0, text
+    assert "Near-duplicate guard (privacy='balanced')" in " ".join(text.split()), text
     manifest = pd.read_csv(out / "manifest.csv")
     assert len(manifest) == 120 and set(manifest["label"].astype(str)) <= {str(i) for i in range(10)}
     assert all((out / f).is_file() for f in manifest["file"]) and (manifest["working_height"] == 8).all()

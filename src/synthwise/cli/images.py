@@ -35,6 +35,14 @@ def generate_images(
         f"Fitted {generator} in {gen.fit_seconds_:.1f} s; wrote {len(out):,} images to {output} "
         f"(working size {side}x{side}, written at {out.source_size[0]}x{out.source_size[1]}; {manifest.name})"
     )
+    guard, report = getattr(gen, "near_guard_", None), getattr(gen, "near_guard_report_", None)
+    if guard is not None and report is not None:
+        console.print(
+            f"Near-duplicate guard (privacy={gen.privacy!r}): {report['near_duplicates_drawn']:,} of "  # type: ignore[attr-defined]
+            f"{count:,} drawn images hashed like a training image; {report['near_duplicates_kept']:,} kept "
+            f"(fresh real images: {guard.fresh_share:.1%}), {report['unresolved']:,} unresolved after "
+            f"{report['rounds']} redraw rounds."
+        )
 
 
 def _read(path: str | Path | None) -> Any:

@@ -10,8 +10,11 @@ model files of manifest.json + arrays.npz) and replaces its two data hooks: ``fi
 asked for: ``conditions={"label": "coat"}`` or a sequence of class names) and returns an ImageSet at the
 source size, from ``_sample_images(y, rng)``. ``_image_state`` / ``_set_image_state`` hold the model.
 
-:class:`ImageGuard` is the memorization guard on images: the DCR share of generated images against
-training and held-out images (pixels, downsampled to at most 14 x 14), as for tables.
+:class:`ImageGuard` is the training-time memorization guard on images: the DCR share of generated
+images against training and held-out images (pixels, downsampled to at most 14 x 14), as for tables. A
+generator with the ``privacy`` knob also gets the sampling-time near-duplicate guard
+(:mod:`synthwise.generators.image_privacy`): no more near duplicates of training images than fresh real
+images have.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from synthwise._types import Conditions
 from synthwise.deep.memorization import dcr_share
 from synthwise.errors import DataError, InvalidParameterError, ModelFileError, SamplingError
 from synthwise.generators.base import Capabilities, Generator
+from synthwise.generators.image_privacy import NearDuplicateGuard
 from synthwise.images import ImageSet, read_images, resize
 from synthwise.schema import Schema
 
@@ -67,6 +71,7 @@ class ImageGenerator(Generator):
         self.source_size_ = tuple(int(v) for v in (images.source_size or images.shape[:2]))
         x = np.ascontiguousarray(np.moveaxis(resize(images.images, (side, side)), 3, 1))
         self._fit_images(x, y, rng)
+        self.near_guard_ = NearDuplicateGuard.fit(x, strict=self._strict) if self.guarded else None
         self.n_rows_ = len(images)
 
     def _sample_data(
@@ -79,6 +84,11 @@ class ImageGenerator(Generator):
     ) -> Any:
         y = self._labels(n, conditions, rng)
         x = self._sample_images(y, rng) if len(y) else np.zeros((0, *self.chw), dtype=np.float32)
+        guard = getattr(self, "near_guard_", None)
+        if guard is not None and len(y):
+            x, self.near_guard_report_ = guard.filter(
+                x, y, lambda labels: self._sample_images(labels, rng), rng
+            )
         images = np.clip(np.moveaxis(np.asarray(x, dtype=np.float32), 1, 3), 0.0, 1.0)
         labels = y if self.classes_ else np.full(len(y), -1, dtype=np.int64)
         out = ImageSet(images, labels, list(self.classes_))
@@ -150,6 +160,10 @@ class ImageGenerator(Generator):
         }
         all_arrays = {f"g/{k}": np.asarray(v) for k, v in arrays.items()}
         all_arrays["class_counts"] = self.class_counts_
+        guard = getattr(self, "near_guard_", None)
+        if guard is not None:
+            fields["near_guard"], guard_arrays = guard.state()
+            all_arrays.update(guard_arrays)
         return fields, all_arrays
 
     @classmethod
@@ -164,6 +178,8 @@ class ImageGenerator(Generator):
         gen.class_counts_ = np.asarray(arrays["class_counts"], dtype=np.int64)
         gen.n_rows_ = int(fields["n_rows"])
         gen._set_image_state(fields["state"], {k[2:]: v for k, v in arrays.items() if k.startswith("g/")})
+        near = fields.get("near_guard")
+        gen.near_guard_ = None if near is None else NearDuplicateGuard.restore(near, arrays)
         return gen
 
 

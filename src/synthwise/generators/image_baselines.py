@@ -76,6 +76,7 @@ class ImagePCA(ImageGenerator):
 
     size: int | None = None
     n_components: int = 40
+    privacy: str = "balanced"  # near duplicates of training images at most at the fresh rate
     seed: Seed = None
 
     def _validate_params(self) -> None:

@@ -3,7 +3,8 @@
 memorization guard (:class:`~synthwise.generators.image_base.ImageGuard`) on a held-out slice:
 
 * ``image_vae``: a convolutional VAE (Bernoulli pixel likelihood); samples are decoder means;
-* ``image_gan``: a DCGAN-style generator against a projection discriminator, hinge loss;
+* ``image_gan``: an upsampling generator against a spectrally normalized projection discriminator,
+  hinge loss; samples come from an exponential moving average of the generator's weights;
 * ``image_diffusion``: a flow-matching U-Net (rectified flow, Euler steps) with classifier-free
   guidance and an exponential moving average of the weights.
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from synthwise.deep._torch import nn, torch
 from synthwise.deep.fitting import TrainingParams, auto_epochs, validate_common
-from synthwise.deep.image_nets import Critic, Decoder, Encoder, UNet, build_seeded
+from synthwise.deep.image_nets import Critic, Decoder, Encoder, GanGenerator, UNet, build_seeded
 from synthwise.deep.nets import pick_device, torch_generator
 from synthwise.deep.training import train_generator
 from synthwise.deep.weights import load_module_arrays, module_arrays
@@ -32,6 +33,8 @@ from synthwise.generators.registry import register_generator
 
 AUTO_STEPS = 20_000
 AUTO_MAX_EPOCHS = 500
+BETAS = (0.0, 0.9)  # the GAN's Adam moments (Miyato et al.)
+D_LR_FACTOR = 2.0  # discriminator learning rate / generator learning rate (two time scales)
 CAPS = Capabilities(data="image", missing_values=False, extra="deep")
 
 
@@ -43,6 +46,7 @@ class _DeepImage(TrainingParams, ImageGenerator):
     width: int = 32
     batch_size: int = 128
     learning_rate: float = 2e-4
+    privacy: str = "balanced"  # near duplicates of training images at most at the fresh rate
 
     def _validate_params(self) -> None:
         validate_common(self)
@@ -214,42 +218,59 @@ class ImageVAE(_DeepImage):
 @dataclass(kw_only=True, eq=False, repr=False)
 class ImageGAN(_DeepImage):
     summary = (
-        "Images: a class-conditional DCGAN-style GAN with a projection discriminator, hinge loss (torch)."
+        "Images: a class-conditional GAN (upsampling generator, spectrally normalized projection "
+        "discriminator, hinge loss, averaged generator weights) (torch)."
     )
     capabilities = CAPS
 
     latent_dim: int = 64
+    batch_size: int = 64
+    ema: float = 0.999  # the sampling generator is an exponential moving average of the trained one
     patience: int = 1000  # a GAN's check score is noisy: stop on time / epochs, keep the best check
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if not isinstance(self.ema, int | float) or isinstance(self.ema, bool) or not 0 <= self.ema < 1:
+            raise InvalidParameterError.expected("ema", "ImageGAN", "a float in [0, 1)", self.ema)
 
     def _build(self, g: torch.Generator, dev: torch.device) -> None:
         c, s, _ = self.chw
         k, w = self.n_classes, int(self.width)
-        self.gen_ = build_seeded(lambda: Decoder(c, s, k, self.latent_dim, w), g, dev)
-        self.disc_ = build_seeded(lambda: Critic(c, s, k, w), g, dev)
+        self.gen_ = build_seeded(lambda: GanGenerator(c, s, k, self.latent_dim, w), g, dev)
+        self.disc_ = build_seeded(lambda: Critic(c, s, k, w), g, dev).normalize(g)
+        self.avg_ = build_seeded(lambda: GanGenerator(c, s, k, self.latent_dim, w), g, dev)
+        self.avg_.load_state_dict(self.gen_.state_dict())
         lr = float(self.learning_rate)
-        self.opt_g_ = torch.optim.Adam(self.gen_.parameters(), lr=lr, betas=(0.5, 0.999))
-        self.opt_d_ = torch.optim.Adam(self.disc_.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.opt_g_ = torch.optim.Adam(self.gen_.parameters(), lr=lr, betas=BETAS)
+        self.opt_d_ = torch.optim.Adam(self.disc_.parameters(), lr=D_LR_FACTOR * lr, betas=BETAS)
+        self.n_steps_ = 0
 
     def _modules(self) -> list[nn.Module]:
-        return [self.gen_, self.disc_]
+        return [self.avg_]
 
     def _named(self) -> dict[str, nn.Module]:
-        return {"gen": self.gen_, "disc": self.disc_}
-
-    def _fake(self, y: torch.Tensor, g: torch.Generator) -> torch.Tensor:
-        z = _randn((len(y), int(self.latent_dim)), g, y.device)
-        return torch.sigmoid(self.gen_(z, y))
+        return {"gen": self.avg_}
 
     def _step(self, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> float:
-        fake = self._fake(y, g)
+        self.gen_.train()
+        self.disc_.train()
+        z = _randn((len(y), int(self.latent_dim)), g, y.device)
+        fake = torch.sigmoid(self.gen_(z, y))
         d_loss = torch.relu(1 - self.disc_(x, y)).mean() + torch.relu(1 + self.disc_(fake.detach(), y)).mean()
         self.opt_d_.zero_grad()
         d_loss.backward()
         self.opt_d_.step()
-        g_loss = -self.disc_(self._fake(y, g), y).mean()
+        g_loss = -self.disc_(fake, y).mean()
         self.opt_g_.zero_grad()
         g_loss.backward()
         self.opt_g_.step()
+        self.n_steps_ += 1
+        decay = min(float(self.ema), (1 + self.n_steps_) / (10 + self.n_steps_))
+        with torch.no_grad():
+            for a, p in zip(self.avg_.parameters(), self.gen_.parameters(), strict=True):
+                a.mul_(decay).add_(p.detach(), alpha=1 - decay)
+            for mine, theirs in zip(self.avg_.buffers(), self.gen_.buffers(), strict=True):
+                mine.copy_(theirs)  # batch-norm statistics follow the trained generator
         return float(d_loss.item())
 
     def _score(self, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> float:
@@ -258,9 +279,10 @@ class ImageGAN(_DeepImage):
         )
 
     def _generate(self, y: np.ndarray, g: torch.Generator) -> np.ndarray:
-        dev = next(self.gen_.parameters()).device
+        dev = next(self.avg_.parameters()).device
         with torch.no_grad():
-            return self._fake(_y(y, dev), g).cpu().numpy()
+            z = _randn((len(y), int(self.latent_dim)), g, dev)
+            return torch.sigmoid(self.avg_(z, _y(y, dev))).cpu().numpy()
 
 
 def _moment_gap(x: torch.Tensor, y: torch.Tensor, make: Callable[[torch.Tensor], torch.Tensor]) -> float:

@@ -1,0 +1,162 @@
+"""The near-duplicate guard of the image generators: generated images are no more often near duplicates
+of training images than fresh real images are, at every multiplicity.
+
+A near duplicate is an image whose perceptual hash (:func:`~synthwise.images.hashing.phash`) lies within
+:data:`~synthwise.images.hashing.NEAR_BITS` of a training image's: the definition the image evaluation's
+``privacy.near_duplicates`` uses. Real images have such neighbours at a natural rate (Fashion-MNIST: a
+plain T-shirt hashes like many others), so a guard that forbade them all would make the output less
+typical than real data. The guard measures the natural rate leave one out: for each training image, the
+number ``m`` of *other* training images within the bits (what a fresh image the model never saw would
+show). Shares are kept per band of ``m`` (1, 2, 3-4, 5-8, ... :data:`BANDS`), not in total: a model's
+near duplicates tend to be prototypes that match many training images, and these stay near duplicates
+against any subsample of the training set (an evaluator's reference sample), where fresh images with one
+match would not.
+
+At sampling the images of one call are hashed and their ``m`` counted. Band by band, near duplicates
+beyond the fresh ratio to the call's images without a match (a quota, stochastically rounded) are
+redrawn with the same labels, up to :data:`MAX_ROUNDS` rounds, keeping only redraws without a match. An
+image still a near duplicate after the last round is kept and counted in ``near_guard_report_``.
+
+``privacy="balanced"`` (the default of the deep generators and ``image_pca``) keeps the natural shares;
+``"strict"`` redraws every near duplicate; ``"off"`` stores no hashes. The model file then holds the
+training images' 64-bit hashes (fingerprints, not pixels): the guard needs them at sampling.
+
+The guard acts on hashes only, so the evaluation's near-duplicate share is no independent check of a
+guarded generator: its DCR share and authenticity (in the learned representation) are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from synthwise.errors import ModelFileError
+from synthwise.images.hashing import NEAR_BITS, phash
+
+MAX_ROUNDS = 4
+BANDS = np.array([1, 2, 3, 5, 9, 17, 33, 65])  # lower edges of the bands of m (near training images)
+
+
+def _hashes(x: np.ndarray) -> np.ndarray:
+    """pHashes of images ``(n, c, s, s)`` in [0, 1] (the generators' working layout)."""
+    return phash(np.moveaxis(np.asarray(x, dtype=np.float32), 1, 3))
+
+
+def near_counts(
+    hashes: np.ndarray,
+    reference: np.ndarray,
+    *,
+    bits: int = NEAR_BITS,
+    leave_one_out: bool = False,
+    block: int = 512,
+) -> np.ndarray:
+    """For each of ``hashes``, how many ``reference`` hashes lie within ``bits`` of it (with
+    ``leave_one_out``, ``hashes`` is ``reference`` and an entry does not count itself)."""
+    out = np.zeros(len(hashes), dtype=np.int64)
+    for i in range(0, len(hashes), block):
+        near = np.bitwise_count(np.bitwise_xor(hashes[i : i + block, None], reference[None, :])) <= bits
+        out[i : i + block] = near.sum(axis=1)
+    if leave_one_out:
+        out -= 1
+    return out
+
+
+def band_of(counts: np.ndarray) -> np.ndarray:
+    """Band index of each count: 0 = no near training image, k = ``BANDS[k-1] <= m < BANDS[k]``."""
+    return np.searchsorted(BANDS, counts, side="right")
+
+
+def leave_one_out_near_share(hashes: np.ndarray, bits: int = NEAR_BITS) -> float:
+    """Share of ``hashes`` within ``bits`` of another entry (itself excluded; equal hashes count)."""
+    if len(hashes) < 2:
+        return 0.0
+    return float((near_counts(hashes, hashes, bits=bits, leave_one_out=True) > 0).mean())
+
+
+@dataclass
+class NearDuplicateGuard:
+    """The fitted guard (see the module docstring)."""
+
+    hashes: np.ndarray  # uint64 (n,): the training images' pHashes (what a model file stores)
+    fresh: np.ndarray  # (len(BANDS) + 1,): leave-one-out shares of the training images per band of m
+    strict: bool
+
+    @classmethod
+    def fit(cls, x: np.ndarray, *, strict: bool) -> NearDuplicateGuard:
+        hashes = _hashes(x)
+        counts = near_counts(hashes, hashes, leave_one_out=True) if len(hashes) > 1 else np.zeros(len(hashes))
+        shares = np.bincount(band_of(counts), minlength=len(BANDS) + 1) / max(len(hashes), 1)
+        return cls(hashes, shares.astype(np.float64), bool(strict))
+
+    @property
+    def fresh_share(self) -> float:
+        """Share of fresh images with at least one near training image."""
+        return float(1.0 - self.fresh[0])
+
+    def counts(self, x: np.ndarray) -> np.ndarray:
+        """Per image of ``x`` ``(n, c, s, s)``: how many training images it is a near duplicate of."""
+        return near_counts(_hashes(x), self.hashes)
+
+    def near(self, x: np.ndarray) -> np.ndarray:
+        """Per image of ``x``: whether it is a near duplicate of some training image."""
+        return self.counts(x) > 0
+
+    def quotas(self, n_clear: int, rng: np.random.Generator) -> np.ndarray:
+        """How many images of each band may stay, given ``n_clear`` images without a near training image:
+        the fresh ratio of each band to band 0, stochastically rounded (band 0 unlimited)."""
+        if self.strict or self.fresh[0] <= 0:
+            out = np.zeros(len(self.fresh), dtype=np.int64)
+            if not self.strict:  # every fresh image has a near training image: nothing to hold to
+                out[1:] = np.iinfo(np.int64).max // 4
+            return out
+        want = self.fresh[1:] / self.fresh[0] * n_clear
+        base = np.floor(want)
+        return np.concatenate([[0], (base + (rng.random(len(want)) < want - base)).astype(np.int64)])
+
+    def filter(
+        self, x: np.ndarray, y: np.ndarray, draw: Callable[[np.ndarray], np.ndarray], rng: np.random.Generator
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """``x`` (drawn for labels ``y``) with its near duplicates beyond the quotas redrawn by
+        ``draw(labels)``; and a report (counts before and after, rounds)."""
+        x = np.array(x, copy=True)
+        bands = band_of(self.counts(x))
+        before = int((bands > 0).sum())
+        quota = self.quotas(int((bands == 0).sum()), rng)
+        redo_parts = []
+        for b in range(1, len(quota)):
+            members = np.flatnonzero(bands == b)
+            if len(members) > quota[b]:
+                redo_parts.append(rng.choice(members, size=len(members) - int(quota[b]), replace=False))
+        redo = np.sort(np.concatenate(redo_parts)) if redo_parts else np.zeros(0, dtype=np.int64)
+        rounds = 0
+        while len(redo) and rounds < MAX_ROUNDS:
+            rounds += 1
+            fresh = draw(y[redo])
+            ok = ~self.near(fresh)
+            x[redo[ok]] = fresh[ok]
+            redo = redo[~ok]
+        report = {
+            "near_duplicates_drawn": before,
+            "near_duplicates_kept": before
+            - (len(np.concatenate(redo_parts)) if redo_parts else 0)
+            + len(redo),
+            "fresh_share": round(self.fresh_share, 4),
+            "rounds": rounds,
+            "unresolved": len(redo),
+        }
+        return x, report
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"strict": self.strict}, {"near_hashes": self.hashes, "near_fresh": self.fresh}
+
+    @classmethod
+    def restore(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> NearDuplicateGuard:
+        fresh = np.asarray(arrays["near_fresh"], dtype=np.float64)
+        if fresh.shape != (len(BANDS) + 1,):
+            raise ModelFileError(
+                "The model file's near-duplicate guard has the wrong shape. Fix: refit and save the model."
+            )
+        return cls(np.asarray(arrays["near_hashes"], dtype=np.uint64), fresh, bool(meta["strict"]))
