@@ -17,9 +17,8 @@ from synthwise.generators.image_privacy import (
     NearDuplicateGuard,
     band_of,
     leave_one_out_near_share,
-    near_counts,
 )
-from synthwise.images.hashing import NEAR_BITS, nearest_hamming, phash
+from synthwise.images.hashing import NEAR_BITS, near_counts, nearest_hamming, phash
 from synthwise.testing.images import small_images
 
 
@@ -53,7 +52,7 @@ def _chw(images: np.ndarray) -> np.ndarray:
 def test_copies_are_redrawn_to_the_fresh_share() -> None:
     data = small_images(400)
     x = _chw(data.images)
-    guard = NearDuplicateGuard.fit(x, strict=False)
+    guard = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=False)
     assert 0.0 < guard.fresh_share < 1.0 and guard.fresh.sum() == pytest.approx(1.0)
     rng = np.random.default_rng(0)
     pool = np.random.default_rng(1).random((4000, *x.shape[1:]), dtype=np.float32)  # noise: never near
@@ -79,7 +78,7 @@ def test_copies_are_redrawn_to_the_fresh_share() -> None:
 
 def test_unresolved_near_duplicates_are_kept_and_counted() -> None:
     x = _chw(small_images(100).images)
-    guard = NearDuplicateGuard.fit(x, strict=True)
+    guard = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=True)
     out, report = guard.filter(
         x[:20], np.zeros(20, dtype=np.int64), lambda labels: x[: len(labels)], np.random.default_rng(0)
     )
@@ -113,3 +112,16 @@ def test_image_pca_under_the_knob(privacy: str, tmp_path: Path) -> None:
 def test_the_knob_is_checked() -> None:
     with pytest.raises(InvalidParameterError, match="privacy"):
         create("image_pca", privacy="maximum").fit(small_images(60))
+
+
+def test_fresh_shares_from_a_sample_of_a_large_training_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    import synthwise.generators.image_privacy as ip
+
+    x = _chw(small_images(600).images)
+    full = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=False)
+    monkeypatch.setattr(ip, "REFERENCE_IMAGES", 200)
+    sampled = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=False)
+    again = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=False)
+    assert len(sampled.hashes) == 600 and sampled.fresh.sum() == pytest.approx(1.0)
+    assert np.array_equal(sampled.fresh, again.fresh)  # seeded
+    assert sampled.fresh_share == pytest.approx(full.fresh_share, abs=0.1)

@@ -34,34 +34,16 @@ from typing import Any
 import numpy as np
 
 from synthwise.errors import ModelFileError
-from synthwise.images.hashing import NEAR_BITS, phash
+from synthwise.images.hashing import NEAR_BITS, near_counts, phash
 
 MAX_ROUNDS = 4
+REFERENCE_IMAGES = 10_000  # training images whose leave-one-out counts estimate the fresh shares
 BANDS = np.array([1, 2, 3, 5, 9, 17, 33, 65])  # lower edges of the bands of m (near training images)
 
 
 def _hashes(x: np.ndarray) -> np.ndarray:
     """pHashes of images ``(n, c, s, s)`` in [0, 1] (the generators' working layout)."""
     return phash(np.moveaxis(np.asarray(x, dtype=np.float32), 1, 3))
-
-
-def near_counts(
-    hashes: np.ndarray,
-    reference: np.ndarray,
-    *,
-    bits: int = NEAR_BITS,
-    leave_one_out: bool = False,
-    block: int = 512,
-) -> np.ndarray:
-    """For each of ``hashes``, how many ``reference`` hashes lie within ``bits`` of it (with
-    ``leave_one_out``, ``hashes`` is ``reference`` and an entry does not count itself)."""
-    out = np.zeros(len(hashes), dtype=np.int64)
-    for i in range(0, len(hashes), block):
-        near = np.bitwise_count(np.bitwise_xor(hashes[i : i + block, None], reference[None, :])) <= bits
-        out[i : i + block] = near.sum(axis=1)
-    if leave_one_out:
-        out -= 1
-    return out
 
 
 def band_of(counts: np.ndarray) -> np.ndarray:
@@ -85,10 +67,15 @@ class NearDuplicateGuard:
     strict: bool
 
     @classmethod
-    def fit(cls, x: np.ndarray, *, strict: bool) -> NearDuplicateGuard:
+    def fit(cls, x: np.ndarray, rng: np.random.Generator, *, strict: bool) -> NearDuplicateGuard:
+        """Hash the training images ``x`` ``(n, c, s, s)``; the fresh shares from the leave-one-out
+        counts of up to :data:`REFERENCE_IMAGES` of them (a seeded sample) against all the others."""
         hashes = _hashes(x)
-        counts = near_counts(hashes, hashes, leave_one_out=True) if len(hashes) > 1 else np.zeros(len(hashes))
-        shares = np.bincount(band_of(counts), minlength=len(BANDS) + 1) / max(len(hashes), 1)
+        probe = hashes
+        if len(hashes) > REFERENCE_IMAGES:
+            probe = hashes[np.sort(rng.choice(len(hashes), REFERENCE_IMAGES, replace=False))]
+        counts = near_counts(probe, hashes, leave_one_out=True) if len(hashes) > 1 else np.zeros(len(probe))
+        shares = np.bincount(band_of(counts), minlength=len(BANDS) + 1) / max(len(probe), 1)
         return cls(hashes, shares.astype(np.float64), bool(strict))
 
     @property

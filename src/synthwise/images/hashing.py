@@ -1,5 +1,5 @@
 """Perceptual hashes of images (pHash: the signs of the low 8 x 8 DCT frequencies of a 32 x 32 grey
-copy against their median; 64 bits) and near-duplicate shares by Hamming distance."""
+copy against their median; 64 bits) and near-duplicate shares and counts by Hamming distance."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 from synthwise.images.data import resize, to_channels
 
 NEAR_BITS = 4  # Hamming distance (of 64 bits) at or below which two images count as near duplicates
+BLOCK_CELLS = 4_000_000  # hash pairs compared at once by near_counts (memory: about 9 bytes each)
 
 
 def _dct_matrix(n: int) -> np.ndarray:
@@ -47,3 +48,18 @@ def near_duplicate_share(
     """(share of ``candidates`` within ``bits`` of some ``reference`` hash, the per-row flags)."""
     flags = nearest_hamming(candidates, reference) <= bits
     return (float(flags.mean()) if len(flags) else 0.0), flags
+
+
+def near_counts(
+    hashes: np.ndarray, reference: np.ndarray, *, bits: int = NEAR_BITS, leave_one_out: bool = False
+) -> np.ndarray:
+    """For each of ``hashes``, how many ``reference`` hashes lie within ``bits`` of it (with
+    ``leave_one_out``, every entry of ``hashes`` is also in ``reference`` and does not count itself)."""
+    out = np.zeros(len(hashes), dtype=np.int64)
+    block = max(1, BLOCK_CELLS // max(len(reference), 1))
+    for i in range(0, len(hashes), block):
+        near = np.bitwise_count(np.bitwise_xor(hashes[i : i + block, None], reference[None, :])) <= bits
+        out[i : i + block] = near.sum(axis=1)
+    if leave_one_out:
+        out -= 1
+    return out
