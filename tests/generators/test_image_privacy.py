@@ -49,27 +49,32 @@ def _chw(images: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(images, 3, 1))
 
 
-def test_copies_are_redrawn_to_the_fresh_share() -> None:
-    data = small_images(400)
-    x = _chw(data.images)
-    guard = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=False)
-    assert 0.0 < guard.fresh_share < 1.0 and guard.fresh.sum() == pytest.approx(1.0)
+def test_copies_are_redrawn_to_the_fresh_shares_class_by_class() -> None:
+    data = small_images(600)
+    x, y = _chw(data.images), data.labels
+    guard = NearDuplicateGuard.fit(x, y, 10, np.random.default_rng(0), strict=False)
+    assert guard.fresh.shape == (11, len(BANDS) + 1) and np.allclose(guard.fresh.sum(axis=1), 1.0)
+    assert 0.0 < guard.fresh_share < 1.0
+    assert len({tuple(row) for row in guard.fresh[:-1]}) > 1  # classes differ
     rng = np.random.default_rng(0)
     pool = np.random.default_rng(1).random((4000, *x.shape[1:]), dtype=np.float32)  # noise: never near
 
     def draw(labels: np.ndarray) -> np.ndarray:
         return pool[rng.integers(0, len(pool), size=len(labels))]
 
-    copies = x[rng.integers(0, len(x), size=300)]  # a generator that copies: every image near
-    out, report = guard.filter(copies, np.zeros(300, dtype=np.int64), draw, rng)
-    assert report["near_duplicates_drawn"] == 300 and report["unresolved"] == 0
-    bands = np.bincount(band_of(guard.counts(out)), minlength=len(BANDS) + 1)
-    expected = guard.fresh / guard.fresh[0] * bands[0]
-    assert (bands[1:] <= np.ceil(expected[1:])).all()  # no band above its fresh ratio
-    assert report["near_duplicates_kept"] == int(bands[1:].sum())
-    assert float(guard.near(out).mean()) <= guard.fresh_share + 0.02
+    pick = rng.integers(0, len(x), size=500)
+    copies, labels = x[pick], y[pick]  # a generator that copies: every image near
+    out, report = guard.filter(copies, labels, draw, rng)
+    assert report["near_duplicates_drawn"] == 500 and report["unresolved"] == 0
+    counts = guard.counts(out)
+    for c in range(10):
+        bands = np.bincount(band_of(counts[labels == c]), minlength=len(BANDS) + 1)
+        expected = guard.fresh[c] / guard.fresh[c, 0] * bands[0]
+        assert (bands[1:] <= np.ceil(expected[1:])).all(), c  # no band above the class's fresh ratio
+    assert report["near_duplicates_kept"] == int((counts > 0).sum())
+    assert float((counts > 0).mean()) <= guard.fresh_share + 0.04
     strict = NearDuplicateGuard(guard.hashes, guard.fresh, strict=True)
-    out, report = strict.filter(copies, np.zeros(300, dtype=np.int64), draw, rng)
+    out, report = strict.filter(copies, labels, draw, rng)
     assert not strict.near(out).any() and report["near_duplicates_kept"] == 0
     fresh_like = pool[:300]  # nothing near: nothing touched
     same, report = guard.filter(fresh_like, np.zeros(300, dtype=np.int64), draw, rng)
@@ -77,8 +82,9 @@ def test_copies_are_redrawn_to_the_fresh_share() -> None:
 
 
 def test_unresolved_near_duplicates_are_kept_and_counted() -> None:
-    x = _chw(small_images(100).images)
-    guard = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=True)
+    data = small_images(100)
+    x = _chw(data.images)
+    guard = NearDuplicateGuard.fit(x, data.labels, 10, np.random.default_rng(0), strict=True)
     out, report = guard.filter(
         x[:20], np.zeros(20, dtype=np.int64), lambda labels: x[: len(labels)], np.random.default_rng(0)
     )
@@ -117,11 +123,13 @@ def test_the_knob_is_checked() -> None:
 def test_fresh_shares_from_a_sample_of_a_large_training_set(monkeypatch: pytest.MonkeyPatch) -> None:
     import synthwise.generators.image_privacy as ip
 
-    x = _chw(small_images(600).images)
-    full = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=False)
+    data = small_images(600)
+    x, y = _chw(data.images), data.labels
+    full = NearDuplicateGuard.fit(x, y, 10, np.random.default_rng(0), strict=False)
     monkeypatch.setattr(ip, "REFERENCE_IMAGES", 200)
-    sampled = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=False)
-    again = NearDuplicateGuard.fit(x, np.random.default_rng(0), strict=False)
-    assert len(sampled.hashes) == 600 and sampled.fresh.sum() == pytest.approx(1.0)
+    sampled = NearDuplicateGuard.fit(x, y, 10, np.random.default_rng(0), strict=False)
+    again = NearDuplicateGuard.fit(x, y, 10, np.random.default_rng(0), strict=False)
+    assert len(sampled.hashes) == 600 and np.allclose(sampled.fresh.sum(axis=1), 1.0)
     assert np.array_equal(sampled.fresh, again.fresh)  # seeded
     assert sampled.fresh_share == pytest.approx(full.fresh_share, abs=0.1)
+    assert np.array_equal(sampled.fresh[:-1], np.tile(sampled.fresh[-1], (10, 1)))  # < 50 per class: pooled

@@ -71,7 +71,9 @@ class ImageGenerator(Generator):
         self.source_size_ = tuple(int(v) for v in (images.source_size or images.shape[:2]))
         x = np.ascontiguousarray(np.moveaxis(resize(images.images, (side, side)), 3, 1))
         self._fit_images(x, y, rng)
-        self.near_guard_ = NearDuplicateGuard.fit(x, rng, strict=self._strict) if self.guarded else None
+        self.near_guard_ = (
+            NearDuplicateGuard.fit(x, y, self.n_classes, rng, strict=self._strict) if self.guarded else None
+        )
         self.n_rows_ = len(images)
 
     def _sample_data(
