@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from synthwise.errors import ModelFileError
-from synthwise.images.hashing import NEAR_BITS, near_counts, phash
+from synthwise.images.hashing import near_counts, phash
 
 MAX_ROUNDS = 6
 REFERENCE_IMAGES = 10_000  # training images whose leave-one-out counts estimate the fresh shares
@@ -51,13 +51,6 @@ def _hashes(x: np.ndarray) -> np.ndarray:
 def band_of(counts: np.ndarray) -> np.ndarray:
     """Band index of each count: 0 = no near training image, k = ``BANDS[k-1] <= m < BANDS[k]``."""
     return np.searchsorted(BANDS, counts, side="right")
-
-
-def leave_one_out_near_share(hashes: np.ndarray, bits: int = NEAR_BITS) -> float:
-    """Share of ``hashes`` within ``bits`` of another entry (itself excluded; equal hashes count)."""
-    if len(hashes) < 2:
-        return 0.0
-    return float((near_counts(hashes, hashes, bits=bits, leave_one_out=True) > 0).mean())
 
 
 @dataclass
