@@ -265,12 +265,7 @@ class ImageGAN(_DeepImage):
         g_loss.backward()
         self.opt_g_.step()
         self.n_steps_ += 1
-        decay = min(float(self.ema), (1 + self.n_steps_) / (10 + self.n_steps_))
-        with torch.no_grad():
-            for a, p in zip(self.avg_.parameters(), self.gen_.parameters(), strict=True):
-                a.mul_(decay).add_(p.detach(), alpha=1 - decay)
-            for mine, theirs in zip(self.avg_.buffers(), self.gen_.buffers(), strict=True):
-                mine.copy_(theirs)  # batch-norm statistics follow the trained generator
+        _average_into(self.avg_, self.gen_, float(self.ema), self.n_steps_)
         return float(d_loss.item())
 
     def _score(self, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> float:
@@ -283,6 +278,17 @@ class ImageGAN(_DeepImage):
         with torch.no_grad():
             z = _randn((len(y), int(self.latent_dim)), g, dev)
             return torch.sigmoid(self.avg_(z, _y(y, dev))).cpu().numpy()
+
+
+def _average_into(avg: nn.Module, live: nn.Module, ema: float, n_steps: int) -> None:
+    """One step of the exponential moving average of ``live``'s weights into ``avg`` (decay ``ema``,
+    warmed up over the first steps); buffers (batch-norm statistics) are copied as they are."""
+    decay = min(ema, (1 + n_steps) / (10 + n_steps))
+    with torch.no_grad():
+        for a, p in zip(avg.parameters(), live.parameters(), strict=True):
+            a.mul_(decay).add_(p.detach(), alpha=1 - decay)
+        for mine, theirs in zip(avg.buffers(), live.buffers(), strict=True):
+            mine.copy_(theirs)
 
 
 def _moment_gap(x: torch.Tensor, y: torch.Tensor, make: Callable[[torch.Tensor], torch.Tensor]) -> float:
@@ -353,10 +359,7 @@ class ImageDiffusion(_DeepImage):
         loss.backward()
         self.opt_.step()
         self.n_steps_ += 1
-        decay = min(float(self.ema), (1 + self.n_steps_) / (10 + self.n_steps_))
-        with torch.no_grad():
-            for a, p in zip(self.avg_.parameters(), self.net_.parameters(), strict=True):
-                a.mul_(decay).add_(p.detach(), alpha=1 - decay)
+        _average_into(self.avg_, self.net_, float(self.ema), self.n_steps_)
         return float(loss.item())
 
     def _score(self, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> float:
