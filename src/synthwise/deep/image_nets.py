@@ -7,7 +7,8 @@ so a seed gives the same network."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from synthwise.deep._torch import nn, torch
@@ -15,9 +16,21 @@ from synthwise.deep._torch import nn, torch
 M = TypeVar("M", bound=nn.Module)
 
 
+@contextmanager
+def seeded_global_rng(g: torch.Generator) -> Iterator[None]:
+    """Inside: torch's global RNG seeded from ``g`` (whatever a constructor draws from it, such as an
+    embedding's weights or spectral norm's vectors, follows the seed; torch seeds it at random per
+    process); outside: the global state as it was."""
+    devices = [g.device.index or 0] if g.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=g, device=g.device).item()))
+        yield
+
+
 def build_seeded(factory: Callable[[], M], g: torch.Generator, device: torch.device) -> M:
-    """Construct a module without touching the global RNG; draw every Linear / conv weight from ``g``."""
-    with torch.random.fork_rng(devices=[]):
+    """Construct a module from ``g`` without touching the global RNG: defaults drawn under
+    :func:`seeded_global_rng`, then every Linear / conv weight redrawn from ``g``."""
+    with seeded_global_rng(g):
         module = factory()
     module = module.to(device)
     with torch.no_grad():
@@ -127,9 +140,7 @@ class Critic(nn.Module):
     def normalize(self, g: torch.Generator) -> Critic:
         """Put spectral normalization on every linear / conv layer (after the seeded initialization);
         its power-iteration vectors are drawn from a global RNG seeded from ``g``, then restored."""
-        devices = [g.device.index or 0] if g.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=g, device=g.device).item()))
+        with seeded_global_rng(g):
             for layer in list(self.modules()):
                 if isinstance(layer, nn.Linear | nn.Conv2d):
                     nn.utils.parametrizations.spectral_norm(layer)
