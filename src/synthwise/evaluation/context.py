@@ -6,10 +6,14 @@ on real rows, the real sample used by k-NN metrics and its neighbour radii, the 
 trivial baseline) and an optional holdout, and caches what several metrics share (the neighbour pass).
 
 Row order never matters: every table is put in a canonical order by a seeded hash of its row contents,
-and "a seeded subsample of m rows" is the first m rows of that order. Identical rows therefore sort
-together, results are invariant to shuffling the input, and a generator that copies training rows has
-its copies picked in the synthetic sample exactly when the originals are picked in the real sample, so
-subsampling does not hide memorization.
+and "a seeded subsample of m rows" is the first m rows of that order (:func:`canonical_keys`). Results
+are invariant to shuffling the input, and a generator that copies training rows has its copies picked
+in the synthetic sample exactly when the originals are picked in the real sample, so subsampling does
+not hide memorization. The repeats of a row are spread: the k-th occurrence of a row sorts by its hash
+mixed with k, so a subsample holds a row's repeats in proportion. Before, identical rows sorted together
+and a subsample held all of a repeated row or none of it: TabDDPM's diamonds output (18 % repeats, its
+largest mode 1,949 identical rows at the rim of the data) showed a 10,000-row subsample whose
+alpha-precision was 0.84 while all 43,152 rows score 0.74.
 """
 
 from __future__ import annotations
@@ -87,6 +91,30 @@ class Table:
         return self if n is None or n >= len(self) else self.rows(0, n)
 
 
+def canonical_keys(hashes: np.ndarray) -> np.ndarray:
+    """The sort key of each row of the canonical order: its content hash for a row's first occurrence
+    (so a copy sorts where its original does), the hash mixed with ``k`` (splitmix64's finalizer) for
+    its ``k``-th repeat (``k`` >= 1, counted in input order; repeats are identical, so which of them
+    is which changes nothing), so that a subsample holds each row's repeats in proportion."""
+    n = len(hashes)
+    keys = np.asarray(hashes, dtype=np.uint64).copy()
+    if n < 2:
+        return keys
+    by_hash = np.argsort(keys, kind="stable")
+    ordered = keys[by_hash]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]
+    at = np.arange(n)
+    occurrence = np.empty(n, dtype=np.uint64)
+    occurrence[by_hash] = (at - np.maximum.accumulate(np.where(starts, at, 0))).astype(np.uint64)
+    repeat = occurrence > 0
+    if repeat.any():
+        z = keys[repeat] ^ (occurrence[repeat] * np.uint64(0x9E3779B97F4A7C15))
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        keys[repeat] = z ^ (z >> np.uint64(31))
+    return keys
+
+
 def identity_codes(frame: pd.DataFrame, codes: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     """What two rows must share to be the same row: their codes, plus the value itself where a long-tail
     column holds its tail (one code for many rare values: two rows with different rare values there are
@@ -137,7 +165,7 @@ class RealSide:
 
     def _table(self, frame: pd.DataFrame, codes: pd.DataFrame, name: str) -> Table:
         hashes = row_hashes(identity_codes(frame, codes, self.schema), self.hash_key)
-        order = np.argsort(hashes, kind="stable")
+        order = np.argsort(canonical_keys(hashes), kind="stable")
         frame = frame.iloc[order].reset_index(drop=True)
         codes = codes.iloc[order].reset_index(drop=True)
         return Table(name, frame, codes, self._embed(frame, codes), order, hashes[order])

@@ -1,8 +1,12 @@
 """Detection: can a classifier tell synthetic rows from real ones.
 
-Three classifiers, a fixed set, are trained on equal numbers of real and synthetic rows (at most
+Four classifiers, a fixed set, are trained on equal numbers of real and synthetic rows (at most
 ``detection_rows`` each, the first of the canonical order) with 3-fold cross-validation: a histogram
-gradient-boosting classifier on the codes (interactions, thresholds, native categoricals), a logistic
+gradient-boosting classifier on the codes (interactions, thresholds, native categoricals), the same
+boosting on the real-fit embedding (a category as one indicator per level: a split can single out one
+level, where a native categorical split sorts every level by its gradient; on covid's Bayesian-network
+output, with two 830-level name columns, boosting on the codes scored 0.657, on the embedding 0.675, a
+reference boosting on the one-hot table 0.679), a logistic
 regression on the real-fit embedding (one-hot categoricals, normal scores: smooth and oblique
 differences trees approximate by steps), and an MLP (two hidden layers of 128 and 64, early stopping)
 on the embedding beside the numeric codes on the real rows' scale (a relation loosened at a fine scale,
@@ -13,7 +17,7 @@ A detection AUC is a lower bound on how distinguishable two samples are: a weake
 "indistinguishable" where a stronger one does not, so the verdict takes the strictest of the set.
 ``benchmarks/agreement.py`` checks it against SDMetrics' ``LogisticDetection`` and a gradient-boosting
 and an MLP classifier on the raw encoded table: no reference may exceed it by more than 0.02. Taking the
-largest of three AUCs raises the value for indistinguishable samples by a little (about 0.005 at 5,000
+largest of four AUCs raises the value for indistinguishable samples by a little (about 0.005 at 5,000
 rows per side for two). 0.5 is ideal, 1 means every synthetic row is recognised. The folds are taken by
 a seeded hash of the row contents, so the result does not depend on row order and identical rows share a
 fold; where the evaluator is given ``groups`` (rows that belong together, such as the children of one
@@ -44,9 +48,10 @@ N_FOLDS = 3
 
 @metric("detection_auc", "fidelity", "target", (0.0, 1.0), ideal=0.5)
 def detection_auc(ctx: Context) -> Score:
-    """Cross-validated ROC-AUC of the strongest of three classifiers telling real from synthetic. Ideal 0.5.
+    """Cross-validated ROC-AUC of the strongest of four classifiers telling real from synthetic. Ideal 0.5.
 
-    Gradient boosting on the codes, logistic regression on the embedding and an MLP on both;
+    Gradient boosting on the codes and on the embedding, logistic regression on the embedding and an MLP
+    on both;
     ``details["classifier"]`` names the one that decided, ``details["auc_by_classifier"]`` has all.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -72,7 +77,8 @@ def detection_auc(ctx: Context) -> Score:
     seed = int(ctx.rng("fidelity.detection_auc").integers(2**31 - 1))
     emb = np.vstack([ctx.real.train.emb[:m], ctx.synthetic.emb[:m]])
     net_x = np.hstack([emb, _scaled(x[:, ~mask], m)])
-    oof = {"gradient_boosting": np.zeros(2 * m), "logistic": np.zeros(2 * m), "mlp": np.zeros(2 * m)}
+    names = ("gradient_boosting", "gradient_boosting_embedding", "logistic", "mlp")
+    oof = {name: np.zeros(2 * m) for name in names}
     for f in range(N_FOLDS):
         train, test = fold != f, fold == f
         if not test.any() or len(np.unique(y[train])) < 2:
@@ -81,6 +87,9 @@ def detection_auc(ctx: Context) -> Score:
         clf.fit(fill_empty_columns(x[train]), y[train])
         oof["gradient_boosting"][test] = clf.predict_proba(x[test])[:, 1]
         if emb.shape[1] > 0:
+            flat = HistGradientBoostingClassifier(**boosting_params(seed, np.zeros(emb.shape[1], dtype=bool)))
+            flat.fit(emb[train], y[train])
+            oof["gradient_boosting_embedding"][test] = flat.predict_proba(emb[test])[:, 1]
             lin = LogisticRegression(C=1.0, max_iter=300)
             lin.fit(emb[train], y[train])
             oof["logistic"][test] = lin.decision_function(emb[test])
