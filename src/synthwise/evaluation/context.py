@@ -9,11 +9,12 @@ Row order never matters: every table is put in a canonical order by a seeded has
 and "a seeded subsample of m rows" is the first m rows of that order (:func:`canonical_keys`). Results
 are invariant to shuffling the input, and a generator that copies training rows has its copies picked
 in the synthetic sample exactly when the originals are picked in the real sample, so subsampling does
-not hide memorization. The repeats of a row are spread: the k-th occurrence of a row sorts by its hash
-mixed with k, so a subsample holds a row's repeats in proportion. Before, identical rows sorted together
-and a subsample held all of a repeated row or none of it: TabDDPM's diamonds output (18 % repeats, its
-largest mode 1,949 identical rows at the rim of the data) showed a 10,000-row subsample whose
-alpha-precision was 0.84 while all 43,152 rows score 0.74.
+not hide memorization: every copy of a training row sorts with its original. The other repeats of a
+row are spread (the k-th sorts by its hash mixed with k), so a subsample holds a mode the generator
+repeats in proportion. Before, those too sorted together and a subsample held all of a repeated row or
+none of it: TabDDPM's diamonds output (18 % repeats, its largest mode 1,949 identical rows at the rim
+of the data) showed a 10,000-row subsample whose alpha-precision was 0.84 while all 43,152 rows score
+0.74.
 """
 
 from __future__ import annotations
@@ -91,11 +92,13 @@ class Table:
         return self if n is None or n >= len(self) else self.rows(0, n)
 
 
-def canonical_keys(hashes: np.ndarray) -> np.ndarray:
-    """The sort key of each row of the canonical order: its content hash for a row's first occurrence
-    (so a copy sorts where its original does), the hash mixed with ``k`` (splitmix64's finalizer) for
-    its ``k``-th repeat (``k`` >= 1, counted in input order; repeats are identical, so which of them
-    is which changes nothing), so that a subsample holds each row's repeats in proportion."""
+def canonical_keys(hashes: np.ndarray, copies: np.ndarray | None = None) -> np.ndarray:
+    """The sort key of each row of the canonical order: its content hash, except for the repeats of a
+    row that is not a copy of a training row (``copies``: the rows whose hash the real train holds;
+    they all keep their hash, so they sort where their original does). The ``k``-th repeat (``k`` >= 1,
+    counted in input order; repeats are identical, so which of them is which changes nothing) of such a
+    row sorts by its hash mixed with ``k`` (splitmix64's finalizer), so that a subsample holds a mode
+    the generator repeats in proportion."""
     n = len(hashes)
     keys = np.asarray(hashes, dtype=np.uint64).copy()
     if n < 2:
@@ -107,6 +110,8 @@ def canonical_keys(hashes: np.ndarray) -> np.ndarray:
     occurrence = np.empty(n, dtype=np.uint64)
     occurrence[by_hash] = (at - np.maximum.accumulate(np.where(starts, at, 0))).astype(np.uint64)
     repeat = occurrence > 0
+    if copies is not None:
+        repeat &= ~np.asarray(copies, dtype=bool)
     if repeat.any():
         z = keys[repeat] ^ (occurrence[repeat] * np.uint64(0x9E3779B97F4A7C15))
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -165,10 +170,19 @@ class RealSide:
 
     def _table(self, frame: pd.DataFrame, codes: pd.DataFrame, name: str) -> Table:
         hashes = row_hashes(identity_codes(frame, codes, self.schema), self.hash_key)
-        order = np.argsort(canonical_keys(hashes), kind="stable")
+        order = np.argsort(self.sort_keys(hashes), kind="stable")
         frame = frame.iloc[order].reset_index(drop=True)
         codes = codes.iloc[order].reset_index(drop=True)
         return Table(name, frame, codes, self._embed(frame, codes), order, hashes[order])
+
+    def sort_keys(self, hashes: np.ndarray) -> np.ndarray:
+        """The canonical order's keys of a table's rows (:func:`canonical_keys`): the real train's rows
+        (natural duplicates included) by their hash; another table's copies of training rows likewise,
+        and its other repeats spread."""
+        train = getattr(self, "train", None)
+        if train is None:  # preparing the real train itself
+            return np.asarray(hashes, dtype=np.uint64)
+        return canonical_keys(hashes, np.isin(hashes, train.hashes))
 
     def prepare(self, frame: pd.DataFrame, name: str, groups: pd.DataFrame | None = None) -> Table:
         """A table to compare with the real train (synthetic data, holdout), in canonical order."""

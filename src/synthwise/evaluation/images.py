@@ -80,15 +80,15 @@ def feature_frame(features: np.ndarray, pixel_hashes: np.ndarray) -> pd.DataFram
 class ImageRealSide(RealSide):
     """A :class:`RealSide` over feature rows whose canonical order hashes the images' pixels, not their
     features (a representation can give one image slightly different floats in different batches):
-    copies of training images sort exactly like their originals, so subsampling never hides them; an
-    image's repeats spread (:func:`~synthwise.evaluation.context.canonical_keys`)."""
+    copies of training images sort exactly like their originals, so subsampling never hides them; other
+    repeated images spread (:meth:`~synthwise.evaluation.context.RealSide.sort_keys`)."""
 
     def _table(self, frame: pd.DataFrame, codes: pd.DataFrame, name: str) -> Any:
-        from synthwise.evaluation.context import Table, canonical_keys
+        from synthwise.evaluation.context import Table
 
         salt = np.uint64(int(self.hash_key[:8], 16))
         hashes = pd.util.hash_array(np.bitwise_xor(frame[PIXELS].to_numpy(dtype=np.uint64), salt))
-        order = np.argsort(canonical_keys(hashes), kind="stable")  # an image's repeats spread
+        order = np.argsort(self.sort_keys(hashes), kind="stable")
         frame = frame.iloc[order].reset_index(drop=True)
         codes = codes.iloc[order].reset_index(drop=True)
         return Table(name, frame, codes, self._embed(frame, codes), order, hashes[order])
