@@ -119,7 +119,9 @@ def dcr_share(ctx: Context) -> Score:
     with mostlyai-qa (``benchmarks/agreement.py``): mostlyai-qa places categories by a text embedding
     of their names, clusters embedding coordinates rather than columns and draws its groups unseeded
     (one file's share varies by up to 0.04 between its runs), so gaps up to about 0.03 are sampling and
-    representation.
+    representation. Its protocol also scores only the first holdout-size chunk of synthetic rows: on
+    default's TabDDPM output four disjoint 2,000-row chunks gave 0.480 / 0.503 / 0.520 / 0.493, where
+    our equal-size share over all of them is 0.503.
     """
     n_t, n_h = len(ctx.real.sample()), len(ctx.holdout_sample)
     agg = dcr_reweight(n_t, n_h)
