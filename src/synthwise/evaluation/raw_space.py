@@ -127,8 +127,9 @@ def column_groups(blocks: list[np.ndarray], seed: int) -> dict[str, np.ndarray]:
         for i, g in enumerate(correlated_groups(blocks, GROUPS, seed)):
             groups[f"raw_correlated{i + 1}"] = g
         perm = np.random.default_rng(seed).permutation(n_columns)
-        for i, g in enumerate(g for g in np.array_split(perm, GROUPS) if len(g)):
-            groups[f"raw_random{i + 1}"] = np.sort(g)
+        parts = [part for part in np.array_split(perm, GROUPS) if len(part)]  # fewer columns than groups
+        for i, part in enumerate(parts):
+            groups[f"raw_random{i + 1}"] = np.sort(part)
     return groups
 
 
