@@ -569,10 +569,10 @@ def gaps(row: dict[str, Any]) -> list[dict[str, Any]]:
             entry["equal_size"], entry["chunks_mean"] = equal, chunks
             if equal is None or chunks is None or abs(chunks - equal["share"]) > tol:
                 entry["unexplained"] = True
-        on_grid = ours.get("reference_grid")
-        if short == "alpha_precision" and not ok and on_grid is not None:  # explained only by the grid
+        if short == "alpha_precision" and not ok:  # explained only by the grid, where it was checked
+            on_grid = ours.get("reference_grid")
             entry["reference_grid"] = on_grid
-            if abs(on_grid - ref) > tol:
+            if on_grid is None or abs(on_grid - ref) > tol:
                 entry["unexplained"] = True
         if not ok and short in NOTES and not entry.get("unexplained"):
             entry["explained"] = NOTES[short]
