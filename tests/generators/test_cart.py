@@ -376,3 +376,41 @@ def test_model_files_from_before_level_order_route_on_the_raw_codes(penguins: pd
     ranked = sw.get_generator("cart", seed=0, privacy="off").fit(penguins)
     again = Cart.restore(*ranked.state())
     pd.testing.assert_frame_equal(again.sample(300, seed=3), ranked.sample(300, seed=3))
+
+
+def _totals(n: int, seed: int) -> pd.DataFrame:
+    """A total that is its three parts plus a little slack, and a category that shifts the parts."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(["a", "b", "c"], n)
+    shift = pd.Series(kind).map({"a": 0.0, "b": 20.0, "c": 40.0}).to_numpy()
+    parts = rng.gamma(4.0, 10.0, size=(n, 3)) + shift[:, None]
+    total = parts.sum(axis=1) + rng.normal(0, 2.0, n)
+    return pd.DataFrame(
+        {"kind": kind, "p1": parts[:, 0], "p2": parts[:, 1], "p3": parts[:, 2], "total": total}
+    )
+
+
+def test_linear_donors_keep_a_total_of_several_columns() -> None:
+    """Leaves span a range of each part: plain donors loosen the total, residual donors keep its slack."""
+    frame = _totals(3_000, 0)
+    slack = {}
+    for linear in (True, False):
+        out = sw.get_generator("cart", seed=0, privacy="off", linear_donors=linear).fit(frame).sample(3_000)
+        slack[linear] = float(np.std(out["total"] - out[["p1", "p2", "p3"]].sum(axis=1)))
+    assert slack[True] < 4.0 < 2 * 4.0 < slack[False]  # the data's own slack: sd 2
+
+
+def test_model_files_from_before_linear_donors_draw_plain_donors() -> None:
+    """A model saved before linear donors has neither the entry nor the arrays: it loads drawing as it did."""
+    frame = _totals(1_500, 1)
+    fields, arrays = sw.get_generator("cart", seed=0, privacy="off", linear_donors=False).fit(frame).state()
+    assert fields["state"]["linear_donors"] is False
+    old_fields = {**fields, "state": {k: v for k, v in fields["state"].items() if k != "linear_donors"}}
+    old_arrays = {k: v for k, v in arrays.items() if not k.endswith(("_coef", "_fitted"))}
+    loaded = Cart.restore(old_fields, old_arrays)
+    plain = sw.get_generator("cart", seed=0, privacy="off", linear_donors=False).fit(frame)
+    pd.testing.assert_frame_equal(loaded.sample(300, seed=3), plain.sample(300, seed=3))
+    model = sw.get_generator("cart", seed=0, privacy="off", linear_donors=True).fit(frame)
+    assert any(t.coef.size for t in model.trees_)  # type: ignore[attr-defined]
+    again = Cart.restore(*model.state())
+    pd.testing.assert_frame_equal(again.sample(300, seed=3), model.sample(300, seed=3))

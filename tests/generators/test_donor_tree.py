@@ -139,3 +139,70 @@ def test_escape_rates_count_the_exact_values_each_node_holds_once() -> None:
             once = sum(c == 1 and v not in smoothed for v, c in zip(values, counts, strict=True))
             assert escape[k] == once / (hi[k] - lo[k])
         assert smooth == bool(smoothed)
+
+
+def _sum_table(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two predictors and a target that is nearly their sum (a total with a little slack)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 100, size=(n, 2))
+    return x, x.sum(axis=1) + rng.normal(0, 1.0, n)
+
+
+def test_linear_donors_keep_a_relation_through_several_columns() -> None:
+    x, y = _sum_table(2_000, 0)
+    kw = {"discrete": False, "min_samples_leaf": 30, "max_depth": None, "random_state": 0}
+    plain = fit_donor_tree(x, y, **kw)
+    lin = fit_donor_tree(x, y, linear=np.array([True, True]), **kw)
+    assert plain.coef.size == 0 and lin.coef.size == 3
+    np.testing.assert_allclose(lin.coef, [1.0, 1.0, 0.0], atol=0.1)
+    new, _ = _sum_table(1_000, 1)
+    rng = np.random.default_rng(2)
+    slack_plain = np.std(plain.draw(new.astype(np.float32), rng) - new.sum(axis=1))
+    slack_lin = np.std(lin.draw(new.astype(np.float32), rng) - new.sum(axis=1))
+    # a leaf of 30 rows spans several units of each predictor: plain donors loosen the total, the
+    # residual donors keep the data's own slack (sd 1)
+    assert slack_lin < 1.5 < 3 * 1.5 < slack_plain
+    again = DonorTree.from_arrays(lin.arrays("t_"), "t_")
+    a = again.draw(new.astype(np.float32), np.random.default_rng(3))
+    np.testing.assert_array_equal(a, lin.draw(new.astype(np.float32), np.random.default_rng(3)))
+
+
+def test_linear_donors_only_where_the_held_out_half_agrees() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, size=(2_000, 3))
+    y = rng.normal(0, 1, 2_000)  # unrelated to the predictors: no line narrows a leaf
+    tree = fit_donor_tree(
+        x, y, discrete=False, min_samples_leaf=30, max_depth=None, random_state=0, linear=np.ones(3, bool)
+    )
+    assert tree.coef.size == 0
+    few = fit_donor_tree(  # too few rows per coefficient
+        x[:100],
+        x[:100].sum(axis=1),
+        discrete=False,
+        min_samples_leaf=5,
+        max_depth=None,
+        random_state=0,
+        linear=np.ones(3, bool),
+    )
+    assert few.coef.size == 0
+
+
+def test_linear_donors_leave_a_spike_where_it_is_and_stay_in_range() -> None:
+    x, y = _sum_table(3_000, 0)
+    y[x[:, 0] < 30] = 0.0  # a heap at zero (30 % of the rows), in a region of its own
+    tree = fit_donor_tree(
+        x,
+        y,
+        discrete=False,
+        min_samples_leaf=30,
+        max_depth=None,
+        random_state=0,
+        linear=np.array([True, True]),
+        min_shared=12,
+        smooth=True,
+    )
+    assert np.isnan(tree.fitted[tree.donors == 0.0]).all()
+    draws = tree.draw(x.astype(np.float32), np.random.default_rng(1))
+    picked_zero = np.isclose(draws, 0.0)
+    assert picked_zero.mean() > 0.1  # zeros are still drawn as zeros
+    assert draws.min() >= y.min() and draws.max() <= y.max()
