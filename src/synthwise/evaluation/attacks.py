@@ -298,6 +298,16 @@ class AttributeInference:
     risk_ci: tuple[float, float]
 
 
+def attack_targets(
+    train: pd.DataFrame, holdout: pd.DataFrame, max_rows: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows :func:`attribute_inference` attacks: seeded samples of at most ``max_rows`` train rows
+    (the members) and holdout rows (the control)."""
+    rng = np.random.default_rng(seed)
+    members = train.iloc[rng.permutation(len(train))[:max_rows]]
+    return members, holdout.iloc[rng.permutation(len(holdout))[:max_rows]]
+
+
 def attribute_inference(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -318,9 +328,7 @@ def attribute_inference(
         raise InvalidParameterError(f"attribute_inference: the secret {secret!r} must be a non-QI column.")
     schema = schema if schema is not None else infer_schema(train)
     qi_schema = Schema(columns=tuple(schema[c] for c in qis))
-    rng = np.random.default_rng(seed)
-    tr = train.iloc[rng.permutation(len(train))[:max_rows]]
-    ho = holdout.iloc[rng.permutation(len(holdout))[:max_rows]]
+    tr, ho = attack_targets(train, holdout, max_rows, seed)
     e_syn, e_tr, e_ho = _embed(train[qis], qi_schema, synthetic[qis], tr[qis], ho[qis])
     s_secret = synthetic[secret].reset_index(drop=True)
     numeric = pd.api.types.is_numeric_dtype(train[secret]) and not pd.api.types.is_bool_dtype(train[secret])
