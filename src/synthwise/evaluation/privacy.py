@@ -19,8 +19,8 @@ for the DCR share also in the raw, type-aware space of :mod:`synthwise.evaluatio
   holdout's size): each space alone is calibrated (medians 0.499 embedding, 0.498 raw), the largest of them
   is strict by design: median 0.525, 10-90 % of tables 0.473-0.597, above 0.55 on 30 of 100 tables (mostly
   tables of a few hundred rows, where eight noisy shares give the largest a wide spread). Since the
-  groups follow mostlyai-qa's rule (more than 10 coordinates, not columns), the first 50 of those tables
-  give a median 0.545, 10-90 % 0.500-0.624, above 0.55 on 24 of 50 (``results/privacy_null_s13.json``):
+  groups follow mostlyai-qa's rule (more than 10 coordinates, not columns), the 100 tables give a
+  median 0.534, 10-90 % 0.500-0.625, above 0.55 on 39 of 100 (``results/privacy_null_s14.json``):
   on a small table a value up to about 0.62 is within what fresh data scores. Compare a generator with
   the holdout reference and the fresh-data figures, not with 0.5 alone.
 * ``exact_copies``: share of synthetic rows identical (on every compared column) to some training row,
@@ -117,7 +117,7 @@ def dcr_share(ctx: Context) -> Score:
     raw null is ``n_train / (n_train + n_holdout)``). The strictest of the embedding and the raw
     type-aware space (and its column groups, as mostlyai-qa) decides; ``details["by_space"]`` lists each,
     ``details["equal_size"]`` the equal-size-subsample share with its interval (mostlyai-qa's protocol,
-    wider). Fresh real data scores a median 0.545 on this verdict and up to about 0.62 on tables of a
+    wider). Fresh real data scores a median 0.534 on this verdict and up to about 0.62 on tables of a
     few hundred rows (the largest of eight noisy shares; ``benchmarks/privacy_null.py``). Agreement
     with mostlyai-qa (``benchmarks/agreement.py``): mostlyai-qa places categories by a text embedding
     of their names, clusters embedding coordinates rather than columns and draws its groups unseeded
