@@ -10,7 +10,10 @@ from synthwise.transforms import TableTransformer
 
 
 def _encoded(df: pd.DataFrame, transformer: TableTransformer) -> list[str]:
-    return [c.name for c in transformer.encoded]
+    """The data's columns that have codes (a column's extra codes, such as the stray values of a
+    numeric column under ``name::special``, are not columns of the data)."""
+    coded = {c.name for c in transformer.encoded}
+    return [c for c in df.columns if c in coded]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
