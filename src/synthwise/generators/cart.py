@@ -412,6 +412,7 @@ class Cart(Generator):
         flags = {v.column: i for i, v in enumerate(self.vars_) if v.part == "missing"}
         self.flag_ = [flags.get(v.column, -1) if v.part == "value" else -1 for v in self.vars_]
         self.predictors_ = to_float32(np.where(np.isnan(data), fill, data))
+        self.complete_ = ~np.isnan(data).any(axis=0)  # variables never missing (linear donors' predictors)
         # lookup_[j]: a dependent column's variable j filled from its determinant's variable drawn before it
         where = {v.column: i for i, v in enumerate(self.vars_) if v.part != "missing"}
         self.lookup_: dict[int, tuple[Dependency, int]] = {}
@@ -496,10 +497,10 @@ class Cart(Generator):
         var = self.vars_[j]
         if not self.linear_ or var.part != "value" or np.unique(y).size < _MIN_UNIQUE_TO_SMOOTH:
             return None
-        complete = ~np.isnan(self.data_).any(axis=0)
+        parts = [self.vars_[p] for p in predictors]
         mask = [
-            bool(complete[p]) and self.vars_[p].part in ("value", "code") and self.vars_[p].column != PROFILE
-            for p in predictors
+            bool(self.complete_[p]) and v.part in ("value", "code") and v.column != PROFILE
+            for p, v in zip(predictors, parts, strict=True)
         ]
         return np.asarray(mask, dtype=bool)
 

@@ -51,7 +51,7 @@ class DonorTree:
     """Tree arrays (leaves have ``left == -1``) plus donors sorted by leaf then value: node ``k`` owns
     ``donors[start[k]:start[k] + count[k]]``; ``bandwidth[i]`` is donor ``i``'s smoothing kernel width
     (empty when the tree does not smooth); ``coef`` the linear model's weights per predictor and its
-    intercept last, ``fitted[i]`` donor ``i``'s fitted value (NaN: a heap value that stays), both empty
+    intercept last, ``fitted[i]`` donor ``i``'s fitted value (NaN: a spike that stays), both empty
     without a linear model."""
 
     left: np.ndarray
@@ -262,18 +262,17 @@ def fit_donor_tree(
     count = np.bincount(leaves, minlength=len(left)).astype(np.int64)
     start = (np.cumsum(count) - count).astype(np.int64)
     donors = y[order].astype(np.float64)
+    lines = not discrete and linear is not None and len(left) > 1
+    if not (smooth or lines) or not len(donors):
+        return DonorTree(left, right, feature, threshold, start, count, donors)
     leaf_of = leaves[order]
     _, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
     shared = counts[inverse.reshape(-1)]  # per row: how many rows hold its value
-    rare = shared[order] < min_shared
-    coef, fitted = np.zeros(0), np.zeros(0)
+    coef, fitted, spread = np.zeros(0), np.zeros(0), donors
     # a spike stays where it is (a heap of a real-valued column: zero, a round price); the values of a
     # count all recur, and a count moves (the output rounds it)
     spike = shared >= max(min_shared, LINEAR_SPIKE * float(np.median(counts)))
-    model = None
-    if not discrete and linear is not None and len(left) > 1:
-        model = _linear_model(x, y, leaves, linear, spike, random_state)
-    spread = donors
+    model = _linear_model(x, y, leaves, linear, spike, random_state) if lines and linear is not None else None
     if model is not None:
         coef = model
         fit = (x.astype(np.float64) @ coef[:-1] + coef[-1])[order]
@@ -281,7 +280,8 @@ def fit_donor_tree(
         resid = np.where(spike[order], donors, donors - fit)  # the kernel's width: the leaf's spread
         spread = resid[np.lexsort((resid, leaf_of))]  # of what a draw moves (sorted in the leaf)
     bandwidth = np.zeros(0)
-    if smooth and len(donors):
+    if smooth:
+        rare = shared[order] < min_shared
         bandwidth = np.where(rare, _leaf_bandwidths(spread, leaf_of, count, start)[leaf_of], 0.0)
     return DonorTree(left, right, feature, threshold, start, count, donors, bandwidth, coef, fitted)
 
