@@ -61,7 +61,7 @@ THREE_D = (
         "authenticity",
         "Share of synthetic rows that are not copies of (or too close to) a training row; a tie with the "
         "real row's own nearest neighbour counts as a copy. Read it against the holdout's (fresh data): "
-        "synthcity pairs real rows with synthetic ones instead and reads up to 0.2 either way.",
+        "synthcity pairs real rows with synthetic ones instead and reads up to 0.22 either way.",
     ),
 )
 
