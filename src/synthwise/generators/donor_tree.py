@@ -20,8 +20,7 @@ with the model). The model is kept only where, fitted on a seeded half of the ro
 spread inside the leaves of the other half (:data:`LINEAR_GAIN`) and widens it in none of that half's
 thirds by fitted value (a curved relation, a volume and its diameter, gains on average and loses where
 the line's slope is wrong: modeldata/cells detection 0.65 -> 0.75 without this rule, 0.66 with it);
-with at least :data:`LINEAR_ROWS_PER_TERM` rows per coefficient in each half; and not where the target
-and one predictor are a function of each other (a log, a square: :func:`_function_of_one`). Spikes (a
+and with at least :data:`LINEAR_ROWS_PER_TERM` rows per coefficient in each half. Spikes (a
 value shared by :data:`LINEAR_SPIKE` times as many rows as the median value, and a heap) never move;
 the kernel of a smoothed donor is then the leaf's spread of residuals, not of values. A moved value
 stays in the real range of the target.
@@ -40,7 +39,6 @@ _FIELDS = ("left", "right", "feature", "threshold", "start", "count", "donors", 
 _MAX_CLASSES = 64
 LINEAR_GAIN = 0.9  # the linear model must leave at most this share of the within-leaf variance (held out)
 LINEAR_ROWS_PER_TERM = 20  # rows per coefficient (predictors + intercept) for a linear model
-LINEAR_SMOOTH = 0.01  # neighbours' squared step, over two random rows', below which one column is a function
 LINEAR_MAX_ROWS = 20_000  # rows per half that fit and check it (a seeded sample of a bigger table)
 LINEAR_SPIKE = 5  # a donor value recurring this many times the median value's count (and a heap) stays
 _RIDGE = 1e-6  # ridge penalty per row on the standardized predictors (collinear columns stay solvable)
@@ -305,8 +303,6 @@ def _linear_model(
     half = np.random.default_rng([seed, 2]).permutation(len(y))[: 2 * LINEAR_MAX_ROWS]
     fit, check = np.sort(half[: len(half) // 2]), np.sort(half[len(half) // 2 :])
     fit, check = fit[~spike[fit]], check[~spike[check]]
-    if _function_of_one(xs[check], y[check]):
-        return None
     w, b = _ridge(xs[fit], y[fit])
     pred = xs[check] @ w + b
     moved, kept, leaf = y[check] - pred, y[check], leaves[check]
@@ -325,24 +321,6 @@ def _linear_model(
     coef = np.zeros(x.shape[1] + 1)
     coef[cols], coef[-1] = w, b
     return coef
-
-
-def _function_of_one(x: np.ndarray, y: np.ndarray) -> bool:
-    """Whether ``y`` and one column of ``x`` are (nearly) a function of each other, either way (a log,
-    a square, a unit change): then the tree follows that column exactly, and a line through several
-    columns would move ``y`` off it, or off a column drawn before it that is a function of ``y``
-    (wooldridge/mathpnl: a change and its square). Sorted by one, the other's neighbours differ by
-    less than :data:`LINEAR_SMOOTH` of what two random rows do."""
-    return any(_smooth_in(y, col) or _smooth_in(col, y) for col in x.T)
-
-
-def _smooth_in(a: np.ndarray, b: np.ndarray) -> bool:
-    """``a`` is (nearly) a function of ``b``: sorted by ``b``, neighbouring ``a`` barely differ."""
-    var = float(np.var(a))
-    if var <= 0 or len(a) < 3:
-        return False
-    step = np.diff(a[np.argsort(b, kind="stable")])
-    return float(np.mean(step**2)) < LINEAR_SMOOTH * 2.0 * var
 
 
 def _ridge(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
