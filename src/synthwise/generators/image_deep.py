@@ -313,7 +313,10 @@ class ImageDiffusion(_DeepImage):
 
     width: int = 16  # CPU-feasible at 28 x 28; raise it on a GPU
     steps: int = 16  # Euler steps when sampling
-    guidance: float = 1.5  # classifier-free guidance weight (1 = none)
+    # classifier-free guidance weight (1 = none). 2.0 measured on Fashion-MNIST (10k train, 540 s, effnet,
+    # seeds 0 / 1): TSTR ratio 0.852 / 0.850 at 1.5 -> 0.890 / 0.875, KID 2.88 / 3.05 -> 2.51 / 2.77, FD
+    # 815 / 845 -> 806 / 854, coverage 0.70 / 0.66 both; 2.5 and 4.0 lose FD and coverage
+    guidance: float = 2.0
     ema: float = 0.999
     learning_rate: float = 1e-3
     _steps_per_check = 1000
