@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from synthwise.cli._app import app, console, console_err
-from synthwise.cli.tabular import SchemaOpt
+from synthwise.cli.tabular import EngineOpt, SchedulerOpt, SchemaOpt, WorkersOpt
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,6 +175,17 @@ def evaluate_cmd(
             "paper's learned space; needs torch). Images: effnet (default), encoder or pixels.",
         ),
     ] = None,
+    sample_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--sample-rows",
+            help="Parquet tables of any size: every metric on seeded samples of N rows per table, the "
+            "marginals exact over every row (read in blocks).",
+        ),
+    ] = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Score synthetic data: fidelity, diversity, memorization, utility, privacy (and bias, validity).
 
@@ -211,6 +222,36 @@ def evaluate_cmd(
         return evaluate_databases(real, synthetic, holdout, seed, max_rows, json_out)
     real_path, synthetic_path = Path(real), Path(synthetic)
     quality_gate = _gate(fail_under, gate)  # parse first: a typo fails before a long evaluation
+    if any(o is not None for o in (sample_rows, scheduler, workers, engine)):
+        from synthwise.cli.scale import evaluate_blocks
+        from synthwise.errors import InvalidParameterError
+
+        if entity is not None or sequence_index is not None:
+            raise InvalidParameterError(
+                "--entity and --sequence-index cannot apply to an evaluation in blocks (the samples "
+                "would cut sequences). Fix: drop --sample-rows/--scheduler/--workers/--engine."
+            )
+        ev = evaluate_blocks(
+            real_path,
+            synthetic_path,
+            Path(holdout) if holdout is not None else None,
+            sample_rows=sample_rows,
+            scheduler=scheduler,
+            workers=workers,
+            engine=engine,
+            schema_path=schema,
+            target=target,
+            sensitive=sensitive,
+            seed=seed,
+            max_rows=max_rows,
+            exact=exact,
+            n_bootstrap=bootstrap,
+            baselines=baselines,
+            quasi_identifiers=_names(qi),
+            secret=secret,
+            embedding=representation,
+        )
+        return _show(ev, synthetic_path, real_path, representation, json_out, html_out, quality_gate)
     with console_err.status("Evaluating", spinner="dots") as status:
         real_in = load_input(real_path, "real")  # read once: schema, evaluation and manifest hash
         ev = evaluate(
@@ -230,11 +271,34 @@ def evaluate_cmd(
             secret=secret,
             embedding=representation,
         )
+    _show(ev, synthetic_path, real_path, representation, json_out, html_out, quality_gate)
+
+
+def _show(
+    ev: Evaluation,
+    synthetic_path: Path,
+    real_path: Path,
+    representation: str | None,
+    json_out: Path | None,
+    html_out: Path | None,
+    quality_gate: Gate | None,
+) -> None:
+    """Print the scores, write the JSON and the report, apply the gate (exit 1 when it fails)."""
     space = "" if representation in (None, "fixed") else f" ({representation} representation)"
     console.print(score_table(ev, title=f"{synthetic_path.name} vs {real_path.name}{space}"))
     skipped = ev.manifest.get("skipped", {})
     if skipped:
         console.print("[dim]Not computed: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) + "[/]")
+    scale = ev.manifest.get("scale")
+    if scale:
+        rows, sampled = scale["rows"], scale["sample_rows"]
+        console.print(
+            "[dim]Marginals exact over every row ("
+            + ", ".join(f"{n:,} {name}" for name, n in rows.items())
+            + "); every other metric on seeded samples ("
+            + ", ".join(f"{n:,} {name}" for name, n in sampled.items())
+            + " rows).[/]"
+        )
     if any(m.saturated for m in ev.metrics):
         console.print(
             "[dim]saturated: a trivial baseline (independent columns or a perturbed copy of the "

@@ -4,7 +4,7 @@ local process pool or a Dask cluster (:mod:`synthwise.scale`). Called by the ``s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -13,6 +13,7 @@ from synthwise.cli._progress import BlockProgress, status
 from synthwise.errors import InvalidParameterError
 
 if TYPE_CHECKING:
+    from synthwise.evaluation import Evaluation
     from synthwise.generators import Generator
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
@@ -76,6 +77,45 @@ def fit_blocks(
         f"learned from {facts.get('how', '?')}.[/]"
     )
     return gen
+
+
+def evaluate_blocks(
+    real: Path,
+    synthetic: Path,
+    holdout: Path | None,
+    *,
+    sample_rows: int | None,
+    scheduler: str | None,
+    workers: int | None,
+    engine: str | None,
+    schema_path: Path | None,
+    **options: Any,
+) -> Evaluation:
+    """Evaluate Parquet tables of any size (:func:`synthwise.scale.evaluating.evaluate_table`)."""
+    from synthwise.scale import make_executor
+    from synthwise.scale.evaluating import SAMPLE_ROWS, evaluate_table
+
+    for path in (real, synthetic, *([holdout] if holdout is not None else [])):
+        if not path.is_dir() and path.suffix.lower() not in (".parquet", ".pq"):
+            raise InvalidParameterError(
+                f"Evaluating in blocks reads Parquet row groups; {str(path)!r} is not Parquet. Fix: "
+                "convert it to Parquet (a file or a folder), or drop --sample-rows/--scheduler/--workers/"
+                "--engine."
+            )
+    if sample_rows is not None and sample_rows < 10:
+        raise InvalidParameterError(f"--sample-rows must be at least 10, not {sample_rows}.")
+    executor = make_executor(scheduler=scheduler, workers=workers, engine=engine)
+    where = scheduler or (f"{workers} local Dask workers" if workers else executor.name)
+    with status(f"Evaluating {synthetic} against {real} in blocks ({where})"):
+        return evaluate_table(
+            real,
+            synthetic,
+            holdout,
+            schema=schema_path,
+            executor=executor,
+            sample_size=SAMPLE_ROWS if sample_rows is None else sample_rows,
+            **options,
+        )
 
 
 def sample_blocks(

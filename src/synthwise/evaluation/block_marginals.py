@@ -1,0 +1,229 @@
+"""Marginals of every row of tables read in blocks: exact, for tables too large for one process.
+
+:func:`block_column_scores` gives what :func:`~synthwise.evaluation.marginals.column_scores` gives on
+the whole tables in memory (``1 - KS`` per numeric or datetime column, ``1 - TVD`` per categorical or
+boolean one, missing values included), bit for bit, from passes of pure functions over
+:class:`~synthwise.blocks.Blocks` whose parts merge exactly:
+
+* **categorical**: the code counts of each block add up (pass 1);
+* **numeric**: pass 1 counts each side's values into bins between fixed edges (any edges: they come
+  from the seeded samples' quantiles and only decide how much work is left) and keeps each bin's
+  smallest and largest value. The empirical CDFs are then exact at every edge, and the gap at an edge
+  is the gap at the last value at or below it, so the largest edge gap is a lower bound of KS. Inside a
+  bin neither CDF leaves the range its edges give, which bounds the gap there from above; only bins
+  whose bound beats the lower bound and that hold more than one distinct value can hide the statistic.
+  When those bins hold few rows, pass 2 collects their values and the gaps at them are computed as
+  ``count / n - count / n``, the arithmetic of :func:`~synthwise.evaluation.marginals.ks_sorted`; when
+  they hold many, the bins are split between their smallest and largest values and pass 1 runs again.
+
+Blocks hold raw rows; each block is coded with
+:func:`~synthwise.transforms.embedding.table_codes`, a row-wise function, so a row's codes do not
+depend on the block it sits in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthwise.blocks import Blocks
+from synthwise.evaluation.marginals import tvd
+from synthwise.schema import Schema
+from synthwise.transforms.embedding import CONTINUOUS_KINDS, compared_columns, table_codes
+
+MAX_EDGES = 4096  # bins per numeric column in the first pass
+SPLITS = 64  # a candidate bin is cut into this many when its rows are too many to collect
+MAX_COLLECT = 2_000_000  # values per side and column collected in pass 2 (else the bins are split)
+MAX_ROUNDS = 6  # counting passes before the candidates are collected whatever their size
+
+
+@dataclass(frozen=True)
+class _Plan:
+    schema: Schema
+    continuous: tuple[str, ...]
+    categorical: tuple[tuple[str, int], ...]  # (column, number of categories)
+    edges: tuple[np.ndarray, ...]  # per continuous column: sorted unique finite edges
+
+
+@dataclass(frozen=True)
+class _Counts:
+    rows: int
+    bins: tuple[np.ndarray, ...]  # per continuous column: counts per bin (len(edges) + 1)
+    low: tuple[np.ndarray, ...]  # per bin: the smallest value (inf where empty)
+    high: tuple[np.ndarray, ...]  # per bin: the largest value (-inf where empty)
+    categories: tuple[np.ndarray, ...]  # per categorical column: counts (K + 2, see category_shares)
+
+
+def _values(codes: pd.DataFrame, name: str) -> np.ndarray:
+    v = codes[name].to_numpy(dtype=np.float64)
+    return np.where(np.isnan(v), -np.inf, v)  # missing below every value, as in ks_statistic
+
+
+def _count(plan: _Plan, frame: pd.DataFrame, row_offset: int) -> _Counts:
+    codes = table_codes(frame, plan.schema)
+    bins, low, high = [], [], []
+    for name, edges in zip(plan.continuous, plan.edges, strict=True):
+        v = _values(codes, name)
+        idx = np.searchsorted(edges, v, "left")  # bin i holds (edges[i - 1], edges[i]]
+        size = len(edges) + 1
+        bins.append(np.bincount(idx, minlength=size).astype(np.int64))
+        lo = np.full(size, np.inf)
+        hi = np.full(size, -np.inf)
+        np.minimum.at(lo, idx, v)
+        np.maximum.at(hi, idx, v)
+        low.append(lo)
+        high.append(hi)
+    cats = []
+    for name, k in plan.categorical:
+        v = codes[name].to_numpy(dtype=np.float64)  # laid out as category_shares lays its shares out
+        idx = np.where(np.isnan(v), k, v)
+        idx = np.where(idx < 0, k + 1, idx).astype(np.int64)
+        cats.append(np.bincount(idx, minlength=k + 2).astype(np.int64))
+    return _Counts(len(frame), tuple(bins), tuple(low), tuple(high), tuple(cats))
+
+
+def _merge(parts: list[_Counts]) -> _Counts:
+    first = parts[0]
+    return _Counts(
+        sum(p.rows for p in parts),
+        tuple(np.sum([p.bins[i] for p in parts], axis=0) for i in range(len(first.bins))),
+        tuple(np.min([p.low[i] for p in parts], axis=0) for i in range(len(first.low))),
+        tuple(np.max([p.high[i] for p in parts], axis=0) for i in range(len(first.high))),
+        tuple(np.sum([p.categories[i] for p in parts], axis=0) for i in range(len(first.categories))),
+    )
+
+
+@dataclass(frozen=True)
+class _Collect:
+    schema: Schema
+    columns: tuple[str, ...]
+    edges: tuple[np.ndarray, ...]
+    bins: tuple[np.ndarray, ...]  # per column: the candidate bin numbers
+
+
+def _collect(plan: _Collect, frame: pd.DataFrame, row_offset: int) -> tuple[np.ndarray, ...]:
+    codes = table_codes(frame, plan.schema)
+    out = []
+    for name, edges, wanted in zip(plan.columns, plan.edges, plan.bins, strict=True):
+        v = _values(codes, name)
+        out.append(v[np.isin(np.searchsorted(edges, v, "left"), wanted)])
+    return tuple(out)
+
+
+def _gap(c_a: np.ndarray | int, n_a: int, c_b: np.ndarray | int, n_b: int) -> np.ndarray:
+    return np.abs(np.asarray(c_a) / n_a - np.asarray(c_b) / n_b)
+
+
+def _candidates(a: _Counts, b: _Counts, i: int) -> tuple[float, np.ndarray]:
+    """The lower bound of KS from the edges and the bins that may still hold a larger gap."""
+    n_a, n_b = a.rows, b.rows
+    ca, cb = np.cumsum(a.bins[i]), np.cumsum(b.bins[i])
+    at_edges = _gap(ca[:-1], n_a, cb[:-1], n_b)  # the CDFs at each edge (the last bin has none)
+    lower = float(at_edges.max()) if len(at_edges) else 0.0
+    prev_a, prev_b = np.r_[0, ca[:-1]], np.r_[0, cb[:-1]]
+    upper = np.maximum(ca / n_a - prev_b / n_b, cb / n_b - prev_a / n_a)
+    lo = np.minimum(a.low[i], b.low[i])
+    hi = np.maximum(a.high[i], b.high[i])
+    # a bin of one distinct value hides nothing: the CDFs at that value are the ones at the bin's right
+    # edge (after the last edge: 1 and 1)
+    open_bins = np.flatnonzero((upper > lower) & (hi > lo) & (a.bins[i] + b.bins[i] > 0))
+    return lower, open_bins
+
+
+def _exact_in_bins(
+    values_a: np.ndarray, values_b: np.ndarray, a: _Counts, b: _Counts, i: int, edges: np.ndarray
+) -> float:
+    """The largest gap at the collected values (those of the candidate bins), counted from the edges."""
+    if len(values_a) + len(values_b) == 0:
+        return 0.0
+    below_a = np.r_[0, np.cumsum(a.bins[i])[:-1]]
+    below_b = np.r_[0, np.cumsum(b.bins[i])[:-1]]
+    sa, sb = np.sort(values_a), np.sort(values_b)
+    grid = np.concatenate([sa, sb])
+    where = np.searchsorted(edges, grid, "left")  # each value's bin
+    ka = below_a[where] + _in_bin_up_to(sa, grid, edges, where)
+    kb = below_b[where] + _in_bin_up_to(sb, grid, edges, where)
+    return float(_gap(ka, a.rows, kb, b.rows).max())
+
+
+def _in_bin_up_to(values: np.ndarray, grid: np.ndarray, edges: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """How many collected ``values`` (sorted) lie in each grid value's bin at or below it: those at or
+    below it less those at or below the bin's left edge (none for the first bin, which starts at -inf,
+    where missing values sit)."""
+    up_to = np.searchsorted(values, grid, "right")
+    if len(edges) == 0:
+        return up_to
+    left = np.searchsorted(values, edges[np.maximum(where - 1, 0)], "right")
+    return up_to - np.where(where > 0, left, 0)
+
+
+def _edges(sample_a: np.ndarray, sample_b: np.ndarray) -> np.ndarray:
+    pooled = np.concatenate([sample_a, sample_b])
+    finite = np.unique(pooled[np.isfinite(pooled)])
+    if len(finite) <= MAX_EDGES:
+        return finite
+    return np.unique(np.quantile(finite, np.linspace(0.0, 1.0, MAX_EDGES)))
+
+
+def _split(edges: np.ndarray, bins: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """``edges`` with each of ``bins`` cut between its smallest and largest value."""
+    extra = [np.linspace(low[j], high[j], SPLITS + 1)[:-1] for j in bins if np.isfinite(low[j])]
+    return np.unique(np.concatenate([edges, *extra])) if extra else edges
+
+
+def block_column_scores(
+    real: Blocks,
+    synthetic: Blocks,
+    schema: Schema,
+    samples: tuple[pd.DataFrame, pd.DataFrame],
+) -> dict[str, float]:
+    """Per compared column, ``1 - KS`` or ``1 - TVD`` of ``real`` against ``synthetic`` over every row of
+    both (see the module docstring); equal to ``column_scores`` on the whole tables in memory.
+    ``samples`` (seeded samples of the two tables, raw rows) place the first pass's bin edges."""
+    cols = compared_columns(schema)
+    cont = tuple(c.name for c in cols if c.kind in CONTINUOUS_KINDS)
+    cat = tuple((c.name, len(c.categories)) for c in cols if c.kind not in CONTINUOUS_KINDS)
+    sa, sb = (table_codes(s, schema) for s in samples)
+    edges = [_edges(_values(sa, n), _values(sb, n)) for n in cont]
+    out: dict[str, float] = {}
+    todo = list(range(len(cont)))
+    for round_ in range(MAX_ROUNDS):
+        plan = _Plan(
+            schema, tuple(cont[i] for i in todo), cat if round_ == 0 else (), tuple(edges[i] for i in todo)
+        )
+        a = _merge(real.map(_count, plan))
+        b = _merge(synthetic.map(_count, plan))
+        if round_ == 0:
+            for (name, _), ca, cb in zip(cat, a.categories, b.categories, strict=True):
+                out[name] = 1.0 - tvd(ca / max(1, a.rows), cb / max(1, b.rows))
+        collect, again = [], []
+        for pos, i in enumerate(todo):
+            lower, open_bins = _candidates(a, b, pos)
+            held = int(a.bins[pos][open_bins].sum() + b.bins[pos][open_bins].sum())
+            if held == 0:
+                out[cont[i]] = 1.0 - lower
+            elif held <= 2 * MAX_COLLECT or round_ == MAX_ROUNDS - 1:
+                collect.append((pos, i, lower, open_bins))
+            else:
+                lo = np.minimum(a.low[pos], b.low[pos])
+                hi = np.maximum(a.high[pos], b.high[pos])
+                edges[i] = _split(edges[i], open_bins, lo, hi)
+                again.append(i)
+        if collect:
+            cplan = _Collect(
+                schema,
+                tuple(cont[i] for _, i, _, _ in collect),
+                tuple(edges[i] for _, i, _, _ in collect),
+                tuple(bins for _, _, _, bins in collect),
+            )
+            got_a = [np.concatenate(parts) for parts in zip(*real.map(_collect, cplan), strict=True)]
+            got_b = [np.concatenate(parts) for parts in zip(*synthetic.map(_collect, cplan), strict=True)]
+            for j, (pos, i, lower, _) in enumerate(collect):
+                inside = _exact_in_bins(got_a[j], got_b[j], a, b, pos, edges[i])
+                out[cont[i]] = 1.0 - max(lower, inside)
+        todo = again
+        if not todo:
+            break
+    return {c.name: out[c.name] for c in cols if c.name in out}
