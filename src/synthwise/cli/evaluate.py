@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -221,7 +221,20 @@ def evaluate_cmd(
 
         return evaluate_databases(real, synthetic, holdout, seed, max_rows, json_out)
     real_path, synthetic_path = Path(real), Path(synthetic)
+    hold_path = Path(holdout) if holdout is not None else None
     quality_gate = _gate(fail_under, gate)  # parse first: a typo fails before a long evaluation
+    options: dict[str, Any] = {
+        "target": target,
+        "sensitive": sensitive,
+        "seed": seed,
+        "max_rows": max_rows,
+        "exact": exact,
+        "n_bootstrap": bootstrap,
+        "baselines": baselines,
+        "quasi_identifiers": _names(qi),
+        "secret": secret,
+        "embedding": representation,
+    }
     if any(o is not None for o in (sample_rows, scheduler, workers, engine)):
         from synthwise.cli.scale import evaluate_blocks
         from synthwise.errors import InvalidParameterError
@@ -234,22 +247,13 @@ def evaluate_cmd(
         ev = evaluate_blocks(
             real_path,
             synthetic_path,
-            Path(holdout) if holdout is not None else None,
+            hold_path,
             sample_rows=sample_rows,
             scheduler=scheduler,
             workers=workers,
             engine=engine,
             schema_path=schema,
-            target=target,
-            sensitive=sensitive,
-            seed=seed,
-            max_rows=max_rows,
-            exact=exact,
-            n_bootstrap=bootstrap,
-            baselines=baselines,
-            quasi_identifiers=_names(qi),
-            secret=secret,
-            embedding=representation,
+            **options,
         )
         return _show(ev, synthetic_path, real_path, representation, json_out, html_out, quality_gate)
     with console_err.status("Evaluating", spinner="dots") as status:
@@ -257,19 +261,10 @@ def evaluate_cmd(
         ev = evaluate(
             real_in,
             synthetic_path,
-            Path(holdout) if holdout is not None else None,
-            target=target,
-            sensitive=sensitive,
-            seed=seed,
+            hold_path,
             schema=_schema(real_in.frame, schema, entity, sequence_index),
-            max_rows=max_rows,
-            exact=exact,
-            n_bootstrap=bootstrap,
-            baselines=baselines,
             progress=lambda msg: status.update(msg),
-            quasi_identifiers=_names(qi),
-            secret=secret,
-            embedding=representation,
+            **options,
         )
     _show(ev, synthetic_path, real_path, representation, json_out, html_out, quality_gate)
 
