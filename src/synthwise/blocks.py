@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
 from typing import Protocol, TypeVar
 
 import pandas as pd
@@ -44,3 +45,15 @@ class MemoryBlocks:
 
     def map(self, fn: Callable[[C, pd.DataFrame, int], R], context: C) -> list[R]:
         return [fn(context, self.frame, 0)]
+
+
+def fold(
+    blocks: Blocks, fn: Callable[[C, pd.DataFrame, int], R], context: C, merge: Callable[[R, R], R]
+) -> R:
+    """``fn(context, frame, row_offset)`` over every block, the parts merged by ``merge``: as they arrive
+    where ``blocks`` streams them (a ``fold`` method, as Parquet blocks have), so only a few parts are held
+    at once; else over :meth:`Blocks.map`'s list. ``merge`` must not depend on the order of the parts."""
+    streaming = getattr(blocks, "fold", None)
+    if streaming is not None:
+        return streaming(fn, context, merge)
+    return reduce(merge, blocks.map(fn, context))

@@ -36,6 +36,19 @@ class Chunks:
         ]
 
 
+@dataclass
+class Streamed(Chunks):
+    """Blocks that stream their parts (a ``fold`` method), last block first: merging must not depend on
+    the order."""
+
+    def fold(self, fn: Callable[[Any, pd.DataFrame, int], Any], context: Any, merge: Any) -> Any:
+        parts = self.map(fn, context)[::-1]
+        out = parts[0]
+        for part in parts[1:]:
+            out = merge(out, part)
+        return out
+
+
 def in_memory(real: pd.DataFrame, syn: pd.DataFrame, schema: Any) -> dict[str, float]:
     ev = evaluate(real, syn, schema=schema, metrics=["marginals"], baselines=False, n_bootstrap=0)
     got = ev.get("fidelity.marginals")
@@ -71,6 +84,28 @@ def test_blocks_equal_memory(size: int) -> None:
     want = in_memory(real, syn, schema)
     got = block_column_scores(Chunks(real, size), Chunks(syn, size), schema, (real.head(50), syn.head(40)))
     assert got == want  # exact, not approximately
+
+
+def test_batched_collection_when_no_split_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No room to split: the open bins are collected a few at a time, largest bound first; each batch
+    raises the lower bound and closes the bins it beats. Streamed blocks merge in any order."""
+    monkeypatch.setattr(bm, "MAX_EDGES", 16)
+    monkeypatch.setattr(bm, "MAX_COLUMN_EDGES", 16)
+    monkeypatch.setattr(bm, "MAX_COLLECT", 60)
+    real, syn = frames(2, 3000, 2500)
+    schema = infer_schema(real)
+    passes: list[int] = []
+    collect = bm._collect
+
+    def counting(plan: Any, frame: pd.DataFrame, offset: int) -> Any:
+        if offset == 0:
+            passes.append(len(plan.columns))
+        return collect(plan, frame, offset)
+
+    monkeypatch.setattr(bm, "_collect", counting)
+    got = block_column_scores(Streamed(real, 400), Streamed(syn, 400), schema, (real.head(30), syn.head(30)))
+    assert got == in_memory(real, syn, schema)
+    assert len(passes) > 2  # more than one collecting pass over each table
 
 
 def test_split_rounds_and_collect_still_exact(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,9 +12,17 @@ boolean one, missing values included), bit for bit, from passes of pure function
   is the gap at the last value at or below it, so the largest edge gap is a lower bound of KS. Inside a
   bin neither CDF leaves the range its edges give, which bounds the gap there from above; only bins
   whose bound beats the lower bound and that hold more than one distinct value can hide the statistic.
-  When those bins hold few rows, pass 2 collects their values and the gaps at them are computed as
-  ``count / n - count / n``, the arithmetic of :func:`~synthwise.evaluation.marginals.ks_sorted`; when
-  they hold many, the bins are split between their smallest and largest values and pass 1 runs again.
+  When those bins hold many rows they are split between their smallest and largest values and counted
+  again (a finer bin bounds its gap closer; at most ``MAX_COLUMN_EDGES`` edges, so a block's counts stay
+  small). Then the values of the open bins are collected, the largest bounds first and at most
+  ``MAX_COLLECT`` rows per column and pass, and the gaps at them are computed as
+  ``count / n - count / n``, the arithmetic of :func:`~synthwise.evaluation.marginals.ks_sorted`; each
+  batch raises the lower bound and closes the bins it beats. Memory stays bounded whatever the rows;
+  only a column whose two tables hold the same values (KS 0, e.g. row numbers 1..n in both) needs every
+  value read, in ``rows / MAX_COLLECT`` passes.
+
+Counts are merged as the blocks arrive (:func:`synthwise.blocks.fold`), so a pass holds a few blocks'
+counts at a time, not one per block.
 
 Blocks hold raw rows; each block is coded with
 :func:`~synthwise.transforms.embedding.table_codes`, a row-wise function, so a row's codes do not
@@ -28,15 +36,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from synthwise.blocks import Blocks
+from synthwise.blocks import Blocks, fold
 from synthwise.evaluation.marginals import tvd
 from synthwise.schema import Schema
 from synthwise.transforms.embedding import CONTINUOUS_KINDS, compared_columns, table_codes
 
 MAX_EDGES = 4096  # bins per numeric column in the first pass
 SPLITS = 64  # a candidate bin is cut into this many when its rows are too many to collect
-MAX_COLLECT = 2_000_000  # values per side and column collected in pass 2 (else the bins are split)
-MAX_ROUNDS = 6  # counting passes before the candidates are collected whatever their size
+MAX_COLUMN_EDGES = 2**18  # a column's edges never exceed this: a block's counts stay small
+MAX_COLLECT = 4_000_000  # values (both tables) of one column gathered by one collecting pass
+MAX_ROUNDS = 3  # counting passes; then the open bins are collected, a batch per pass
 
 
 @dataclass(frozen=True)
@@ -84,14 +93,14 @@ def _count(plan: _Plan, frame: pd.DataFrame, row_offset: int) -> _Counts:
     return _Counts(len(frame), tuple(bins), tuple(low), tuple(high), tuple(cats))
 
 
-def _merge(parts: list[_Counts]) -> _Counts:
-    first = parts[0]
+def _merge(a: _Counts, b: _Counts) -> _Counts:
+    """Two blocks' counts as one (sums, minima, maxima: the same whatever the order)."""
     return _Counts(
-        sum(p.rows for p in parts),
-        tuple(np.sum([p.bins[i] for p in parts], axis=0) for i in range(len(first.bins))),
-        tuple(np.min([p.low[i] for p in parts], axis=0) for i in range(len(first.low))),
-        tuple(np.max([p.high[i] for p in parts], axis=0) for i in range(len(first.high))),
-        tuple(np.sum([p.categories[i] for p in parts], axis=0) for i in range(len(first.categories))),
+        a.rows + b.rows,
+        tuple(x + y for x, y in zip(a.bins, b.bins, strict=True)),
+        tuple(np.minimum(x, y) for x, y in zip(a.low, b.low, strict=True)),
+        tuple(np.maximum(x, y) for x, y in zip(a.high, b.high, strict=True)),
+        tuple(x + y for x, y in zip(a.categories, b.categories, strict=True)),
     )
 
 
@@ -101,6 +110,34 @@ class _Collect:
     columns: tuple[str, ...]
     edges: tuple[np.ndarray, ...]
     bins: tuple[np.ndarray, ...]  # per column: the candidate bin numbers
+
+
+@dataclass
+class _Open:
+    """A numeric column whose statistic some bins may still hide after counting."""
+
+    name: str
+    edges: np.ndarray
+    lower: float  # the largest gap found so far
+    bins: np.ndarray  # the bins still open, largest upper bound first
+    upper: np.ndarray  # their upper bounds
+    held: np.ndarray  # their rows (both tables)
+    below_a: np.ndarray  # per bin: rows of the first table below it
+    below_b: np.ndarray
+    n_a: int
+    n_b: int
+
+    def batch(self) -> np.ndarray:
+        """The next bins to collect: the open ones with the largest bounds, at most MAX_COLLECT rows
+        (at least one bin)."""
+        take = max(1, int(np.searchsorted(np.cumsum(self.held), MAX_COLLECT, "right")))
+        return self.bins[:take]
+
+    def settle(self, taken: int, found: float) -> None:
+        """``taken`` bins collected, their largest gap ``found``: drop them and every bin it beats."""
+        self.lower = max(self.lower, found)
+        keep = self.upper[taken:] > self.lower
+        self.bins, self.upper, self.held = (x[taken:][keep] for x in (self.bins, self.upper, self.held))
 
 
 def _collect(plan: _Collect, frame: pd.DataFrame, row_offset: int) -> tuple[np.ndarray, ...]:
@@ -116,8 +153,9 @@ def _gap(c_a: np.ndarray | int, n_a: int, c_b: np.ndarray | int, n_b: int) -> np
     return np.abs(np.asarray(c_a) / n_a - np.asarray(c_b) / n_b)
 
 
-def _candidates(a: _Counts, b: _Counts, i: int) -> tuple[float, np.ndarray]:
-    """The lower bound of KS from the edges and the bins that may still hold a larger gap."""
+def _candidates(a: _Counts, b: _Counts, i: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """The lower bound of KS from the edges, the bins that may still hold a larger gap (largest bound
+    first) and their upper bounds."""
     n_a, n_b = a.rows, b.rows
     ca, cb = np.cumsum(a.bins[i]), np.cumsum(b.bins[i])
     at_edges = _gap(ca[:-1], n_a, cb[:-1], n_b)  # the CDFs at each edge (the last bin has none)
@@ -129,23 +167,21 @@ def _candidates(a: _Counts, b: _Counts, i: int) -> tuple[float, np.ndarray]:
     # a bin of one distinct value hides nothing: the CDFs at that value are the ones at the bin's right
     # edge (after the last edge: 1 and 1)
     open_bins = np.flatnonzero((upper > lower) & (hi > lo) & (a.bins[i] + b.bins[i] > 0))
-    return lower, open_bins
+    open_bins = open_bins[np.argsort(-upper[open_bins], kind="stable")]
+    return lower, open_bins, upper[open_bins]
 
 
-def _exact_in_bins(
-    values_a: np.ndarray, values_b: np.ndarray, a: _Counts, b: _Counts, i: int, edges: np.ndarray
-) -> float:
-    """The largest gap at the collected values (those of the candidate bins), counted from the edges."""
+def _exact_in_bins(values_a: np.ndarray, values_b: np.ndarray, col: _Open) -> float:
+    """The largest gap at the collected values (every value of some of ``col``'s bins), counted from the
+    rows below each bin."""
     if len(values_a) + len(values_b) == 0:
         return 0.0
-    below_a = np.r_[0, np.cumsum(a.bins[i])[:-1]]
-    below_b = np.r_[0, np.cumsum(b.bins[i])[:-1]]
     sa, sb = np.sort(values_a), np.sort(values_b)
     grid = np.concatenate([sa, sb])
-    where = np.searchsorted(edges, grid, "left")  # each value's bin
-    ka = below_a[where] + _in_bin_up_to(sa, grid, edges, where)
-    kb = below_b[where] + _in_bin_up_to(sb, grid, edges, where)
-    return float(_gap(ka, a.rows, kb, b.rows).max())
+    where = np.searchsorted(col.edges, grid, "left")  # each value's bin
+    ka = col.below_a[where] + _in_bin_up_to(sa, grid, col.edges, where)
+    kb = col.below_b[where] + _in_bin_up_to(sb, grid, col.edges, where)
+    return float(_gap(ka, col.n_a, kb, col.n_b).max())
 
 
 def _in_bin_up_to(values: np.ndarray, grid: np.ndarray, edges: np.ndarray, where: np.ndarray) -> np.ndarray:
@@ -168,8 +204,13 @@ def _edges(sample_a: np.ndarray, sample_b: np.ndarray) -> np.ndarray:
 
 
 def _split(edges: np.ndarray, bins: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """``edges`` with each of ``bins`` cut between its smallest and largest value."""
-    extra = [np.linspace(low[j], high[j], SPLITS + 1)[:-1] for j in bins if np.isfinite(low[j])]
+    """``edges`` with open ``bins`` cut between their smallest and largest values: into as many pieces
+    (2 to SPLITS) as keep the column within MAX_COLUMN_EDGES, every open bin if it can (largest bound
+    first otherwise). A bin holding missing values (-inf) is left as it is."""
+    room = MAX_COLUMN_EDGES - len(edges)
+    pieces = int(min(SPLITS, max(2, room // max(1, len(bins)))))
+    cut = bins[: room // pieces]
+    extra = [np.linspace(low[j], high[j], pieces + 1)[:-1] for j in cut if np.isfinite(low[j])]
     return np.unique(np.concatenate([edges, *extra])) if extra else edges
 
 
@@ -189,41 +230,48 @@ def block_column_scores(
     edges = [_edges(_values(sa, n), _values(sb, n)) for n in cont]
     out: dict[str, float] = {}
     todo = list(range(len(cont)))
+    opened: list[_Open] = []
     for round_ in range(MAX_ROUNDS):
         plan = _Plan(
             schema, tuple(cont[i] for i in todo), cat if round_ == 0 else (), tuple(edges[i] for i in todo)
         )
-        a = _merge(real.map(_count, plan))
-        b = _merge(synthetic.map(_count, plan))
+        a = fold(real, _count, plan, _merge)
+        b = fold(synthetic, _count, plan, _merge)
         if round_ == 0:
             for (name, _), ca, cb in zip(cat, a.categories, b.categories, strict=True):
                 out[name] = 1.0 - tvd(ca / max(1, a.rows), cb / max(1, b.rows))
-        collect, again = [], []
+        again = []
         for pos, i in enumerate(todo):
-            lower, open_bins = _candidates(a, b, pos)
-            held = int(a.bins[pos][open_bins].sum() + b.bins[pos][open_bins].sum())
-            if held == 0:
+            lower, open_bins, upper = _candidates(a, b, pos)
+            held = a.bins[pos][open_bins] + b.bins[pos][open_bins]
+            room = (MAX_COLUMN_EDGES - len(edges[i])) // 2
+            if not len(open_bins):
                 out[cont[i]] = 1.0 - lower
-            elif held <= 2 * MAX_COLLECT or round_ == MAX_ROUNDS - 1:
-                collect.append((pos, i, lower, open_bins))
-            else:
+            elif held.sum() > MAX_COLLECT and room > 0 and round_ < MAX_ROUNDS - 1:
+                # recount with the open bins cut finer: a finer bin bounds its gap closer
                 lo = np.minimum(a.low[pos], b.low[pos])
                 hi = np.maximum(a.high[pos], b.high[pos])
                 edges[i] = _split(edges[i], open_bins, lo, hi)
                 again.append(i)
-        if collect:
-            cplan = _Collect(
-                schema,
-                tuple(cont[i] for _, i, _, _ in collect),
-                tuple(edges[i] for _, i, _, _ in collect),
-                tuple(bins for _, _, _, bins in collect),
-            )
-            got_a = [np.concatenate(parts) for parts in zip(*real.map(_collect, cplan), strict=True)]
-            got_b = [np.concatenate(parts) for parts in zip(*synthetic.map(_collect, cplan), strict=True)]
-            for j, (pos, i, lower, _) in enumerate(collect):
-                inside = _exact_in_bins(got_a[j], got_b[j], a, b, pos, edges[i])
-                out[cont[i]] = 1.0 - max(lower, inside)
+            else:
+                below_a = np.r_[0, np.cumsum(a.bins[pos])[:-1]]
+                below_b = np.r_[0, np.cumsum(b.bins[pos])[:-1]]
+                opened.append(
+                    _Open(cont[i], edges[i], lower, open_bins, upper, held, below_a, below_b, a.rows, b.rows)
+                )
         todo = again
         if not todo:
             break
+    while opened:  # each pass collects the next batch of every open column's bins
+        batches = [col.batch() for col in opened]
+        cplan = _Collect(
+            schema, tuple(c.name for c in opened), tuple(c.edges for c in opened), tuple(batches)
+        )
+        got_a = [np.concatenate(parts) for parts in zip(*real.map(_collect, cplan), strict=True)]
+        got_b = [np.concatenate(parts) for parts in zip(*synthetic.map(_collect, cplan), strict=True)]
+        for col, bins, va, vb in zip(opened, batches, got_a, got_b, strict=True):
+            col.settle(len(bins), _exact_in_bins(va, vb, col))
+            if not len(col.bins):
+                out[col.name] = 1.0 - col.lower
+        opened = [col for col in opened if len(col.bins)]
     return {c.name: out[c.name] for c in cols if c.name in out}

@@ -242,6 +242,14 @@ class ParquetBlocks:
         got = dict(self.executor.map_unordered(_block, (self.transformer, fn, context), self.parts))
         return [got[p.index] for p in self.parts]
 
+    def fold(self, fn: Callable[[C, pd.DataFrame, int], R], context: C, merge: Callable[[R, R], R]) -> R:
+        """The parts of ``fn`` merged as the executor returns them (:func:`synthwise.blocks.fold`)."""
+        out: R | None = None
+        for _, part in self.executor.map_unordered(_block, (self.transformer, fn, context), self.parts):
+            out = part if out is None else merge(out, part)
+        assert out is not None  # parquet_partitions refuses a table without rows
+        return out
+
 
 @dataclass
 class ParquetSource:
