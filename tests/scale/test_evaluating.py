@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthwise import evaluate
-from synthwise.errors import DataError
+from synthwise.errors import DataError, InvalidParameterError
 from synthwise.scale import ProcessExecutor
 from synthwise.scale.evaluating import EXACT, evaluate_table
 from synthwise.testing.cli import run_cli
@@ -128,3 +128,8 @@ def test_cli_refuses_what_blocks_cannot_read(
     ):
         code, text = run_cli(["evaluate", *extra], capsys)
         assert code == 2 and len(text.strip().splitlines()) == 1 and words in text, text
+
+
+def test_a_bad_sample_size_is_refused(tables: dict[str, Path]) -> None:
+    with pytest.raises(InvalidParameterError, match="sample_size"):
+        evaluate_table(tables["real"], tables["syn"], sample_size=3)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthwise.errors import InvalidParameterError
 from synthwise.evaluation import Evaluation, Evaluator
 from synthwise.evaluation.block_marginals import block_column_scores
 from synthwise.scale.executors import Executor, SerialExecutor
@@ -60,7 +61,7 @@ def evaluate_table(
     """:func:`synthwise.evaluate` for Parquet files or folders of any size (see the module docstring);
     ``options`` are the :class:`~synthwise.evaluation.Evaluator`'s."""
     if isinstance(sample_size, bool) or not isinstance(sample_size, int) or sample_size < 10:
-        raise ValueError(f"sample_size must be a whole number >= 10. Got {sample_size!r} instead.")
+        raise InvalidParameterError.expected("sample_size", "evaluate_table", "an int >= 10", sample_size)
     tables = {"real": real, "synthetic": synthetic} | ({"holdout": holdout} if holdout is not None else {})
     parts = {name: parquet_partitions(src) for name, src in tables.items()}
     executor = executor or SerialExecutor()
