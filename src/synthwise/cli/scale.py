@@ -15,6 +15,7 @@ from synthwise.errors import InvalidParameterError
 if TYPE_CHECKING:
     from synthwise.evaluation import Evaluation
     from synthwise.generators import Generator
+    from synthwise.scale import Executor
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 
@@ -35,13 +36,23 @@ def wants_blocks(output: Path, *options: object) -> bool:
 def wants_block_fit(data: Path, *options: object) -> bool:
     """Whether ``fit`` reads its table in blocks: a folder, or a block option given."""
     if data.is_dir() or any(o is not None for o in options):
-        if not data.is_dir() and data.suffix.lower() not in (".parquet", ".pq"):
-            raise InvalidParameterError(
-                f"Fitting in blocks reads Parquet row groups; {str(data)!r} is not Parquet. Fix: convert "
-                "it to Parquet (a file or a folder), or drop --scheduler/--workers/--engine/--sample-rows."
-            )
+        _require_parquet(data, "Fitting")
         return True
     return False
+
+
+def _require_parquet(path: Path, doing: str) -> None:
+    """One line with the fix where work in blocks is asked of a table that is not Parquet."""
+    if not path.is_dir() and path.suffix.lower() not in (".parquet", ".pq"):
+        raise InvalidParameterError(
+            f"{doing} in blocks reads Parquet row groups; {str(path)!r} is not Parquet. Fix: convert it to "
+            "Parquet (a file or a folder), or drop --scheduler/--workers/--engine/--sample-rows."
+        )
+
+
+def _where(executor: Executor, scheduler: str | None, workers: int | None) -> str:
+    """Where the blocks run, for the status line."""
+    return scheduler or (f"{workers} local Dask workers" if workers else executor.name)
 
 
 def fit_blocks(
@@ -60,7 +71,7 @@ def fit_blocks(
     from synthwise.scale.fitting import SAMPLE_ROWS, fit_table
 
     executor = make_executor(scheduler=scheduler, workers=workers, engine=engine)
-    where = scheduler or (f"{workers} local Dask workers" if workers else executor.name)
+    where = _where(executor, scheduler, workers)
     with status(f"Fitting {generator} in blocks of {data} ({where})"):
         gen = fit_table(
             data,
@@ -96,17 +107,9 @@ def evaluate_blocks(
     from synthwise.scale.evaluating import SAMPLE_ROWS, evaluate_table
 
     for path in (real, synthetic, *([holdout] if holdout is not None else [])):
-        if not path.is_dir() and path.suffix.lower() not in (".parquet", ".pq"):
-            raise InvalidParameterError(
-                f"Evaluating in blocks reads Parquet row groups; {str(path)!r} is not Parquet. Fix: "
-                "convert it to Parquet (a file or a folder), or drop --sample-rows/--scheduler/--workers/"
-                "--engine."
-            )
-    if sample_rows is not None and sample_rows < 10:
-        raise InvalidParameterError(f"--sample-rows must be at least 10, not {sample_rows}.")
+        _require_parquet(path, "Evaluating")
     executor = make_executor(scheduler=scheduler, workers=workers, engine=engine)
-    where = scheduler or (f"{workers} local Dask workers" if workers else executor.name)
-    with status(f"Evaluating {synthetic} against {real} in blocks ({where})"):
+    with status(f"Evaluating {synthetic} against {real} in blocks ({_where(executor, scheduler, workers)})"):
         return evaluate_table(
             real,
             synthetic,
@@ -136,7 +139,7 @@ def sample_blocks(
             f"--max-time must be a number of seconds > 0. Got {max_time_s!r} instead."
         )
     executor = make_executor(scheduler=scheduler, workers=workers, engine=engine)
-    where = scheduler or (f"{workers} local Dask workers" if workers else executor.name)
+    where = _where(executor, scheduler, workers)
     with BlockProgress(f"Sampling {n:,} into {output} ({where})") as bar:
         result = sample_to_folder(
             model,

@@ -61,7 +61,9 @@ def evaluate_table(
     """:func:`synthwise.evaluate` for Parquet files or folders of any size (see the module docstring);
     ``options`` are the :class:`~synthwise.evaluation.Evaluator`'s."""
     if isinstance(sample_size, bool) or not isinstance(sample_size, int) or sample_size < 10:
-        raise InvalidParameterError.expected("sample_size", "evaluate_table", "an int >= 10", sample_size)
+        raise InvalidParameterError.expected(
+            "sample_size", "evaluate_table (--sample-rows)", "an int >= 10", sample_size
+        )
     tables = {"real": real, "synthetic": synthetic} | ({"holdout": holdout} if holdout is not None else {})
     parts = {name: parquet_partitions(src) for name, src in tables.items()}
     executor = executor or SerialExecutor()
