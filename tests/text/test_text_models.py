@@ -93,6 +93,72 @@ def test_row_context_tokens() -> None:
     assert (again.tokens(df, schema) == toks).all()
 
 
+def test_ngram_in_a_table_follows_its_row_and_round_trips() -> None:
+    from synthwise.text.models import TextColumnModel
+
+    df = _grouped(400)
+    df["noise"] = np.random.default_rng(1).normal(size=len(df))  # a column the texts do not follow
+    schema = infer_schema(df)
+    model = TextColumnModel.fit(
+        df["text"], df[["noise", "group"]], schema, "ngram", {}, np.random.default_rng(0)
+    )
+    assert model.training["conditioned_on"] == ["group"] and model.row_ngram is not None
+    assert model.training["heldout_gain_nats_per_word"] > 0.05  # one word in seven decides: ~log(2) / 7
+    rows = pd.DataFrame({"noise": np.zeros(80), "group": ["cats"] * 40 + ["dogs"] * 40})
+    out = model.sample(rows, schema, np.random.default_rng(1))
+    cat_words = np.array(["cat" in t for t in out])
+    dog_words = np.array(["dog" in t for t in out])
+    # the mixture keeps some words of the whole column: most texts, not all, follow the row
+    assert cat_words[:40].mean() > 0.6 and dog_words[40:].mean() > 0.6, out[:5] + out[40:45]
+    assert cat_words[:40].mean() > cat_words[40:].mean() + 0.4
+    again = TextColumnModel.from_state(*model.state())
+    assert again.sample(rows, schema, np.random.default_rng(1)) == out
+    # a row's texts are likelier under its own value than under the other one
+    base, row = model.ngram, model.row_ngram
+    assert base is not None
+    ctx = model.context.tokens(rows.iloc[[0, 40]], schema)
+    assert row.log_prob(base, CATS[0], ctx[0]) > row.log_prob(base, CATS[0], ctx[1])
+
+
+def test_ngram_in_a_table_takes_two_columns_when_the_texts_follow_both() -> None:
+    from synthwise.text.models import TextColumnModel
+
+    rng = np.random.default_rng(3)
+    n = 800
+    group, size = rng.choice(["cats", "dogs"], n), rng.choice(["big", "small"], n)
+    verbs = rng.choice(["sleeps", "plays", "eats"], n)
+    text = [f"my {s} {g[:-1]} {v} today" for g, s, v in zip(group, size, verbs, strict=True)]
+    df = pd.DataFrame({"group": group, "size": size, "text": text})
+    schema = infer_schema(df)
+    model = TextColumnModel.fit(
+        df["text"], df[["group", "size"]], schema, "ngram", {}, np.random.default_rng(0)
+    )
+    assert sorted(model.training["conditioned_on"]) == ["group", "size"]
+    rows = pd.DataFrame({"group": ["cats"] * 50, "size": ["small"] * 50})
+    out = model.sample(rows, schema, np.random.default_rng(1))
+    assert np.mean(["small cat" in t for t in out]) > 0.6, out[:5]
+
+
+def test_ngram_numbering_like_another_refuses_unseen_words() -> None:
+    base = NgramModel.fit(CATS, order=3)
+    assert NgramModel.fit(CATS[:1], order=3, like=base).vocab == base.vocab
+    with pytest.raises(ValueError, match="never saw"):
+        NgramModel.fit(DOGS, order=3, like=base)
+
+
+def test_ngram_stays_unconditional_when_no_column_helps() -> None:
+    from synthwise.text.models import TextColumnModel
+
+    df = _grouped(400)
+    df["group"] = np.random.default_rng(5).permutation(df["group"].to_numpy())  # unrelated to the text
+    schema = infer_schema(df)
+    model = TextColumnModel.fit(df["text"], df[["group"]], schema, "ngram", {}, np.random.default_rng(0))
+    assert model.row_ngram is None and model.context.columns == ()
+    plain = NgramModel.fit(df["text"].tolist(), order=3)
+    rows = df[["group"]].head(30)
+    assert model.sample(rows, schema, np.random.default_rng(2)) == plain.sample(30, np.random.default_rng(2))
+
+
 @pytest.mark.parametrize("kind", ["lstm", "transformer"])
 def test_neural_text_model_follows_its_row(kind: str) -> None:
     pytest.importorskip("torch")

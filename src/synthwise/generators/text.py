@@ -6,11 +6,12 @@ columns of every tabular generator.
 each ``text`` column gets a :class:`~synthwise.text.models.TextColumnModel` conditioned on the other
 columns of the row the generator produced. The model is the generator's ``text_model`` (set with
 ``Generator.set_text_model`` or ``synthwise generate --text-generator``); ``"auto"`` (the default) is
-``text_ngram``: on this project's 2-core CPU machines the learned models, at any budget a tabular fit can
-afford, scored worse than it (``benchmarks/results/text.json``: tweets coverage 0.11-0.18 against
-0.81, perplexity 6,600-7,000 against 880, after a 120 s fit) and would add minutes to every fit of a
-table with a text column. Choose ``text_lstm`` / ``text_transformer`` explicitly where a GPU or a long
-budget is available.
+``text_ngram``, conditioned on the row by :mod:`synthwise.text.row_ngram` (its n-gram mixed with the
+n-gram of the texts sharing the row's values of the one or two context columns that best predict
+held-out texts): it fits in seconds, where the learned models need minutes per fit on this project's
+2-core CPU machines and, within the budget a tabular fit can afford, did not score better
+(``benchmarks/results/text.json``). Choose ``text_lstm`` / ``text_transformer`` explicitly where a GPU or a
+long budget is available.
 
 **Text generators.** A ``text_*`` generator learns a corpus (a table whose only column is text: a text
 file, one text per line, or a CSV with one text column) or a table: its other columns by the tabular

@@ -1,11 +1,13 @@
 """One text column's model: fit on its texts (and the rows they sit in), sample given generated rows.
 
-Kinds: ``ngram`` (smoothed word n-gram, unconditional: the baseline), ``lstm`` and ``transformer``
-(byte-level BPE learned at fit time, trained from scratch, conditioned on the row's context tokens,
-with the near-copy guard during training). With ``epsilon``, ``ngram`` releases its counts as
-thresholded noisy histograms (:mod:`synthwise.text.dp_ngram`) and ``lstm`` trains under DP-SGD: bytes
-as tokens, unconditional, every text read only through clipped, noised gradients. State is JSON plus
-arrays: the tokenizer is its JSON string, the network its state dict as arrays; never a pickle.
+Kinds: ``ngram`` (smoothed word n-gram: the baseline; inside a table mixed with the n-gram of the texts
+sharing the row's value of one context column, when held-out texts say that helps:
+:mod:`synthwise.text.row_ngram`), ``lstm`` and ``transformer`` (byte-level BPE learned at fit time,
+trained from scratch, conditioned on the row's context tokens, with the near-copy guard during
+training). With ``epsilon``, ``ngram`` releases its counts as thresholded noisy histograms
+(:mod:`synthwise.text.dp_ngram`) and ``lstm`` trains under DP-SGD: bytes as tokens, unconditional,
+every text read only through clipped, noised gradients. State is JSON plus arrays: the tokenizer is its
+JSON string, the network its state dict as arrays; never a pickle.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from synthwise.errors import InvalidParameterError
 from synthwise.schema import Schema
 from synthwise.text.context import RowContext
 from synthwise.text.ngram import NgramModel
+from synthwise.text.row_ngram import RowNgram
 from synthwise.text.similarity import NearCopyIndex
 
 KINDS = ("ngram", "lstm", "transformer")
@@ -106,6 +109,7 @@ class TextColumnModel:
     params: dict[str, Any]
     context: RowContext
     ngram: NgramModel | None = None
+    row_ngram: RowNgram | None = None  # ngram: its conditioning on one context column of the row
     tokenizer: Any = None  # BPE
     net: Any = None  # lm.TextNet
     training: dict[str, Any] = field(default_factory=dict)
@@ -138,10 +142,22 @@ class TextColumnModel:
             model = cls(kind, p, RowContext(()))
             model._fit_private(values, rng, label, ledger, budget_share)
             return model
-        if kind == "ngram" or not values:
+        ngram = kind == "ngram" or not values
+        if ngram and (rows.shape[1] == 0 or not values):
             return cls("ngram", p, RowContext(()), ngram=NgramModel.fit(values, order=int(p["order"])))
         context = RowContext.fit(rows[keep], schema)
         ctx = context.tokens(rows[keep].reset_index(drop=True), schema)
+        if ngram:
+            base = NgramModel.fit(values, order=int(p["order"]))
+            row = RowNgram.choose(base, values, ctx, np.random.default_rng(rng.integers(2**63)))
+            if row is None:  # no column helps: unconditional, and no context kept
+                return cls("ngram", p, RowContext(()), ngram=base)
+            training = {
+                "conditioned_on": [context.columns[c].name for c in row.columns],
+                "weight": row.weight,
+                "heldout_gain_nats_per_word": row.gain,
+            }
+            return cls("ngram", p, context, ngram=base, row_ngram=row, training=training)
         model = cls(kind, p, context)
         model._fit_neural(values, ctx, rng, label)
         return model
@@ -244,11 +260,14 @@ class TextColumnModel:
     def sample(self, rows: pd.DataFrame, schema: Schema, rng: np.random.Generator) -> list[str]:
         """One text per row of ``rows`` (generated rows: the context)."""
         n = len(rows)
-        if self.ngram is not None:
-            return self.ngram.sample(n, rng, max_words=int(self.params["max_len"]) * 2)
+        max_words = int(self.params["max_len"]) * 2
+        if self.ngram is not None and self.row_ngram is None:
+            return self.ngram.sample(n, rng, max_words=max_words)
+        ctx = self.context.tokens(rows.reset_index(drop=True), schema)
+        if self.ngram is not None and self.row_ngram is not None:
+            return self.row_ngram.sample(self.ngram, ctx, rng, max_words=max_words)
         from synthwise.text import lm
 
-        ctx = self.context.tokens(rows.reset_index(drop=True), schema)
         toks = lm.sample_tokens(
             self.net,
             ctx,
@@ -268,6 +287,9 @@ class TextColumnModel:
         }
         if self.ngram is not None:
             meta["ngram"], arrays = self.ngram.state()
+            if self.row_ngram is not None:
+                meta["row_ngram"], more = self.row_ngram.state()
+                arrays.update(more)
             return meta, arrays
         from synthwise.deep.weights import module_arrays
 
@@ -285,6 +307,8 @@ class TextColumnModel:
         model.training = dict(meta.get("training", {}))
         if "ngram" in meta:
             model.ngram = NgramModel.from_state(meta["ngram"], arrays)
+            if "row_ngram" in meta:
+                model.row_ngram = RowNgram.from_state(meta["row_ngram"], arrays, model.ngram)
             return model
         from synthwise.deep.weights import load_module_arrays
         from synthwise.text import lm

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,13 +33,18 @@ class NgramModel:
     _totals: dict[tuple[int, tuple[int, ...]], int] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def fit(cls, texts: Sequence[str], *, order: int = 3) -> NgramModel:
+    def fit(cls, texts: Sequence[str], *, order: int = 3, like: NgramModel | None = None) -> NgramModel:
+        """``like``: number the words as that model does (its texts must hold every word of ``texts``;
+        the vocabularies are then equal, so the two models' word ids can be mixed)."""
         model = cls(int(order), ["<s>", "</s>"])
-        model._index = {"<s>": BOS, "</s>": EOS}
+        model._index = dict(like._index) if like is not None else {"<s>": BOS, "</s>": EOS}
+        known = len(model._index)
         model.counts = [defaultdict(Counter) for _ in range(model.order)]
         for text in texts:
             ids = [model._index.setdefault(w, len(model._index)) for w in words(text)]
             model._add(ids)
+        if like is not None and len(model._index) != known:
+            raise ValueError("NgramModel.fit(like=...): the texts hold words the other model never saw")
         model.vocab = sorted(model._index, key=model._index.__getitem__)
         model.counts = [dict(c) for c in model.counts]
         return model
@@ -72,15 +77,20 @@ class NgramModel:
             p = max(c.get(w, 0) - _DISCOUNT, 0.0) / total + lam * p
         return p
 
-    def log_prob(self, text: str) -> tuple[float, int]:
-        """Natural-log probability of a text (with its end marker) and its token count."""
+    def token_probs(self, text: str) -> list[float]:
+        """The probability of each word of a text and of its end marker, given the words before it."""
         ids = [self._index.get(w, -1) for w in words(text)] + [EOS]
         hist = (BOS,) * (self.order - 1)
-        total = 0.0
+        out = []
         for w in ids:
-            total += math.log(self._prob(hist, w))
+            out.append(self._prob(hist, w))
             hist = (*hist[1:], w) if self.order > 1 else ()
-        return total, len(ids)
+        return out
+
+    def log_prob(self, text: str) -> tuple[float, int]:
+        """Natural-log probability of a text (with its end marker) and its token count."""
+        probs = self.token_probs(text)
+        return sum(math.log(p) for p in probs), len(probs)
 
     def perplexity(self, texts: Sequence[str]) -> float:
         lp, n = 0.0, 0
@@ -92,6 +102,12 @@ class NgramModel:
 
     # -- sampling ----------------------------------------------------------------------------------
     def sample(self, n: int, rng: np.random.Generator, *, max_words: int = 200) -> list[str]:
+        draw = self.drawer()
+        return [self.walk(draw, rng, max_words) for _ in range(int(n))]
+
+    def drawer(self) -> Callable[[tuple[int, ...], np.random.Generator], int]:
+        """``draw(history, rng)``: a next word id from the interpolated distribution given the history
+        (the last ``order - 1`` ids); its tables are built once, on first use."""
         tables: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, np.ndarray, float]] = {}
 
         def table(k: int, h: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -108,18 +124,24 @@ class NgramModel:
                 tables[key] = (ids, np.cumsum(disc / total), float(disc.sum() / total))
             return tables[key]
 
-        out = []
-        for _ in range(int(n)):
-            hist = (BOS,) * (self.order - 1)
-            text: list[str] = []
-            while len(text) < max_words:
-                w = self._draw(hist, table, rng)
-                if w == EOS:
-                    break
-                text.append(self.vocab[w])
-                hist = (*hist[1:], w) if self.order > 1 else ()
-            out.append(" ".join(text))
-        return out
+        return lambda hist, rng: self._draw(hist, table, rng)
+
+    def walk(
+        self,
+        draw: Callable[[tuple[int, ...], np.random.Generator], int],
+        rng: np.random.Generator,
+        max_words: int,
+    ) -> str:
+        """One text: words from ``draw`` (a :meth:`drawer` of this model or of one sharing its words)."""
+        hist = (BOS,) * (self.order - 1)
+        text: list[str] = []
+        while len(text) < max_words:
+            w = draw(hist, rng)
+            if w == EOS:
+                break
+            text.append(self.vocab[w])
+            hist = (*hist[1:], w) if self.order > 1 else ()
+        return " ".join(text)
 
     def _draw(self, hist: tuple[int, ...], table: Any, rng: np.random.Generator) -> int:
         for k in range(self.order - 1, -1, -1):
