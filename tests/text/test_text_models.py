@@ -177,9 +177,45 @@ def test_neural_text_model_follows_its_row(kind: str) -> None:
     cat_words = np.array(["cat" in t for t in out])
     dog_words = np.array(["dog" in t for t in out])
     assert cat_words[:40].mean() > 0.7 and dog_words[40:].mean() > 0.7, out[:5] + out[40:45]
+    known = {w for t in CATS + DOGS for w in t.split()}
+    assert {w for t in out for w in t.split()} <= known  # the lexicon: no word nobody wrote
     again = TextColumnModel.from_state(*model.state())
     assert again.sample(rows, schema, np.random.default_rng(1)) == out
     assert model.training["epochs"] >= 1 and model.training["stopped_by"]
+
+
+def test_lexicon_allows_only_known_words_and_their_prefixes() -> None:
+    from synthwise.text.lexicon import Lexicon
+
+    # token texts in the byte-level alphabet ("Ġ" is a space); ids 0-2 are the special tokens
+    tokens = [None, None, None, "c", "a", "t", "s", "Ġ", "Ġc", "at", "Ġcat", "x", "sĠ", "tĠx"]
+    lex = Lexicon.fit(["cat cats", "a cat"], tokens)
+    assert lex.words == {"cat", "cats", "a"}
+    ids = {t: i for i, t in enumerate(tokens)}
+
+    def ok(word: str) -> set[str | None]:
+        return {tokens[i] for i in np.flatnonzero(lex.allowed(word))}
+
+    assert ok("") == {"c", "a", "Ġ", "Ġc", "Ġcat"}  # words start with c or a (or a space first)
+    assert ok("c") == {"a", "at"}  # "ca", "cat"; never "cx"
+    assert ok("cat") == {"s", "Ġ", "Ġc", "Ġcat", "sĠ"}  # "cats", or the word ends ("tĠx": "catt")
+    assert "Ġ" not in ok("ca")  # "ca" is no word
+    assert lex.can_end("cat") and lex.can_end("") and not lex.can_end("ca")
+    assert lex.advance("ca", ids["t"]) == "cat" and lex.advance("cat", ids["Ġc"]) == "c"
+    assert lex.advance("cat", ids["sĠ"]) == "" and lex.advance("x", 2) == "x"
+    assert lex.finish("a cat ca") == "a cat" and lex.finish("a cat") == "a cat"
+    again = Lexicon.from_list(lex.to_list(), tokens)
+    assert (again.allowed("c") == lex.allowed("c")).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(max_size=30))
+def test_lexicon_maps_text_like_the_byte_level_bpe(text: str) -> None:
+    tokenizers = pytest.importorskip("tokenizers")
+    from synthwise.text.lexicon import _mapped
+
+    pre = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    assert "".join(piece for piece, _ in pre.pre_tokenize_str(text)) == _mapped(text)
 
 
 def test_near_copy_guard_rejects_recited_training_texts() -> None:

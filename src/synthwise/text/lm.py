@@ -21,6 +21,7 @@ import numpy as np
 
 from synthwise.deep._torch import nn, torch
 from synthwise.deep.training import TrainConfig, TrainResult, train, train_private
+from synthwise.text.lexicon import Lexicon
 from synthwise.text.tokenizer import BOS, EOS, PAD
 
 
@@ -296,8 +297,10 @@ def sample_tokens(
     temperature: float = 1.0,
     top_p: float = 0.95,
     batch_size: int = 256,
+    lexicon: Lexicon | None = None,
 ) -> list[list[int]]:
-    """One token list per context row (``<bos>`` / ``<eos>`` stripped)."""
+    """One token list per context row (``<bos>`` / ``<eos>`` stripped); with a ``lexicon`` every word
+    written is one of its words (:mod:`synthwise.text.lexicon`)."""
     net.eval()
     dev = device()
     net.to(dev)
@@ -306,18 +309,24 @@ def sample_tokens(
     out: list[list[int]] = []
     for lo in range(0, len(ctx), batch_size):
         c = torch.as_tensor(ctx[lo : lo + batch_size], dtype=torch.long).to(dev)
-        out.extend(_sample_batch(net, c, gen, temperature, top_p))
+        out.extend(_sample_batch(net, c, gen, temperature, top_p, lexicon))
     net.to(torch.device("cpu"))
     return out
 
 
 def _sample_batch(
-    net: TextNet, ctx: torch.Tensor, gen: torch.Generator, temperature: float, top_p: float
+    net: TextNet,
+    ctx: torch.Tensor,
+    gen: torch.Generator,
+    temperature: float,
+    top_p: float,
+    lexicon: Lexicon | None = None,
 ) -> list[list[int]]:
     b = ctx.shape[0]
     tokens = torch.full((b, 1), BOS, dtype=torch.long, device=ctx.device)
     done = torch.zeros(b, dtype=torch.bool, device=ctx.device)
     state: Any = None
+    words = [""] * b  # each row's unfinished word (lexicon)
     for _ in range(net.cfg.max_len + 1):
         if net.cfg.arch == "lstm":
             x = net.embed(ctx, tokens) if state is None else net.tok(tokens[:, -1:])
@@ -325,10 +334,16 @@ def _sample_batch(
             logits = net.out(h[:, -1])
         else:
             logits = net(ctx, tokens)[:, -1]
+        if lexicon is not None:
+            mask = np.stack([lexicon.allowed(w) for w in words])
+            mask[:, EOS] = [lexicon.can_end(w) for w in words]
+            logits = logits.masked_fill(~torch.as_tensor(mask, device=logits.device), -math.inf)
         nxt = _draw(logits, gen, temperature, top_p)
         nxt = torch.where(done, torch.full_like(nxt, PAD), nxt)
         tokens = torch.cat([tokens, nxt[:, None]], dim=1)
         done |= nxt == EOS
+        if lexicon is not None:
+            words = [lexicon.advance(w, t) for w, t in zip(words, nxt.tolist(), strict=True)]
         if bool(done.all()):
             break
     rows = tokens[:, 1:].cpu().numpy()

@@ -43,6 +43,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "verbose": True,
     "guard": True,
     "dropout": 0.1,
+    "lexicon": True,  # lstm / transformer: write only words of the training texts (never with epsilon)
     "order": None,  # ngram: 3, or 2 with epsilon (fewer releases share the budget; measured better)
     "epsilon": None,  # differential privacy: the text model's (epsilon, delta); lstm and ngram only
     "delta": None,
@@ -63,6 +64,8 @@ def resolve_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     out.update(params)
     if out["order"] is None:
         out["order"] = 3 if out["epsilon"] is None else 2
+    if not isinstance(out["lexicon"], bool):
+        raise InvalidParameterError.expected("lexicon", "the text model", "true or false", out["lexicon"])
     for name in ("order", "max_ngrams"):
         value = out[name]
         if name == "max_ngrams" and value is None:
@@ -112,6 +115,7 @@ class TextColumnModel:
     row_ngram: RowNgram | None = None  # ngram: its conditioning on one context column of the row
     tokenizer: Any = None  # BPE
     net: Any = None  # lm.TextNet
+    lexicon: Any = None  # lexicon.Lexicon: the words a learned model may write
     training: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -173,6 +177,10 @@ class TextColumnModel:
         val_i, train_i = order[:n_val], order[n_val:]
         train_texts = [values[i] for i in train_i]
         self.tokenizer = BPE.fit(train_texts, vocab_size=int(p["vocab_size"]))
+        if p["lexicon"]:
+            from synthwise.text.lexicon import Lexicon
+
+            self.lexicon = Lexicon.fit(values, self.tokenizer.token_strings())
         seqs = self.tokenizer.encode_batch(values)
         cfg = lm.NetConfig(
             arch=self.kind,
@@ -197,7 +205,9 @@ class TextColumnModel:
 
             def guard() -> tuple[float, bool]:
                 pick = vctx[guard_rng.integers(0, len(vctx), size=check.k)]
-                toks = lm.sample_tokens(self.net, pick, guard_rng, temperature=1.0, top_p=1.0)
+                toks = lm.sample_tokens(
+                    self.net, pick, guard_rng, temperature=1.0, top_p=1.0, lexicon=self.lexicon
+                )
                 rate, ok = check([self.tokenizer.decode(t) for t in toks])
                 history.append({"near_copy_rate": round(rate, 4), "holdout_rate": round(check.baseline, 4)})
                 return rate, ok
@@ -274,8 +284,13 @@ class TextColumnModel:
             rng,
             temperature=float(self.params["temperature"]),
             top_p=float(self.params["top_p"]),
+            lexicon=self.lexicon,
         )
-        return [self.tokenizer.decode(t) for t in toks]
+        texts = [self.tokenizer.decode(t) for t in toks]
+        if self.lexicon is None:
+            return texts
+        cut = self.net.cfg.max_len  # a text this long stopped at the limit, maybe inside a word
+        return [self.lexicon.finish(x) if len(t) >= cut else x for x, t in zip(texts, toks, strict=True)]
 
     # -- state ----------------------------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -299,6 +314,8 @@ class TextColumnModel:
             for k in ("arch", "vocab", "dim", "hidden", "layers", "heads", "max_len", "dropout")
         }
         meta["net"]["ctx_sizes"] = list(self.net.cfg.ctx_sizes)
+        if self.lexicon is not None:
+            meta["lexicon"] = self.lexicon.to_list()
         return meta, module_arrays(self.net, "net.")
 
     @classmethod
@@ -315,6 +332,10 @@ class TextColumnModel:
         from synthwise.text.tokenizer import BPE
 
         model.tokenizer = BPE.from_json(meta["tokenizer"])
+        if "lexicon" in meta:
+            from synthwise.text.lexicon import Lexicon
+
+            model.lexicon = Lexicon.from_list(meta["lexicon"], model.tokenizer.token_strings())
         net_meta = dict(meta["net"])
         net_meta["ctx_sizes"] = tuple(net_meta["ctx_sizes"])
         model.net = lm.TextNet(lm.NetConfig(**net_meta))

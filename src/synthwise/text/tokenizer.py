@@ -57,6 +57,11 @@ class BPE:
     def vocab_size(self) -> int:
         return int(self._tok.get_vocab_size())
 
+    def token_strings(self) -> list[str | None]:
+        """Each token id's text in the byte-level alphabet (bytes mapped to printable characters, as the
+        BPE stores them); ``None`` for the special tokens."""
+        return [None if i <= EOS else self._tok.id_to_token(i) for i in range(self.vocab_size)]
+
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
         return [list(e.ids) for e in self._tok.encode_batch(list(texts))]
 
