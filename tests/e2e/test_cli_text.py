@@ -32,6 +32,7 @@ def test_table_with_text_generate_evaluate_report(tweets: dict[str, Path], tmp_p
         capsys,
     )
     assert code == 0, out
+    assert "text column 'text': word 3-gram" in out  # what the text model learned, said after the fit
     frame = pd.read_csv(syn)
     assert list(frame.columns) == ["source", "text", "retweet_count", "is_retweet"] and len(frame) == 180
     report, js = tmp_path / "r.html", tmp_path / "r.json"

@@ -103,6 +103,7 @@ def test_ngram_in_a_table_follows_its_row_and_round_trips() -> None:
         df["text"], df[["noise", "group"]], schema, "ngram", {}, np.random.default_rng(0)
     )
     assert model.training["conditioned_on"] == ["group"] and model.row_ngram is not None
+    assert "conditioned on group (mixture weight" in model.describe()
     assert model.training["heldout_gain_nats_per_word"] > 0.05  # one word in seven decides: ~log(2) / 7
     rows = pd.DataFrame({"noise": np.zeros(80), "group": ["cats"] * 40 + ["dogs"] * 40})
     out = model.sample(rows, schema, np.random.default_rng(1))
@@ -154,6 +155,7 @@ def test_ngram_stays_unconditional_when_no_column_helps() -> None:
     schema = infer_schema(df)
     model = TextColumnModel.fit(df["text"], df[["group"]], schema, "ngram", {}, np.random.default_rng(0))
     assert model.row_ngram is None and model.context.columns == ()
+    assert "unconditional" in model.describe()
     plain = NgramModel.fit(df["text"].tolist(), order=3)
     rows = df[["group"]].head(30)
     assert model.sample(rows, schema, np.random.default_rng(2)) == plain.sample(30, np.random.default_rng(2))
@@ -179,6 +181,7 @@ def test_neural_text_model_follows_its_row(kind: str) -> None:
     assert cat_words[:40].mean() > 0.7 and dog_words[40:].mean() > 0.7, out[:5] + out[40:45]
     known = {w for t in CATS + DOGS for w in t.split()}
     assert {w for t in out for w in t.split()} <= known  # the lexicon: no word nobody wrote
+    assert f"writes only its {len(known)} training words" in model.describe()
     again = TextColumnModel.from_state(*model.state())
     assert again.sample(rows, schema, np.random.default_rng(1)) == out
     assert model.training["epochs"] >= 1 and model.training["stopped_by"]

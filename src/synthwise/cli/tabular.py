@@ -221,6 +221,8 @@ def _fit(
     under_dp = " under differential privacy" if private else ""
     with status(f"Fitting {generator} on {len(df):,} rows{under_dp}"):
         gen.fit(df, sch)
+    for name, model in (getattr(gen, "text_models_", None) or {}).items():
+        console_err.print(f"[dim]text column {name!r}: {escape(model.describe())}[/]", soft_wrap=True)
     ledger = getattr(gen, "ledger_", None)
     if private and ledger is not None:
         text = ledger.table() if hasattr(ledger, "table") else str(ledger)

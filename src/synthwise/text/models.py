@@ -292,6 +292,25 @@ class TextColumnModel:
         cut = self.net.cfg.max_len  # a text this long stopped at the limit, maybe inside a word
         return [self.lexicon.finish(x) if len(t) >= cut else x for x, t in zip(texts, toks, strict=True)]
 
+    def describe(self) -> str:
+        """One line on what this text model learned (printed by the CLI after a fit)."""
+        t = self.training
+        if self.params.get("epsilon") is not None:
+            return f"{self.kind}, differentially private (epsilon {float(self.params['epsilon']):g})"
+        if self.ngram is not None:
+            head = f"word {self.ngram.order}-gram of {len(self.ngram.vocab) - 2:,} words"
+            if self.row_ngram is None:
+                return f"{head}, unconditional (no other column of the row predicts held-out texts)"
+            return (
+                f"{head}, conditioned on {' x '.join(t['conditioned_on'])} (mixture weight "
+                f"{self.row_ngram.weight:g}; held-out gain {self.row_ngram.gain:.3f} nats per word)"
+            )
+        words = f"; writes only its {len(self.lexicon.words):,} training words" if self.lexicon else ""
+        return (
+            f"{self.kind} conditioned on {len(self.context.columns)} column(s) of the row: {t.get('epochs')} "
+            f"epochs in {t.get('seconds')} s, stopped by {t.get('stopped_by')}{words}"
+        )
+
     # -- state ----------------------------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta: dict[str, Any] = {
