@@ -36,6 +36,9 @@ class NetConfig:
     heads: int = 4
     max_len: int = 128  # text tokens, <bos> / <eos> excluded
     dropout: float = 0.1
+    # lstm: the context's mean embedding is added to every token's too (not only read once, before the
+    # text: a long text forgot its row). False in model files written before it existed.
+    ctx_each_step: bool = False
 
 
 class TextNet(nn.Module):
@@ -69,11 +72,19 @@ class TextNet(nn.Module):
             self.out = nn.Linear(cfg.dim, cfg.vocab)
 
     def embed(self, ctx: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        parts = [self.tok(tokens)]
-        if self.n_ctx:
+        """The context tokens' embeddings, then the text tokens' (:meth:`token_embed`)."""
+        if not self.n_ctx:
+            return self.tok(tokens)
+        offsets = cast(torch.Tensor, self.offsets)
+        return torch.cat([self.ctx(ctx + offsets), self.token_embed(ctx, tokens)], dim=1)
+
+    def token_embed(self, ctx: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Text tokens' embeddings; with ``ctx_each_step`` plus the mean embedding of the row's context."""
+        x = self.tok(tokens)
+        if self.n_ctx and self.cfg.ctx_each_step:
             offsets = cast(torch.Tensor, self.offsets)
-            parts.insert(0, self.ctx(ctx + offsets))
-        return torch.cat(parts, dim=1)
+            x = x + self.ctx(ctx + offsets).mean(dim=1, keepdim=True)
+        return x
 
     def forward(self, ctx: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """Logits for the token after each input token: ``(B, T, vocab)``."""
@@ -329,7 +340,7 @@ def _sample_batch(
     words = [""] * b  # each row's unfinished word (lexicon)
     for _ in range(net.cfg.max_len + 1):
         if net.cfg.arch == "lstm":
-            x = net.embed(ctx, tokens) if state is None else net.tok(tokens[:, -1:])
+            x = net.embed(ctx, tokens) if state is None else net.token_embed(ctx, tokens[:, -1:])
             h, state = net.rnn(x, state)
             logits = net.out(h[:, -1])
         else:

@@ -192,6 +192,7 @@ class TextColumnModel:
             heads=int(p.get("heads", 4)),
             max_len=min(int(p["max_len"]), int(np.quantile([len(q) for q in seqs], 0.99)) + 2),
             dropout=float(p["dropout"]),
+            ctx_each_step=self.kind == "lstm",
         )
         lm.torch.manual_seed(int(rng.integers(2**31)))  # the initial weights follow the seed
         self.net = lm.TextNet(cfg)
@@ -330,7 +331,17 @@ class TextColumnModel:
         meta["tokenizer"] = self.tokenizer.to_json()
         meta["net"] = {
             k: getattr(self.net.cfg, k)
-            for k in ("arch", "vocab", "dim", "hidden", "layers", "heads", "max_len", "dropout")
+            for k in (
+                "arch",
+                "vocab",
+                "dim",
+                "hidden",
+                "layers",
+                "heads",
+                "max_len",
+                "dropout",
+                "ctx_each_step",
+            )
         }
         meta["net"]["ctx_sizes"] = list(self.net.cfg.ctx_sizes)
         if self.lexicon is not None:
