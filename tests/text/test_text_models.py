@@ -211,14 +211,37 @@ def test_lexicon_allows_only_known_words_and_their_prefixes() -> None:
     assert (again.allowed("c") == lex.allowed("c")).all()
 
 
-@settings(max_examples=50, deadline=None)
-@given(st.text(max_size=30))
-def test_lexicon_maps_text_like_the_byte_level_bpe(text: str) -> None:
-    tokenizers = pytest.importorskip("tokenizers")
-    from synthwise.text.lexicon import _mapped
+_WORDS = ["über", "café", "😀", "@handle", "https://t.co/x", "the", "cat's", "naïve!", "1,000", "日本"]
 
-    pre = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
-    assert "".join(piece for piece, _ in pre.pre_tokenize_str(text)) == _mapped(text)
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from([" ", "  ", "\t", "\n"])), max_size=8))
+def test_lexicon_lets_every_text_of_known_words_through(pairs: list[tuple[str, str]]) -> None:
+    """Any text made of the training texts' words, with any whitespace between them, can be written
+    token by token under the lexicon (multi-byte characters split across tokens included)."""
+    pytest.importorskip("tokenizers")
+    from synthwise.text.lexicon import Lexicon
+    from synthwise.text.tokenizer import EOS
+
+    tok = _bpe_words()
+    lex = Lexicon.fit([" ".join(_WORDS)], tok.token_strings())
+    text = "".join(w + sep for w, sep in pairs).rstrip()
+    word = ""
+    for t in tok.encode_batch([text])[0]:
+        assert lex.allowed(word)[t], (text, word, t)
+        word = lex.advance(word, t)
+    assert lex.can_end(word) and not lex.allowed(word)[EOS]
+
+
+_TOK_WORDS: list[object] = []
+
+
+def _bpe_words():  # type: ignore[no-untyped-def]
+    from synthwise.text.tokenizer import BPE
+
+    if not _TOK_WORDS:
+        _TOK_WORDS.append(BPE.fit([" ".join(_WORDS)] * 3, vocab_size=280))
+    return _TOK_WORDS[0]
 
 
 def test_near_copy_guard_rejects_recited_training_texts() -> None:

@@ -18,20 +18,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 import numpy as np
 
-# the byte-level alphabet's whitespace: tab, line feed, vertical tab, form feed, carriage return, space
-_WS = {chr(0x100 + b) for b in (9, 10, 11, 12, 13)} | {"Ġ"}
 MAX_CACHE = 20_000
 
 
 def _split(mapped: str) -> list[str]:
     """Words of a text in the byte-level alphabet, keeping empty words between whitespace runs."""
+    ws = _whitespace()
     out: list[str] = []
     cur: list[str] = []
     for ch in mapped:
-        if ch in _WS:
+        if ch in ws:
             out.append("".join(cur))
             cur = []
         else:
@@ -104,22 +105,19 @@ class Lexicon:
 
 
 def _mapped(text: str) -> str:
-    """``text`` in the byte-level alphabet (its UTF-8 bytes mapped to printable characters)."""
-    return "".join(_BYTE_CHARS[b] for b in text.encode("utf-8"))
+    """``text`` in the byte-level alphabet: its UTF-8 bytes mapped to printable characters, as the BPE's
+    byte-level pre-tokenizer maps them."""
+    return "".join(piece for piece, _ in _byte_level().pre_tokenize_str(text))
 
 
-def _byte_chars() -> list[str]:
-    """The byte-level BPE's byte -> character map (GPT-2's): printable bytes map to themselves, the
-    others to characters from U+0100 on, in byte order."""
-    keep = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAC + 1), *range(0xAE, 0xFF + 1)]
-    out, extra = {}, 0
-    for b in range(256):
-        if b in keep:
-            out[b] = chr(b)
-        else:
-            out[b] = chr(0x100 + extra)
-            extra += 1
-    return [out[b] for b in range(256)]
+@cache
+def _whitespace() -> frozenset[str]:
+    """Tab, line feed, vertical tab, form feed, carriage return and space in the byte-level alphabet."""
+    return frozenset(_mapped("\t\n\x0b\x0c\r "))
 
 
-_BYTE_CHARS = _byte_chars()
+@cache
+def _byte_level() -> Any:
+    from synthwise.text.tokenizer import _tokenizers
+
+    return _tokenizers().pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)

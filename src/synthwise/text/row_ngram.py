@@ -59,7 +59,7 @@ class RowNgram:
         plain = NgramModel.fit(fit_texts, order=base.order)
         held = [texts[i] for i in held_i]
         base_p = [np.asarray(plain.token_probs(t)) for t in held]
-        n_words = sum(len(p) for p in base_p)
+        b = np.concatenate(base_p)
 
         def best_of(candidates: list[tuple[int, ...]]) -> tuple[float, tuple[int, ...], float] | None:
             best: tuple[float, tuple[int, ...], float] | None = None
@@ -71,9 +71,9 @@ class RowNgram:
                 for text, key, p in zip(held, _keys(ctx[held_i], cols), base_p, strict=True):
                     model = experts.get(int(key))
                     pe.append(np.asarray(model.token_probs(text)) if model is not None else p)
-                b, e = np.concatenate(base_p), np.concatenate(pe)
+                e = np.concatenate(pe)
                 for w in WEIGHTS:
-                    gain = float(np.sum(np.log(w * e + (1 - w) * b) - np.log(b))) / n_words
+                    gain = float(np.mean(np.log(w * e + (1 - w) * b) - np.log(b)))
                     if best is None or gain > best[0]:
                         best = (gain, cols, w)
             return best
