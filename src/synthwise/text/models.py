@@ -1,13 +1,14 @@
 """One text column's model: fit on its texts (and the rows they sit in), sample given generated rows.
 
 Kinds: ``ngram`` (smoothed word n-gram: the baseline; inside a table mixed with the n-gram of the texts
-sharing the row's value of one context column, when held-out texts say that helps:
+sharing the row's values of one or two context columns, when held-out texts say that helps:
 :mod:`synthwise.text.row_ngram`), ``lstm`` and ``transformer`` (byte-level BPE learned at fit time,
 trained from scratch, conditioned on the row's context tokens, with the near-copy guard during
-training). With ``epsilon``, ``ngram`` releases its counts as thresholded noisy histograms
-(:mod:`synthwise.text.dp_ngram`) and ``lstm`` trains under DP-SGD: bytes as tokens, unconditional,
-every text read only through clipped, noised gradients. State is JSON plus arrays: the tokenizer is its
-JSON string, the network its state dict as arrays; never a pickle.
+training, writing only words of their training texts: :mod:`synthwise.text.lexicon`). With
+``epsilon``, ``ngram`` releases its counts as thresholded noisy histograms (:mod:`synthwise.text.dp_ngram`)
+and ``lstm`` trains under DP-SGD: bytes as tokens, unconditional, no lexicon, every text read only
+through clipped, noised gradients. State is JSON plus arrays: the tokenizer is its JSON string, the
+network its state dict as arrays; never a pickle.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class TextColumnModel:
     params: dict[str, Any]
     context: RowContext
     ngram: NgramModel | None = None
-    row_ngram: RowNgram | None = None  # ngram: its conditioning on one context column of the row
+    row_ngram: RowNgram | None = None  # ngram: its conditioning on one or two context columns of the row
     tokenizer: Any = None  # BPE
     net: Any = None  # lm.TextNet
     lexicon: Any = None  # lexicon.Lexicon: the words a learned model may write
