@@ -118,6 +118,6 @@ def _whitespace() -> frozenset[str]:
 
 @cache
 def _byte_level() -> Any:
-    from synthwise.text.tokenizer import _tokenizers
+    from synthwise.text.tokenizer import tokenizers_package
 
-    return _tokenizers().pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    return tokenizers_package().pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)

@@ -149,8 +149,11 @@ def _experts(texts: list[str], keys: np.ndarray, like: NgramModel) -> dict[int, 
     """An n-gram per key held by at least ``MIN_TEXTS`` texts, numbering words as ``like``; none when
     one key holds every text (nothing to condition on)."""
     values, counts = np.unique(keys, return_counts=True)
-    kept = [int(v) for v, c in zip(values, counts, strict=True) if c >= MIN_TEXTS]
     if len(values) < 2:
         return {}
-    own = {v: [t for t, k in zip(texts, keys, strict=True) if k == v] for v in kept}
+    kept = {int(v) for v, c in zip(values, counts, strict=True) if c >= MIN_TEXTS}
+    own: dict[int, list[str]] = {v: [] for v in sorted(kept)}
+    for text, key in zip(texts, keys.tolist(), strict=True):  # one pass, whatever the number of keys
+        if key in kept:
+            own[key].append(text)
     return {v: NgramModel.fit(part, order=like.order, like=like) for v, part in own.items()}

@@ -17,7 +17,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufffd]")
 SPECIAL = ["<pad>", "<bos>", "<eos>"]
 
 
-def _tokenizers() -> Any:
+def tokenizers_package() -> Any:
     try:
         import tokenizers
     except ModuleNotFoundError as exc:
@@ -33,7 +33,7 @@ class BPE:
 
     @classmethod
     def fit(cls, texts: Sequence[str], *, vocab_size: int = 2000) -> BPE:
-        tk = _tokenizers()
+        tk = tokenizers_package()
         tok = tk.Tokenizer(tk.models.BPE())
         tok.pre_tokenizer = tk.pre_tokenizers.ByteLevel(add_prefix_space=False)
         tok.decoder = tk.decoders.ByteLevel()
@@ -48,7 +48,7 @@ class BPE:
 
     @classmethod
     def from_json(cls, text: str) -> BPE:
-        return cls(_tokenizers().Tokenizer.from_str(text))
+        return cls(tokenizers_package().Tokenizer.from_str(text))
 
     def to_json(self) -> str:
         return str(self._tok.to_str())
