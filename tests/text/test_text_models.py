@@ -257,3 +257,25 @@ def test_near_copy_guard_rejects_recited_training_texts() -> None:
     recited = texts[:10] + fresh[:90]  # 10% recited training texts
     rate, ok = guard(recited)
     assert rate == pytest.approx(0.1) and not ok
+
+
+@pytest.mark.parametrize("ctx_sizes", [(), (3, 5)])
+def test_transformer_key_value_cache_gives_the_full_pass_logits(ctx_sizes: tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch")
+    from synthwise.text import lm
+
+    torch.manual_seed(0)
+    cfg = lm.NetConfig(
+        arch="transformer", vocab=200, ctx_sizes=ctx_sizes, dim=32, hidden=64, layers=2, max_len=30
+    )
+    net = lm.TextNet(cfg).eval()
+    ctx = torch.as_tensor(np.random.default_rng(0).integers(0, 3, size=(5, len(ctx_sizes))), dtype=torch.long)
+    tokens = torch.randint(3, 200, (5, 12))
+    with torch.no_grad():
+        full = net(ctx, tokens)
+        cache = lm.KVCache(net)
+        steps = [cache.step(net.embed(ctx, tokens[:, :1]))]
+        steps += [cache.step(net.token_embed(ctx, tokens[:, t : t + 1])) for t in range(1, 12)]
+        with pytest.raises(ValueError, match="one token per step"):
+            cache.step(net.token_embed(ctx, tokens[:, :2]))
+    assert torch.allclose(torch.stack(steps, dim=1), full, atol=1e-5)

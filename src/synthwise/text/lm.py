@@ -336,7 +336,7 @@ def _sample_batch(
     b = ctx.shape[0]
     tokens = torch.full((b, 1), BOS, dtype=torch.long, device=ctx.device)
     done = torch.zeros(b, dtype=torch.bool, device=ctx.device)
-    state: Any = None
+    state: Any = None  # the LSTM's (h, c), or the transformer's key / value cache
     words = [""] * b  # each row's unfinished word (lexicon)
     for _ in range(net.cfg.max_len + 1):
         if net.cfg.arch == "lstm":
@@ -344,7 +344,12 @@ def _sample_batch(
             h, state = net.rnn(x, state)
             logits = net.out(h[:, -1])
         else:
-            logits = net(ctx, tokens)[:, -1]
+            if state is None:
+                state = KVCache(net)
+                x = net.embed(ctx, tokens)
+            else:
+                x = net.token_embed(ctx, tokens[:, -1:])
+            logits = state.step(x)
         if lexicon is not None:
             mask = np.stack([lexicon.allowed(w) for w in words])
             mask[:, EOS] = [lexicon.can_end(w) for w in words]
@@ -364,6 +369,45 @@ def _sample_batch(
         end = r.index(EOS) if EOS in r else len(r)
         out.append([t for t in r[:end] if t != PAD])
     return out
+
+
+class KVCache:
+    """Incremental decoding for the transformer: each layer's keys and values of the tokens seen so far
+    are kept, so a new token costs one attention row instead of a pass over the whole prefix (sampling
+    ``n`` tokens: ``O(n^2)`` attention work, not ``O(n^3)``). Same arithmetic as :meth:`TextNet.forward`
+    in eval mode (pre-norm ``nn.TransformerEncoderLayer``; the test compares the logits)."""
+
+    def __init__(self, net: TextNet) -> None:
+        self.net = net
+        self.keys: list[torch.Tensor | None] = [None] * len(net.blocks.layers)
+        self.values: list[torch.Tensor | None] = [None] * len(net.blocks.layers)
+        self.length = 0
+
+    def step(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: the embeddings of the new positions ``(B, T, dim)`` (the whole prefix first, then one
+        token per call); returns the logits of the token after the last one ``(B, vocab)``."""
+        net = self.net
+        new = x.shape[1]
+        if self.length and new != 1:
+            raise ValueError("after the prefix, the cache takes one token per step")
+        x = x + net.pos(torch.arange(self.length, self.length + new, device=x.device))
+        for i, layer in enumerate(net.blocks.layers):
+            attn = layer.self_attn
+            heads = attn.num_heads
+            q, k, v = nn.functional.linear(layer.norm1(x), attn.in_proj_weight, attn.in_proj_bias).chunk(
+                3, dim=-1
+            )
+            q, k, v = (t.reshape(t.shape[0], new, heads, -1).transpose(1, 2) for t in (q, k, v))
+            past_k, past_v = self.keys[i], self.values[i]
+            if past_k is not None and past_v is not None:
+                k = torch.cat([past_k, k], dim=2)
+                v = torch.cat([past_v, v], dim=2)
+            self.keys[i], self.values[i] = k, v
+            o = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=new > 1)
+            x = x + attn.out_proj(o.transpose(1, 2).reshape(x.shape))
+            x = x + layer.linear2(layer.activation(layer.linear1(layer.norm2(x))))
+        self.length += new
+        return cast(torch.Tensor, net.out(net.norm(x[:, -1])))
 
 
 def _draw(logits: torch.Tensor, gen: torch.Generator, temperature: float, top_p: float) -> torch.Tensor:
