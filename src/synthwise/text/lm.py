@@ -128,7 +128,6 @@ class FitConfig:
     patience: int = 3
     verbose: bool = True
     label: str = "text model"
-    guard_samples: int = 200
 
 
 def fit_net(
