@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -252,11 +254,29 @@ def test_near_copy_guard_rejects_recited_training_texts() -> None:
     texts = [" ".join(rng.choice(words, 10)) for _ in range(600)]
     guard = NearCopyGuard(texts[:500], texts[500:])
     assert guard.baseline == 0.0
-    fresh = [" ".join(rng.choice(words, 10)) for _ in range(100)]
-    assert guard(fresh) == (0.0, True)
-    recited = texts[:10] + fresh[:90]  # 10% recited training texts
-    rate, ok = guard(recited)
-    assert rate == pytest.approx(0.1) and not ok
+    asked: list[int] = []
+
+    def drawing(pool: list[str]) -> Callable[[int], list[str]]:
+        queue = iter(pool)
+
+        def draw(n: int) -> list[str]:
+            asked.append(n)
+            return [next(queue) for _ in range(n)]
+
+        return draw
+
+    fresh = [" ".join(rng.choice(words, 10)) for _ in range(300)]
+    assert guard(drawing(fresh)) == (0.0, True)
+    assert asked == [100]  # nothing copied in the first 100: judged on them alone
+    asked.clear()
+    recited = texts[:30] + fresh[:270]  # 10% recited training texts, spread over the draws
+    recited = [recited[i] for i in rng.permutation(300)]
+    rate, ok = guard(drawing(recited))
+    assert asked == [100, 200] and rate == pytest.approx(0.1) and not ok
+    asked.clear()
+    one = fresh[:99] + texts[:1] + fresh[100:]  # one copy in 300: under the bar (a holdout rate of 0)
+    rate, ok = guard(drawing(one))
+    assert asked == [100, 200] and rate == pytest.approx(1 / 300) and ok
 
 
 @pytest.mark.parametrize("ctx_sizes", [(), (3, 5)])
