@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -299,3 +300,33 @@ def test_transformer_key_value_cache_gives_the_full_pass_logits(ctx_sizes: tuple
         with pytest.raises(ValueError, match="one token per step"):
             cache.step(net.token_embed(ctx, tokens[:, :2]))
     assert torch.allclose(torch.stack(steps, dim=1), full, atol=1e-5)
+
+
+def test_the_guard_samples_as_generate_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The near-copy guard judges the texts a user would get: the model's temperature and top-p."""
+    pytest.importorskip("torch")
+    pytest.importorskip("tokenizers")
+    from synthwise.text import lm
+    from synthwise.text.models import TextColumnModel
+
+    seen: list[tuple[float, float, int]] = []
+    real = lm.sample_tokens
+
+    def spy(net: Any, ctx: np.ndarray, rng: np.random.Generator, **kw: Any) -> list[list[int]]:
+        seen.append((kw["temperature"], kw["top_p"], len(ctx)))
+        return real(net, ctx, rng, **kw)
+
+    monkeypatch.setattr(lm, "sample_tokens", spy)
+    df = _grouped(300)
+    params = {"max_time_s": 10.0, "epochs": 2, "verbose": False, "vocab_size": 200, "dim": 16, "hidden": 32}
+    model = TextColumnModel.fit(
+        df["text"],
+        df[["group"]],
+        infer_schema(df),
+        "lstm",
+        {**params, "top_p": 0.8, "temperature": 0.9},
+        np.random.default_rng(0),
+    )
+    assert seen and {(t, p) for t, p, _ in seen} == {(0.9, 0.8)}
+    assert {n for _, _, n in seen} <= {100, 200}  # 100 first, 200 more only where one copied
+    assert len(model.training["guard"]) == model.training["epochs"]
