@@ -330,3 +330,23 @@ def test_the_guard_samples_as_generate_does(monkeypatch: pytest.MonkeyPatch) -> 
     assert seen and {(t, p) for t, p, _ in seen} == {(0.9, 0.8)}
     assert {n for _, _, n in seen} <= {100, 200}  # 100 first, 200 more only where one copied
     assert len(model.training["guard"]) == model.training["epochs"]
+
+
+def test_near_copy_index_leaves_a_text_out_of_its_own_measure() -> None:
+    texts = ["the cat sat on the mat today", "a dog ran in the park at noon", "the cat sat on the mat today"]
+    index = NearCopyIndex(texts)
+    alone = index.query(texts[:2], own=[0, 1])
+    assert not alone.flagged[1]  # no other text is like it
+    assert alone.flagged[0] and alone.exact[0]  # its repeat (text 2) is another text
+    assert index.query(texts[:2]).flagged.all()  # without own, each finds itself
+
+
+def test_guard_baseline_counts_left_out_training_texts() -> None:
+    from synthwise.text.models import NearCopyGuard
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(300)]
+    fresh = [" ".join(rng.choice(words, 10)) for _ in range(400)]
+    train = fresh + fresh[:40]  # 80 of 440 training texts have a repeat among the others
+    guard = NearCopyGuard(train, [" ".join(rng.choice(words, 10)) for _ in range(50)])
+    assert guard.baseline == pytest.approx(80 / 490)  # the 50 held-out texts copy nothing

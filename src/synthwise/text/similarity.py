@@ -64,6 +64,7 @@ class NearCopyIndex:
     def __init__(self, reference: Sequence[str]) -> None:
         self.texts = [str(t) for t in reference]
         self.exact = {" ".join(t.split()): i for i, t in enumerate(self.texts)}
+        self.repeats = Counter(" ".join(t.split()) for t in self.texts)
         self.sh = [shingles(t) for t in self.texts]
         self.bags = [set(_norm_words(t)) for t in self.texts]
         self.by_shingle: dict[int, list[int]] = defaultdict(list)
@@ -76,7 +77,9 @@ class NearCopyIndex:
             for w in b:
                 self.by_word[w].append(i)
 
-    def query(self, texts: Sequence[str], *, skip_self: bool = False) -> NearCopies:
+    def query(self, texts: Sequence[str], *, own: Sequence[int] | None = None) -> NearCopies:
+        """Each text against the reference; ``own``: each text's own position in the reference, left out
+        (a leave-one-out measure of the reference's texts against the others)."""
         n = len(texts)
         j5, jb, lcs = np.zeros(n), np.zeros(n), np.zeros(n)
         nearest = np.full(n, -1, dtype=np.int64)
@@ -84,13 +87,14 @@ class NearCopyIndex:
         for q, text in enumerate(texts):
             text = str(text)
             key = " ".join(text.split())
+            me = -1 if own is None else int(own[q])
             hit = self.exact.get(key)
-            exact[q] = hit is not None and not (skip_self and hit == q)
+            exact[q] = hit is not None and (hit != me or self.repeats[key] > 1)
             sh = shingles(text)
             shared: Counter[int] = Counter(i for h in sh for i in self.by_shingle.get(h, ()))
             best, best_i = 0.0, -1
             for i, c in shared.items():
-                if skip_self and i == q:
+                if i == me:
                     continue
                 jac = c / (len(sh) + len(self.sh[i]) - c)
                 if jac > best:
@@ -102,7 +106,7 @@ class NearCopyIndex:
                 rare = sorted(bag, key=lambda w: (self.df.get(w, 0), w))[:3]
                 cands = {i for w in rare for i in self.by_word.get(w, ())[:5000]}
                 for i in cands:
-                    if skip_self and i == q:
+                    if i == me:
                         continue
                     inter = len(bag & self.bags[i])
                     jac = inter / (len(bag) + len(self.bags[i]) - inter)
