@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,37 +14,7 @@ import synthwise.evaluation.block_marginals as bm
 from synthwise import evaluate
 from synthwise.evaluation.block_marginals import block_column_scores
 from synthwise.schema import infer_schema
-
-
-@dataclass
-class Chunks:
-    """A frame as blocks of ``size`` rows (the Blocks protocol)."""
-
-    frame: pd.DataFrame
-    size: int
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.frame)
-
-    def map(self, fn: Callable[[Any, pd.DataFrame, int], Any], context: Any) -> list[Any]:
-        return [
-            fn(context, self.frame.iloc[i : i + self.size].reset_index(drop=True), i)
-            for i in range(0, len(self.frame), self.size)
-        ]
-
-
-@dataclass
-class Streamed(Chunks):
-    """Blocks that stream their parts (a ``fold`` method), last block first: merging must not depend on
-    the order."""
-
-    def fold(self, fn: Callable[[Any, pd.DataFrame, int], Any], context: Any, merge: Any) -> Any:
-        parts = self.map(fn, context)[::-1]
-        out = parts[0]
-        for part in parts[1:]:
-            out = merge(out, part)
-        return out
+from synthwise.testing.blocks import Chunks, Streamed, spy
 
 
 def in_memory(real: pd.DataFrame, syn: pd.DataFrame, schema: Any) -> dict[str, float]:
@@ -77,20 +45,6 @@ def frames(seed: int, n_real: int, n_syn: int) -> tuple[pd.DataFrame, pd.DataFra
     return real, syn
 
 
-def spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
-    """The row offsets of every block a pass function of the module is called on (0 once per pass and
-    table)."""
-    offsets: list[int] = []
-    fn = getattr(bm, name)
-
-    def called(plan: Any, frame: pd.DataFrame, offset: int) -> Any:
-        offsets.append(offset)
-        return fn(plan, frame, offset)
-
-    monkeypatch.setattr(bm, name, called)
-    return offsets
-
-
 @pytest.mark.parametrize("size", [1, 7, 1000])
 def test_blocks_equal_memory(size: int) -> None:
     real, syn = frames(0, 400, 333)
@@ -108,7 +62,7 @@ def test_batched_collection_when_no_split_is_left(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(bm, "MAX_COLLECT", 60)
     real, syn = frames(2, 3000, 2500)
     schema = infer_schema(real)
-    offsets = spy(monkeypatch, "_collect")
+    offsets = spy(monkeypatch, bm, "collect_values")
     got = block_column_scores(Streamed(real, 400), Streamed(syn, 400), schema, (real.head(30), syn.head(30)))
     assert got == in_memory(real, syn, schema)
     assert offsets.count(0) > 2  # more than one collecting pass over each table
@@ -121,7 +75,7 @@ def test_split_rounds_and_collect_still_exact(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(bm, "SPLITS", 3)
     real, syn = frames(1, 2000, 1500)
     schema = infer_schema(real)
-    offsets = spy(monkeypatch, "_count")
+    offsets = spy(monkeypatch, bm, "count_bins")
     got = block_column_scores(Chunks(real, 300), Chunks(syn, 300), schema, (real.head(20), syn.head(20)))
     assert got == in_memory(real, syn, schema)
     assert offsets.count(0) > 2  # more than one counting pass over both tables

@@ -180,7 +180,7 @@ def evaluate_cmd(
         typer.Option(
             "--sample-rows",
             help="Parquet tables of any size: every metric on seeded samples of N rows per table, the "
-            "marginals exact over every row (read in blocks).",
+            "marginals and pairs exact over every row (read in blocks).",
         ),
     ] = None,
     scheduler: SchedulerOpt = None,
@@ -287,12 +287,20 @@ def _show(
     scale = ev.manifest.get("scale")
     if scale:
         rows, sampled = scale["rows"], scale["sample_rows"]
+        from_samples = scale.get("pairs_from_samples", [])
         console.print(
-            "[dim]Marginals exact over every row ("
+            "[dim]Marginals and pairs exact over every row ("
             + ", ".join(f"{n:,} {name}" for name, n in rows.items())
             + "); every other metric on seeded samples ("
             + ", ".join(f"{n:,} {name}" for name, n in sampled.items())
-            + " rows).[/]"
+            + " rows)"
+            + (
+                f"; the Spearman of {len(from_samples)} numeric pairs too (columns of too many distinct "
+                "values to rank every row)"
+                if from_samples
+                else ""
+            )
+            + ".[/]"
         )
     if any(m.saturated for m in ev.metrics):
         console.print(

@@ -49,7 +49,7 @@ MAX_ROUNDS = 3  # counting passes; then the open bins are collected, a batch per
 
 
 @dataclass(frozen=True)
-class _Plan:
+class BinPlan:
     schema: Schema
     continuous: tuple[str, ...]
     categorical: tuple[tuple[str, int], ...]  # (column, number of categories)
@@ -57,7 +57,7 @@ class _Plan:
 
 
 @dataclass(frozen=True)
-class _Counts:
+class BinCounts:
     rows: int
     bins: tuple[np.ndarray, ...]  # per continuous column: counts per bin (len(edges) + 1)
     low: tuple[np.ndarray, ...]  # per bin: the smallest value (inf where empty)
@@ -65,16 +65,16 @@ class _Counts:
     categories: tuple[np.ndarray, ...]  # per categorical column: counts (K + 2, see category_shares)
 
 
-def _values(codes: pd.DataFrame, name: str) -> np.ndarray:
+def code_values(codes: pd.DataFrame, name: str) -> np.ndarray:
     v = codes[name].to_numpy(dtype=np.float64)
     return np.where(np.isnan(v), -np.inf, v)  # missing below every value, as in ks_statistic
 
 
-def _count(plan: _Plan, frame: pd.DataFrame, row_offset: int) -> _Counts:
+def count_bins(plan: BinPlan, frame: pd.DataFrame, row_offset: int) -> BinCounts:
     codes = table_codes(frame, plan.schema)
     bins, low, high = [], [], []
     for name, edges in zip(plan.continuous, plan.edges, strict=True):
-        v = _values(codes, name)
+        v = code_values(codes, name)
         idx = np.searchsorted(edges, v, "left")  # bin i holds (edges[i - 1], edges[i]]
         size = len(edges) + 1
         bins.append(np.bincount(idx, minlength=size).astype(np.int64))
@@ -90,12 +90,12 @@ def _count(plan: _Plan, frame: pd.DataFrame, row_offset: int) -> _Counts:
         idx = np.where(np.isnan(v), k, v)
         idx = np.where(idx < 0, k + 1, idx).astype(np.int64)
         cats.append(np.bincount(idx, minlength=k + 2).astype(np.int64))
-    return _Counts(len(frame), tuple(bins), tuple(low), tuple(high), tuple(cats))
+    return BinCounts(len(frame), tuple(bins), tuple(low), tuple(high), tuple(cats))
 
 
-def _merge(a: _Counts, b: _Counts) -> _Counts:
+def merge_counts(a: BinCounts, b: BinCounts) -> BinCounts:
     """Two blocks' counts as one (sums, minima, maxima: the same whatever the order)."""
-    return _Counts(
+    return BinCounts(
         a.rows + b.rows,
         tuple(x + y for x, y in zip(a.bins, b.bins, strict=True)),
         tuple(np.minimum(x, y) for x, y in zip(a.low, b.low, strict=True)),
@@ -105,7 +105,7 @@ def _merge(a: _Counts, b: _Counts) -> _Counts:
 
 
 @dataclass(frozen=True)
-class _Collect:
+class CollectPlan:
     schema: Schema
     columns: tuple[str, ...]
     edges: tuple[np.ndarray, ...]
@@ -140,11 +140,11 @@ class _Open:
         self.bins, self.upper, self.held = (x[taken:][keep] for x in (self.bins, self.upper, self.held))
 
 
-def _collect(plan: _Collect, frame: pd.DataFrame, row_offset: int) -> tuple[np.ndarray, ...]:
+def collect_values(plan: CollectPlan, frame: pd.DataFrame, row_offset: int) -> tuple[np.ndarray, ...]:
     codes = table_codes(frame, plan.schema)
     out = []
     for name, edges, wanted in zip(plan.columns, plan.edges, plan.bins, strict=True):
-        v = _values(codes, name)
+        v = code_values(codes, name)
         out.append(v[np.isin(np.searchsorted(edges, v, "left"), wanted)])
     return tuple(out)
 
@@ -153,7 +153,7 @@ def _gap(c_a: np.ndarray | int, n_a: int, c_b: np.ndarray | int, n_b: int) -> np
     return np.abs(np.asarray(c_a) / n_a - np.asarray(c_b) / n_b)
 
 
-def _candidates(a: _Counts, b: _Counts, i: int) -> tuple[float, np.ndarray, np.ndarray]:
+def _candidates(a: BinCounts, b: BinCounts, i: int) -> tuple[float, np.ndarray, np.ndarray]:
     """The lower bound of KS from the edges, the bins that may still hold a larger gap (largest bound
     first) and their upper bounds."""
     n_a, n_b = a.rows, b.rows
@@ -195,7 +195,7 @@ def _in_bin_up_to(values: np.ndarray, grid: np.ndarray, edges: np.ndarray, where
     return up_to - np.where(where > 0, left, 0)
 
 
-def _edges(sample_a: np.ndarray, sample_b: np.ndarray) -> np.ndarray:
+def sample_edges(sample_a: np.ndarray, sample_b: np.ndarray) -> np.ndarray:
     pooled = np.concatenate([sample_a, sample_b])
     finite = np.unique(pooled[np.isfinite(pooled)])
     if len(finite) <= MAX_EDGES:
@@ -203,7 +203,7 @@ def _edges(sample_a: np.ndarray, sample_b: np.ndarray) -> np.ndarray:
     return np.unique(np.quantile(finite, np.linspace(0.0, 1.0, MAX_EDGES)))
 
 
-def _split(edges: np.ndarray, bins: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+def split_bins(edges: np.ndarray, bins: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """``edges`` with open ``bins`` cut between their smallest and largest values: into as many pieces
     (2 to SPLITS) as keep the column within MAX_COLUMN_EDGES, every open bin if it can (largest bound
     first otherwise). A bin holding missing values (-inf) is left as it is."""
@@ -227,16 +227,16 @@ def block_column_scores(
     cont = tuple(c.name for c in cols if c.kind in CONTINUOUS_KINDS)
     cat = tuple((c.name, len(c.categories)) for c in cols if c.kind not in CONTINUOUS_KINDS)
     sa, sb = (table_codes(s, schema) for s in samples)
-    edges = [_edges(_values(sa, n), _values(sb, n)) for n in cont]
+    edges = [sample_edges(code_values(sa, n), code_values(sb, n)) for n in cont]
     out: dict[str, float] = {}
     todo = list(range(len(cont)))
     opened: list[_Open] = []
     for round_ in range(MAX_ROUNDS):
-        plan = _Plan(
+        plan = BinPlan(
             schema, tuple(cont[i] for i in todo), cat if round_ == 0 else (), tuple(edges[i] for i in todo)
         )
-        a = fold(real, _count, plan, _merge)
-        b = fold(synthetic, _count, plan, _merge)
+        a = fold(real, count_bins, plan, merge_counts)
+        b = fold(synthetic, count_bins, plan, merge_counts)
         if round_ == 0:
             for (name, _), ca, cb in zip(cat, a.categories, b.categories, strict=True):
                 out[name] = 1.0 - tvd(ca / max(1, a.rows), cb / max(1, b.rows))
@@ -251,7 +251,7 @@ def block_column_scores(
                 # recount with the open bins cut finer: a finer bin bounds its gap closer
                 lo = np.minimum(a.low[pos], b.low[pos])
                 hi = np.maximum(a.high[pos], b.high[pos])
-                edges[i] = _split(edges[i], open_bins, lo, hi)
+                edges[i] = split_bins(edges[i], open_bins, lo, hi)
                 again.append(i)
             else:
                 below_a = np.r_[0, np.cumsum(a.bins[pos])[:-1]]
@@ -264,11 +264,11 @@ def block_column_scores(
             break
     while opened:  # each pass collects the next batch of every open column's bins
         batches = [col.batch() for col in opened]
-        cplan = _Collect(
+        cplan = CollectPlan(
             schema, tuple(c.name for c in opened), tuple(c.edges for c in opened), tuple(batches)
         )
-        got_a = [np.concatenate(parts) for parts in zip(*real.map(_collect, cplan), strict=True)]
-        got_b = [np.concatenate(parts) for parts in zip(*synthetic.map(_collect, cplan), strict=True)]
+        got_a = [np.concatenate(parts) for parts in zip(*real.map(collect_values, cplan), strict=True)]
+        got_b = [np.concatenate(parts) for parts in zip(*synthetic.map(collect_values, cplan), strict=True)]
         for col, bins, va, vb in zip(opened, batches, got_a, got_b, strict=True):
             col.settle(len(bins), _exact_in_bins(va, vb, col))
             if not len(col.bins):

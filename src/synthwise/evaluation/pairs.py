@@ -50,25 +50,57 @@ def spearman_matrix(x: np.ndarray) -> np.ndarray:
     return np.nan_to_num(out, nan=0.0)
 
 
-def _bins(real: np.ndarray, values: np.ndarray, *, continuous: bool) -> tuple[np.ndarray, int]:
-    """Integer bins from the real data: deciles for numerics, top levels for categoricals."""
+QUANTILES = np.linspace(0, 1, N_BINS + 1)[1:-1]
+
+
+@dataclass(frozen=True)
+class BinSpec:
+    """How one column is cut for the joint tables: at ``edges`` (numeric: the real deciles) or into the
+    ``top`` real levels plus "other" (categorical); missing values get a bin of their own."""
+
+    edges: np.ndarray | None
+    top: np.ndarray | None
+
+    @property
+    def size(self) -> int:
+        return (
+            len(self.edges) + 2
+            if self.edges is not None
+            else len(self.top if self.top is not None else []) + 2
+        )
+
+
+def decile_spec(deciles: np.ndarray) -> BinSpec:
+    """``deciles``: the real finite values' quantiles at :data:`QUANTILES` (none when there are none)."""
+    return BinSpec(np.unique(deciles), None)
+
+
+def level_spec(levels: np.ndarray, counts: np.ndarray) -> BinSpec:
+    """``levels`` (ascending codes >= 0 present in the real column) and their counts: the
+    :data:`MAX_LEVELS` most frequent, ties to the lower code."""
+    return BinSpec(None, levels[np.argsort(-counts, kind="stable")[:MAX_LEVELS]])
+
+
+def real_spec(real: np.ndarray, *, continuous: bool) -> BinSpec:
+    """The bins of a column from its real codes (every row in memory)."""
     if continuous:
         finite = real[~np.isnan(real)]
-        edges = (
-            np.unique(np.quantile(finite, np.linspace(0, 1, N_BINS + 1)[1:-1]))
-            if len(finite)
-            else np.zeros(0)
-        )
-        out = np.searchsorted(edges, np.nan_to_num(values), side="right")
-        out[np.isnan(values)] = len(edges) + 1
-        return out, len(edges) + 2
+        return decile_spec(np.quantile(finite, QUANTILES) if len(finite) else np.zeros(0))
     codes = np.where(np.isnan(real), -2, real).astype(np.int64)
     levels, counts = np.unique(codes[codes >= 0], return_counts=True)
-    top = levels[np.argsort(-counts, kind="stable")[:MAX_LEVELS]]
+    return level_spec(levels, counts)
+
+
+def apply_bins(spec: BinSpec, values: np.ndarray) -> np.ndarray:
+    """Each value's bin (``0 .. spec.size - 1``)."""
+    if spec.edges is not None:
+        out = np.searchsorted(spec.edges, np.nan_to_num(values), side="right")
+        out[np.isnan(values)] = len(spec.edges) + 1
+        return out
+    top = spec.top if spec.top is not None else np.zeros(0, dtype=np.int64)
     lookup = {int(c): i for i, c in enumerate(top)}
-    other, missing = len(top), len(top) + 1
     v = np.where(np.isnan(values), -2, values).astype(np.int64)
-    return _map_codes(v, lookup, other, missing), len(top) + 2
+    return _map_codes(v, lookup, len(top), len(top) + 1)
 
 
 def _map_codes(v: np.ndarray, lookup: dict[int, int], other: int, missing: int) -> np.ndarray:
@@ -77,6 +109,17 @@ def _map_codes(v: np.ndarray, lookup: dict[int, int], other: int, missing: int) 
     uniq, inverse = np.unique(v, return_inverse=True)
     mapped = np.array([lookup.get(int(c), missing if c == -2 else other) for c in uniq], dtype=np.int64)
     return mapped[inverse.reshape(-1)]
+
+
+def joint_score(p_counts: np.ndarray, n_p: int, q_counts: np.ndarray, n_q: int) -> float:
+    """``1 - TVD`` of two joint tables given as counts over the same cells."""
+    p = p_counts / max(1, n_p)
+    q = q_counts / max(1, n_q)
+    return float(1.0 - 0.5 * np.abs(p - q).sum())
+
+
+def rho_score(rho_real: float, rho_syn: float) -> float:
+    return float(1.0 - abs(rho_real - rho_syn) / 2.0)
 
 
 def _spearman(codes: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -103,34 +146,43 @@ def pair_scores(ctx: Context) -> PairScores:
         cont = [c.name for c in cols if c.kind in CONTINUOUS_KINDS]
         # the real side's correlations and bins are the same in every context of an evaluation
         rho_r = ctx.real.memo("pairs:spearman", lambda: _spearman(real, cont))
-        real_bins = ctx.real.memo(
+        specs = ctx.real.memo(
             "pairs:bins",
             lambda: {
-                c.name: _bins(
-                    real[c.name].to_numpy(), real[c.name].to_numpy(), continuous=c.kind in CONTINUOUS_KINDS
-                )
+                c.name: real_spec(real[c.name].to_numpy(), continuous=c.kind in CONTINUOUS_KINDS)
                 for c in cols
             },
         )
         rho_s = _spearman(syn, cont)
         pos = {name: i for i, name in enumerate(cont)}
-        binned = {}
-        for c in cols:
-            r = real[c.name].to_numpy()
-            rb, size = real_bins[c.name]
-            sb, _ = _bins(r, syn[c.name].to_numpy(), continuous=c.kind in CONTINUOUS_KINDS)
-            binned[c.name] = (rb, sb, size)
+
+        def real_binned(name: str) -> np.ndarray:
+            return ctx.real.memo(
+                f"pairs:binned:{name}", lambda: apply_bins(specs[name], real[name].to_numpy())
+            )
+
+        binned = {
+            c.name: (
+                real_binned(c.name),
+                apply_bins(specs[c.name], syn[c.name].to_numpy()),
+                specs[c.name].size,
+            )
+            for c in cols
+        }
         scores: dict[tuple[str, str], float] = {}
         for a, b in combinations(cols, 2):
             if a.name in pos and b.name in pos:
-                diff = abs(rho_r[pos[a.name], pos[b.name]] - rho_s[pos[a.name], pos[b.name]])
-                scores[(a.name, b.name)] = float(1.0 - diff / 2.0)
+                i, j = pos[a.name], pos[b.name]
+                scores[(a.name, b.name)] = rho_score(rho_r[i, j], rho_s[i, j])
                 continue
             ra, sa, na = binned[a.name]
             rb, sb, nb = binned[b.name]
-            p = np.bincount(ra * nb + rb, minlength=na * nb) / max(1, len(ra))
-            q = np.bincount(sa * nb + sb, minlength=na * nb) / max(1, len(sa))
-            scores[(a.name, b.name)] = float(1.0 - 0.5 * np.abs(p - q).sum())
+            scores[(a.name, b.name)] = joint_score(
+                np.bincount(ra * nb + rb, minlength=na * nb),
+                len(ra),
+                np.bincount(sa * nb + sb, minlength=na * nb),
+                len(sa),
+            )
         return PairScores([c.name for c in cols], scores, rho_r, rho_s, cont)
 
     return ctx.memo("pairs", compute)
