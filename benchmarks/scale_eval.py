@@ -10,8 +10,8 @@ attacks) and detection on seeded 10,000-row samples, bootstrap intervals on all 
 baselines (at most 200,000 rows each) and the holdout reference.
 
 ``--sample-rows N`` evaluates in blocks instead (``synthwise evaluate --sample-rows N``: every metric on
-seeded N-row samples of each table, the marginals exact over every row, read one Parquet row group at a
-time; ``--row-group`` sets the tables' row groups), for tables that do not fit in memory: try
+seeded N-row samples of each table, the marginals and pairs exact over every row, read one Parquet row
+group at a time; ``--row-group`` sets the tables' row groups), for tables that do not fit in memory: try
 ``--rows 10000000 --sample-rows 200000``.
 
 Reported per thread count (``runs`` in the JSON; block runs under ``blocks-N-ROWS-THREADS``): wall
@@ -121,6 +121,14 @@ def main() -> None:
             {"value": m["value"], "reference": m["reference"]}
             for m in scores["metrics"]
             if m["name"] == "marginals"
+        ),
+        "pairs": next(
+            (
+                {"value": m["value"], "reference": m["reference"], **{k: v for k, v in m["details"].items()}}
+                for m in scores["metrics"]
+                if m["name"] == "pairs"
+            ),
+            None,
         ),
         "with_intervals": sum(1 for m in scores["metrics"] if m.get("ci")),
         "metrics": len(scores["metrics"]),
