@@ -290,6 +290,9 @@ def test_transformer_key_value_cache_gives_the_full_pass_logits(ctx_sizes: tuple
         arch="transformer", vocab=200, ctx_sizes=ctx_sizes, dim=32, hidden=64, layers=2, max_len=30
     )
     net = lm.TextNet(cfg).eval()
+    with torch.no_grad():  # weights of a trained net's size: a wrong cache shows in the logits
+        for weight in net.parameters():
+            weight.normal_(0.0, 0.3)
     ctx = torch.as_tensor(np.random.default_rng(0).integers(0, 3, size=(5, len(ctx_sizes))), dtype=torch.long)
     tokens = torch.randint(3, 200, (5, 12))
     with torch.no_grad():
@@ -300,6 +303,30 @@ def test_transformer_key_value_cache_gives_the_full_pass_logits(ctx_sizes: tuple
         with pytest.raises(ValueError, match="one token per step"):
             cache.step(net.token_embed(ctx, tokens[:, :2]))
     assert torch.allclose(torch.stack(steps, dim=1), full, atol=1e-5)
+
+
+def test_the_transformer_starts_from_small_weights() -> None:
+    """N(0, 0.02) weights, zero biases, LayerNorms at one / zero, a zero padding row: with PyTorch's N(0, 1)
+    embeddings the blocks' contributions were swamped and the net learned like a bigram model."""
+    torch = pytest.importorskip("torch")
+    from synthwise.text import lm
+    from synthwise.text.tokenizer import PAD
+
+    torch.manual_seed(0)
+    net = lm.TextNet(
+        lm.NetConfig(arch="transformer", vocab=300, ctx_sizes=(4,), dim=64, hidden=128, layers=2)
+    )
+    params = {name: weight.detach() for name, weight in net.named_parameters()}
+    assert float(params["tok.weight"][PAD].abs().max()) == 0.0
+    for name, weight in params.items():
+        if ".norm" in f".{name}":
+            assert float(weight.std()) == 0.0
+        elif weight.dim() >= 2:
+            assert 0.015 < float(weight.std()) < 0.025, name
+        else:
+            assert float(weight.abs().max()) == 0.0, name
+    lstm = lm.TextNet(lm.NetConfig(arch="lstm", vocab=300, ctx_sizes=(), dim=64, hidden=128))
+    assert float(lstm.tok.weight.detach().std()) > 0.5  # the LSTM keeps PyTorch's initialisation
 
 
 def test_the_guard_samples_as_generate_does(monkeypatch: pytest.MonkeyPatch) -> None:
