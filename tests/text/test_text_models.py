@@ -305,6 +305,27 @@ def test_transformer_key_value_cache_gives_the_full_pass_logits(ctx_sizes: tuple
     assert torch.allclose(torch.stack(steps, dim=1), full, atol=1e-5)
 
 
+def test_the_transformer_layers_compute_what_torch_s_encoder_does() -> None:
+    """In eval mode the net's own layer pass (scaled_dot_product_attention, causal) gives the logits of
+    ``nn.TransformerEncoder`` with a causal mask, which trained the model files written before it."""
+    torch = pytest.importorskip("torch")
+    from synthwise.text import lm
+
+    torch.manual_seed(1)
+    net = lm.TextNet(lm.NetConfig(arch="transformer", vocab=120, ctx_sizes=(3,), dim=32, hidden=64, layers=2))
+    net.eval()
+    with torch.no_grad():
+        for weight in net.parameters():
+            weight.normal_(0.0, 0.3)
+        ctx = torch.as_tensor([[0], [2], [1]], dtype=torch.long)
+        tokens = torch.randint(3, 120, (3, 17))
+        x = net.embed(ctx, tokens)
+        x = x + net.pos(torch.arange(x.shape[1]))
+        mask = torch.triu(torch.full((x.shape[1], x.shape[1]), float("-inf")), diagonal=1)
+        torch_logits = net.out(net.norm(net.blocks(x, mask=mask, is_causal=True))[:, net.n_ctx :])
+        assert torch.allclose(net(ctx, tokens), torch_logits, atol=1e-5)
+
+
 def test_the_transformer_starts_from_small_weights() -> None:
     """N(0, 0.02) weights, zero biases, LayerNorms at one / zero, a zero padding row: with PyTorch's N(0, 1)
     embeddings the blocks' contributions were swamped and the net learned like a bigram model."""

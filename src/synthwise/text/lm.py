@@ -109,10 +109,10 @@ class TextNet(nn.Module):
         if self.cfg.arch == "lstm":
             h, _ = self.rnn(x)
         else:
-            length = x.shape[1]
-            x = x + self.pos(torch.arange(length, device=x.device))
-            mask = torch.triu(torch.full((length, length), float("-inf"), device=x.device), diagonal=1)
-            h = self.norm(self.blocks(x, mask=mask, is_causal=True))
+            x = x + self.pos(torch.arange(x.shape[1], device=x.device))
+            for layer in self.blocks.layers:
+                x, _, _ = _layer(layer, x)
+            h = self.norm(x)
         return self.out(self.drop(h[:, self.n_ctx :]))
 
 
@@ -390,8 +390,8 @@ def _sample_batch(
 class KVCache:
     """Incremental decoding for the transformer: each layer's keys and values of the tokens seen so far
     are kept, so a new token costs one attention row instead of a pass over the whole prefix (sampling
-    ``n`` tokens: ``O(n^2)`` attention work, not ``O(n^3)``). Same arithmetic as :meth:`TextNet.forward`
-    in eval mode (pre-norm ``nn.TransformerEncoderLayer``; the test compares the logits)."""
+    ``n`` tokens: ``O(n^2)`` attention work, not ``O(n^3)``). Both it and :meth:`TextNet.forward` run
+    :func:`_layer` (the test compares the logits)."""
 
     def __init__(self, net: TextNet) -> None:
         self.net = net
@@ -408,22 +408,33 @@ class KVCache:
             raise ValueError("after the prefix, the cache takes one token per step")
         x = x + net.pos(torch.arange(self.length, self.length + new, device=x.device))
         for i, layer in enumerate(net.blocks.layers):
-            attn = layer.self_attn
-            heads = attn.num_heads
-            q, k, v = nn.functional.linear(layer.norm1(x), attn.in_proj_weight, attn.in_proj_bias).chunk(
-                3, dim=-1
-            )
-            q, k, v = (t.reshape(t.shape[0], new, heads, -1).transpose(1, 2) for t in (q, k, v))
             past_k, past_v = self.keys[i], self.values[i]
-            if past_k is not None and past_v is not None:
-                k = torch.cat([past_k, k], dim=2)
-                v = torch.cat([past_v, v], dim=2)
-            self.keys[i], self.values[i] = k, v
-            o = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=new > 1)
-            x = x + attn.out_proj(o.transpose(1, 2).reshape(x.shape))
-            x = x + layer.linear2(layer.activation(layer.linear1(layer.norm2(x))))
+            past = (past_k, past_v) if past_k is not None and past_v is not None else None
+            x, self.keys[i], self.values[i] = _layer(layer, x, past)
         self.length += new
         return cast(torch.Tensor, net.out(net.norm(x[:, -1])))
+
+
+def _layer(
+    layer: Any, x: torch.Tensor, past: tuple[torch.Tensor, torch.Tensor] | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One pre-norm ``nn.TransformerEncoderLayer`` on ``x`` ``(B, T, dim)``, with its parameters and
+    dropouts but no dropout on the attention weights, through ``scaled_dot_product_attention`` (causal;
+    with ``past`` keys and values, one new position that attends to all of them). Returns the output and
+    the keys and values so far. ``nn.TransformerEncoder`` with a causal mask materialises every ``T x T``
+    weight and draws a dropout mask over them: at 64 texts of 250 tokens on one core, a training step
+    took 3.0 s against 1.5 s this way."""
+    attn = layer.self_attn
+    batch, new = x.shape[0], x.shape[1]
+    q, k, v = nn.functional.linear(layer.norm1(x), attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
+    q, k, v = (t.reshape(batch, new, attn.num_heads, -1).transpose(1, 2) for t in (q, k, v))
+    if past is not None:
+        k = torch.cat([past[0], k], dim=2)
+        v = torch.cat([past[1], v], dim=2)
+    o = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=past is None and new > 1)
+    x = x + layer.dropout1(attn.out_proj(o.transpose(1, 2).reshape(x.shape)))
+    x = x + layer.dropout2(layer.linear2(layer.dropout(layer.activation(layer.linear1(layer.norm2(x))))))
+    return x, k, v
 
 
 def _draw(logits: torch.Tensor, gen: torch.Generator, temperature: float, top_p: float) -> torch.Tensor:
