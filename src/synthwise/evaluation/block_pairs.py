@@ -27,6 +27,7 @@ Blocks hold raw rows, coded by :func:`~synthwise.transforms.embedding.table_code
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -223,10 +224,6 @@ def _rank_sums(plan: _RankPlan, frame: pd.DataFrame, row_offset: int) -> np.ndar
     return out
 
 
-def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a + b
-
-
 def _pearson(sums: np.ndarray, both_complete: bool) -> float:
     n, sx, sy, sxx, syy, sxy = sums
     if n < (2 if both_complete else 3):
@@ -263,7 +260,7 @@ def _spearman(blocks: Blocks, schema: Schema, cont: list[str], facts: _Facts) ->
         tuple(mids),
         pairs,
     )
-    sums = fold(blocks, _rank_sums, plan, _add)
+    sums = fold(blocks, _rank_sums, plan, operator.add)
     out = {}
     for k, (a, b) in enumerate(pairs):
         i, j = ranked[a], ranked[b]
