@@ -63,11 +63,8 @@ class BinSpec:
 
     @property
     def size(self) -> int:
-        return (
-            len(self.edges) + 2
-            if self.edges is not None
-            else len(self.top if self.top is not None else []) + 2
-        )
+        cuts = self.edges if self.edges is not None else self.top
+        return (0 if cuts is None else len(cuts)) + 2
 
 
 def decile_spec(deciles: np.ndarray) -> BinSpec:
