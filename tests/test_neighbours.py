@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
-from synthwise.neighbours import cross_stats, knn, nearest_both_ways
+from synthwise.neighbours import CellIndex, cross_stats, knn, nearest_both_ways
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -49,29 +51,59 @@ def test_cross_stats_and_both_ways_match_the_distance_matrix() -> None:
     np.testing.assert_allclose(b, d.min(axis=0), atol=1e-9)
 
 
-def test_candidate_index_finds_copies_and_near_copies_exactly() -> None:
-    """Rows near a reference row (copies, near copies) get their exact neighbours from the candidate
-    tree; other rows get neighbours at most a little farther; results are deterministic."""
-    from synthwise.neighbours import CandidateIndex
+def _clustered(seed: int, n: int, dims: int) -> np.ndarray:
+    """Rows near a few directions, like a table's embedding, with duplicates (ties)."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(n, 4))
+    rows = np.hstack([latent @ rng.normal(size=(4, dims - 3)), 0.05 * rng.normal(size=(n, 3))])
+    rows[10:30] = rows[5]  # twenty duplicates of one row
+    return rows
 
-    rng = np.random.default_rng(3)
-    latent = rng.normal(size=(4000, 6))
-    ref = np.hstack([latent @ rng.normal(size=(6, 30)), 0.05 * rng.normal(size=(4000, 10))])
-    near = ref[:300] + 1e-3 * rng.normal(size=(300, ref.shape[1]))
-    fresh = np.hstack(
-        [rng.normal(size=(300, 6)) @ rng.normal(size=(6, 30)), 0.05 * rng.normal(size=(300, 10))]
+
+def test_cell_index_gives_the_exact_neighbours() -> None:
+    """The same neighbours as the distance matrix (ties by index), copies at exactly 0, whatever k (also
+    more than a cell holds) and whatever seed the cells were drawn with."""
+    ref = _clustered(3, 6000, 30)
+    rng = np.random.default_rng(4)
+    query = np.vstack(
+        [
+            ref[:300],  # copies, one of them of the duplicated row
+            ref[300:600] + 1e-3 * rng.normal(size=(300, 30)),  # near copies
+            _clustered(5, 600, 30),  # fresh rows
+            ref[:5] + 100.0,  # far from everything
+        ]
     )
-    index = CandidateIndex(ref)
-    exact_d, _ = knn(near, ref, 5)
-    got_d, got_i = index.knn(near, 5)
-    np.testing.assert_array_equal(got_i[:, 0], np.arange(300))  # each near copy finds its original
-    np.testing.assert_allclose(got_d[:, 0], exact_d[:, 0])
-    copies_d, _ = index.knn(ref[:50], 1)
-    assert (copies_d == 0).all()
-    d_exact, _ = knn(fresh, ref, 5)
-    d_tree, i_tree = index.knn(fresh, 5)
-    assert (d_tree >= d_exact - 1e-9).all()  # never nearer than the truth: a candidate is a real row
-    assert np.mean(np.isclose(d_tree[:, 0], d_exact[:, 0])) > 0.6
-    again_d, again_i = CandidateIndex(ref).knn(fresh, 5)
-    np.testing.assert_array_equal(again_i, i_tree)
-    np.testing.assert_array_equal(again_d, d_tree)
+    d = cdist(query, ref)
+    index = CellIndex(ref)
+    assert 20 < len(index.centroids) <= 78
+    for k in (1, 6, 40):
+        dist, idx = index.knn(query, k)
+        truth = np.lexsort((np.broadcast_to(np.arange(len(ref)), d.shape), d), axis=1)[:, :k]
+        np.testing.assert_array_equal(idx, truth)
+        np.testing.assert_allclose(dist, np.take_along_axis(d, truth, axis=1), rtol=1e-14)
+        assert (dist[:300, 0] == 0.0).all()
+    np.testing.assert_array_equal(idx[5, :21], [5, *range(10, 30)])  # the duplicates, by index
+    again = CellIndex(ref, seed=7).knn(query, 6)
+    np.testing.assert_array_equal(again[1], index.knn(query, 6)[1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(20, 400),
+    dims=st.integers(1, 6),
+    levels=st.integers(2, 6),
+    k=st.integers(1, 20),
+    seed=st.integers(0, 2**16),
+)
+def test_cell_index_equals_brute_force(rows: int, dims: int, levels: int, k: int, seed: int) -> None:
+    """Property: on coarse grids (many ties, duplicates, cells of equal centroids) the answer is the exact
+    one, ties by index (brute force's float32 candidates may break a many-way tie otherwise)."""
+    rng = np.random.default_rng(seed)
+    ref = rng.integers(0, levels, size=(rows, dims)).astype(np.float64)
+    query = rng.integers(-1, levels + 1, size=(50, dims)).astype(np.float64)
+    k = min(k, rows)
+    d = cdist(query, ref)
+    want_i = np.lexsort((np.broadcast_to(np.arange(rows), d.shape), d), axis=1)[:, :k]
+    got_d, got_i = CellIndex(ref, seed=seed).knn(query, k)
+    np.testing.assert_array_equal(got_i, want_i)
+    np.testing.assert_array_equal(got_d, np.take_along_axis(d, want_i, axis=1))

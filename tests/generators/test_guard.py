@@ -209,18 +209,20 @@ def test_where_most_rows_are_natural_duplicates_copies_stay_at_the_fresh_rate() 
     assert copies(gen.sample(3000, seed=2)) < natural + 0.03
 
 
-def test_a_large_training_set_takes_neighbours_from_the_candidate_tree(
+def test_a_large_training_set_takes_the_same_neighbours_through_cells(
     cps: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """From TREE_ROWS training rows on, the guard's neighbours come from a candidate tree (brute force
-    grows as rows x rows); copies are still caught and fresh rows still sit about uniformly."""
+    """From CELL_ROWS training rows on, the guard's neighbours come through Voronoi cells (brute force
+    grows as rows x rows): the same closeness, so copies are still caught."""
     import synthwise.generators.guard as guard_module
 
-    monkeypatch.setattr(guard_module, "TREE_ROWS", 1000)
     train, holdout = cps
     guard, tt = _guard(train)
-    rng = np.random.default_rng(1)
-    fresh = guard.positions(guard.closeness(tt.to_codes(holdout)), rng)
+    rows = pd.concat([holdout.iloc[:400], train.iloc[:300]])
+    brute = guard.closeness(tt.to_codes(rows))
+    assert guard._index is None
+    monkeypatch.setattr(guard_module, "CELL_ROWS", 1000)
+    cells = guard.closeness(tt.to_codes(rows))
     assert guard._index is not None
-    assert abs(float(np.mean(fresh < 0.5)) - 0.5) < 0.1
-    assert (guard.closeness(tt.to_codes(train.iloc[:500])) == 0).all()
+    np.testing.assert_allclose(cells, brute, rtol=1e-12)
+    assert (cells[400:] == 0).all()
