@@ -8,7 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from synthwise.errors import InvalidParameterError
-from synthwise.scale.plan import AUTO_MAX_ROWS, AUTO_MIN_ROWS, Plan, auto_block_rows, block_seed, make_plan
+from synthwise.scale.plan import (
+    AUTO_MAX_ROWS,
+    AUTO_MIN_ROWS,
+    PIECE_CELLS,
+    Block,
+    Plan,
+    auto_block_rows,
+    block_seed,
+    make_plan,
+)
 
 
 @given(
@@ -44,6 +53,26 @@ def test_auto_depends_on_size_and_width_only() -> None:
     assert make_plan(10_000_000, 0, "auto", n_columns=10).n_blocks == 20
     assert auto_block_rows(10_000_000, 1000) == AUTO_MIN_ROWS  # wide tables: smaller blocks
     assert Plan.from_dict(make_plan(123_457, 3, 5).to_dict()) == make_plan(123_457, 3, 5)
+    assert make_plan(10_000_000, 0, "auto", n_columns=10).piece_rows == PIECE_CELLS // 10
+
+
+@given(n=st.integers(0, 5000), piece=st.integers(0, 6000))
+def test_pieces_cover_the_block_once(n: int, piece: int) -> None:
+    """Pieces tile the block in order; one piece keeps the block's stream, several take its spawned
+    children (a plan saved before pieces, piece_rows 0, samples each block in one piece)."""
+    block = Block(3, n, 1000, 42, piece)
+    pieces = block.pieces()
+    assert [p[1] for p in pieces] == list(np.cumsum([1000] + [p[0] for p in pieces[:-1]]))
+    assert sum(p[0] for p in pieces) == n
+    assert all(p[0] <= piece for p in pieces) or len(pieces) == 1
+    if len(pieces) == 1:
+        assert pieces[0][2].spawn_key == block.seed_sequence().spawn_key
+    else:
+        children = block.seed_sequence().spawn(len(pieces))
+        for (_, _, stream), child in zip(pieces, children, strict=True):
+            assert np.array_equal(stream.generate_state(4), child.generate_state(4))
+    old = Plan.from_dict({"n": 10, "block_rows": 5, "seed": 1})
+    assert old.piece_rows == 0 and len(old.block(1).pieces()) == 1
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from synthwise.errors import InvalidParameterError, MissingDependencyError
 from synthwise.generators import create, get, names
 from synthwise.scale import sample_to_folder
 from synthwise.scale.blocks import arrow_schema, parquet_bytes
+from synthwise.scale.plan import PIECE_CELLS
 from synthwise.scale.sampling import MANIFEST_FILE, RUN_FILE, part_name
 from synthwise.testing.generators import _fast_params, mixed_table, spec_table
 from synthwise.testing.scale import folder_digest as digest
@@ -35,6 +36,7 @@ def test_serial_folder_holds_the_blocks_and_a_manifest(
         "n": N,
         "block_rows": 1500,
         "seed": SEED,
+        "piece_rows": PIECE_CELLS // len(mixed_table(300).columns),
         "n_blocks": 4,
     }
     assert manifest["model_sha256"] == hashlib.sha256(model.read_bytes()).hexdigest()
@@ -61,6 +63,33 @@ def test_a_block_is_the_generator_sample_from_its_own_stream(model: Path, tmp_pa
     other_seed = tmp_path / "other"
     sample_to_folder(model, N, other_seed, seed=SEED + 1, blocks=BLOCKS)
     assert (other_seed / part_name(0)).read_bytes() != (out / part_name(0)).read_bytes()
+
+
+def test_a_block_of_several_pieces_is_their_samples_in_turn(
+    model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block sampled in pieces (here of 400 rows) holds each piece's sample from its own child of the
+    block's stream, identifiers numbered on; a 2-process pool writes the same bytes."""
+    import synthwise.scale.plan as plan_module
+    from synthwise.generators import load_generator
+    from synthwise.scale import ProcessExecutor
+
+    gen = load_generator(model)
+    monkeypatch.setattr(plan_module, "PIECE_CELLS", 400 * len(gen.columns_))
+    out = tmp_path / "out"
+    sample_to_folder(model, N, out, seed=SEED, blocks=BLOCKS)
+    sizes = [400, 400, 400, 300]
+    pieces = [
+        gen.sample(size, seed=np.random.SeedSequence(SEED, spawn_key=(2, j)), id_start=3000 + 400 * j)
+        for j, size in enumerate(sizes)
+    ]
+    block = pd.concat(pieces, ignore_index=True)
+    assert (out / part_name(2)).read_bytes() == parquet_bytes(block, arrow_schema(gen, SEED))
+    df = pd.read_parquet(out)
+    assert len(df) == N and df["id"].is_unique
+    pool = tmp_path / "pool"
+    sample_to_folder(model, N, pool, seed=SEED, blocks=BLOCKS, executor=ProcessExecutor(2))
+    assert digest(pool) == digest(out)
 
 
 def test_an_interrupted_run_resumes_without_redoing_blocks(

@@ -2,7 +2,8 @@
 
 A block's output depends only on the model, the block and the run's seed: :func:`sample_block` draws
 ``block.n_rows`` rows (entities for sequential generators) from the block's own stream
-(:meth:`Block.seed_sequence`) with identifiers numbered from ``block.row_offset``, and
+(:meth:`Block.seed_sequence`, piece by piece: :meth:`Block.pieces`) with identifiers numbered from
+``block.row_offset``, and
 :func:`sample_block_parquet` encodes them as Parquet bytes with the run's Arrow schema, so a worker
 needs nothing but the model bytes and the task. Workers load a model once per process
 (:func:`generator_of` keeps the last ones by their SHA-256).
@@ -87,11 +88,13 @@ def generator_of(ref: ModelRef) -> Generator:
 
 
 def sample_block(gen: Generator, block: Block) -> pd.DataFrame:
-    """The rows of ``block``: drawn from the block's own stream, identifiers from its row offset."""
+    """The rows of ``block``: drawn piece by piece (:meth:`~synthwise.scale.plan.Block.pieces`) from the
+    block's own stream, identifiers from its row offset."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):  # one block per core: the executor runs the blocks in parallel
-        return gen.sample(block.n_rows, seed=block.seed_sequence(), id_start=block.row_offset)
+        parts = [gen.sample(n, seed=stream, id_start=offset) for n, offset, stream in block.pieces()]
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 def arrow_schema(gen: Generator, seed: int) -> pa.Schema:

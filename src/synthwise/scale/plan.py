@@ -6,6 +6,14 @@ child :meth:`numpy.random.SeedSequence.spawn` would give, so it depends on the r
 place only, never on which process or engine draws it, nor on how many there are. The plan itself
 depends on ``n`` and the block size only (``"auto"`` reads ``n`` and the table's width, never the number
 of workers), so the same seed and plan give the same bytes whatever runs them.
+
+A block is sampled in pieces of at most ``piece_rows`` rows, one after another in the same process, so
+a worker's arrays stay within its caches: measured on diamonds (one thread, 1.5M rows), ``cart`` drew
+391k rows per CPU second in one call per 500k-row block and 420k in 100k-row pieces, and two processes
+side by side lost 13 % against 0 % (the 2-core machine's caches and memory are shared). A block of one
+piece is drawn from the block's stream; a block of several draws piece ``j`` from the stream's child
+``j`` (``SeedSequence(seed, spawn_key=(block_id, j))``, what :meth:`~numpy.random.SeedSequence.spawn`
+gives), numbering its identifiers on from the piece's row offset.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from synthwise.errors import InvalidParameterError
 AUTO_CELLS = 5_000_000
 AUTO_MIN_ROWS = 10_000
 AUTO_MAX_ROWS = 1_000_000
+PIECE_CELLS = 1_000_000  # a block is sampled in pieces of about this many cells
 
 
 @dataclass(frozen=True)
@@ -33,9 +42,25 @@ class Block:
     n_rows: int
     row_offset: int
     seed: int
+    piece_rows: int = 0  # rows per piece; 0: the whole block in one piece
 
     def seed_sequence(self) -> np.random.SeedSequence:
         return block_seed(self.seed, self.block_id)
+
+    def pieces(self) -> list[tuple[int, int, np.random.SeedSequence]]:
+        """``(n_rows, row_offset, stream)`` of each piece the block is sampled in (module docstring)."""
+        size = self.piece_rows if 0 < self.piece_rows < self.n_rows else max(self.n_rows, 1)
+        starts = range(0, max(self.n_rows, 1), size)
+        if len(starts) == 1:
+            return [(self.n_rows, self.row_offset, self.seed_sequence())]
+        return [
+            (
+                min(size, self.n_rows - start),
+                self.row_offset + start,
+                np.random.SeedSequence(self.seed, spawn_key=(self.block_id, j)),
+            )
+            for j, start in enumerate(starts)
+        ]
 
 
 @dataclass(frozen=True)
@@ -45,6 +70,7 @@ class Plan:
     n: int
     block_rows: int
     seed: int
+    piece_rows: int = 0  # 0: every block in one piece (plans written before pieces)
 
     @property
     def n_blocks(self) -> int:
@@ -58,14 +84,19 @@ class Plan:
         if not 0 <= block_id < self.n_blocks:
             raise InvalidParameterError(f"Block {block_id} is not in a plan of {self.n_blocks} blocks.")
         offset = block_id * self.block_rows
-        return Block(block_id, min(self.block_rows, self.n - offset), offset, self.seed)
+        return Block(block_id, min(self.block_rows, self.n - offset), offset, self.seed, self.piece_rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "n_blocks": self.n_blocks}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
-        return cls(n=int(data["n"]), block_rows=int(data["block_rows"]), seed=int(data["seed"]))
+        return cls(
+            n=int(data["n"]),
+            block_rows=int(data["block_rows"]),
+            seed=int(data["seed"]),
+            piece_rows=int(data.get("piece_rows", 0)),
+        )
 
 
 def block_seed(seed: int, block_id: int) -> np.random.SeedSequence:
@@ -89,12 +120,13 @@ def make_plan(n: int, seed: int, blocks: int | str = "auto", *, n_columns: int =
         raise InvalidParameterError.expected("n", "the block plan", "an int >= 0", n)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InvalidParameterError.expected("seed", "the block plan", "an int >= 0", seed)
+    piece = max(1, PIECE_CELLS // max(n_columns, 1))
     if blocks == "auto":
-        return Plan(n, auto_block_rows(n, n_columns), seed)
+        return Plan(n, auto_block_rows(n, n_columns), seed, piece)
     if isinstance(blocks, str) and blocks.isdigit():
         blocks = int(blocks)
     if not isinstance(blocks, int) or isinstance(blocks, bool) or blocks < 1:
         raise InvalidParameterError(
             f"--blocks must be 'auto' or a whole number >= 1. Got {blocks!r} instead. Fix: --blocks auto."
         )
-    return Plan(n, max(math.ceil(n / blocks), 1), seed)
+    return Plan(n, max(math.ceil(n / blocks), 1), seed, piece)
