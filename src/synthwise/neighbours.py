@@ -211,7 +211,9 @@ class CellIndex:
 
     def __init__(self, ref: np.ndarray, *, seed: int = 0) -> None:
         ref = np.asarray(ref, dtype=np.float64)
-        self.center = ref.mean(axis=0) if len(ref) else np.zeros(ref.shape[1])
+        if len(ref) == 0:
+            raise ValueError("CellIndex needs at least one reference row")
+        self.center = ref.mean(axis=0)
         centered = ref - self.center  # the float32 products and the cells (less rounding)
         n = self.size = len(ref)
         rng = np.random.default_rng(seed)
@@ -221,8 +223,7 @@ class CellIndex:
         for _ in range(CELL_ROUNDS):
             labels = _nearest_centroid(fit, centroids)
             counts = np.bincount(labels, minlength=len(centroids))
-            sums = np.zeros_like(centroids)
-            np.add.at(sums, labels, fit)
+            sums = np.column_stack([np.bincount(labels, col, len(centroids)) for col in fit.T])
             filled = counts > 0
             centroids[filled] = sums[filled] / counts[filled, None]
         labels = _nearest_centroid(centered, centroids)
