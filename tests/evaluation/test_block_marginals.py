@@ -50,7 +50,9 @@ def test_blocks_equal_memory(size: int) -> None:
     real, syn = frames(0, 400, 333)
     schema = infer_schema(real)
     want = in_memory(real, syn, schema)
-    got = block_column_scores(Chunks(real, size), Chunks(syn, size), schema, (real.head(50), syn.head(40)))
+    got = block_column_scores(Chunks(real, size), [Chunks(syn, size)], schema, [real.head(50), syn.head(40)])[
+        0
+    ]
     assert got == want  # exact, not approximately
 
 
@@ -63,7 +65,9 @@ def test_batched_collection_when_no_split_is_left(monkeypatch: pytest.MonkeyPatc
     real, syn = frames(2, 3000, 2500)
     schema = infer_schema(real)
     offsets = spy(monkeypatch, bm, "collect_values")
-    got = block_column_scores(Streamed(real, 400), Streamed(syn, 400), schema, (real.head(30), syn.head(30)))
+    got = block_column_scores(
+        Streamed(real, 400), [Streamed(syn, 400)], schema, [real.head(30), syn.head(30)]
+    )[0]
     assert got == in_memory(real, syn, schema)
     assert offsets.count(0) > 2  # more than one collecting pass over each table
 
@@ -76,7 +80,7 @@ def test_split_rounds_and_collect_still_exact(monkeypatch: pytest.MonkeyPatch) -
     real, syn = frames(1, 2000, 1500)
     schema = infer_schema(real)
     offsets = spy(monkeypatch, bm, "count_bins")
-    got = block_column_scores(Chunks(real, 300), Chunks(syn, 300), schema, (real.head(20), syn.head(20)))
+    got = block_column_scores(Chunks(real, 300), [Chunks(syn, 300)], schema, [real.head(20), syn.head(20)])[0]
     assert got == in_memory(real, syn, schema)
     assert offsets.count(0) > 2  # more than one counting pass over both tables
 
@@ -92,5 +96,34 @@ def test_property_any_split_any_sample(a: list[int | None], b: list[int | None],
     real = pd.DataFrame({"v": [np.nan if v is None else v / 3 for v in a], "w": [float(len(a))] * len(a)})
     syn = pd.DataFrame({"v": [np.nan if v is None else v / 3 for v in b], "w": [0.5] * len(b)})
     schema = infer_schema(real.assign(v=real["v"].fillna(0.25)))  # numeric even when all missing
-    got = block_column_scores(Chunks(real, size), Chunks(syn, size), schema, (real.head(m), syn.tail(m)))
+    got = block_column_scores(Chunks(real, size), [Chunks(syn, size)], schema, [real.head(m), syn.tail(m)])[0]
     assert got == in_memory(real, syn, schema)
+
+
+def test_several_tables_read_the_real_one_once_per_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two tables against one real table (split rounds and collection forced): each score equals its own
+    comparison's, and each counting or collecting pass reads the real table once for both."""
+    monkeypatch.setattr(bm, "MAX_EDGES", 4)
+    monkeypatch.setattr(bm, "MAX_COLLECT", 5)
+    monkeypatch.setattr(bm, "SPLITS", 3)
+    real, syn = frames(1, 2000, 1500)
+    _, other = frames(5, 10, 900)
+    schema = infer_schema(real)
+    alone = [
+        block_column_scores(Chunks(real, 300), [Chunks(t, 300)], schema, [real.head(20), t.head(20)])[0]
+        for t in (syn, other)
+    ]
+    counted, collected = spy(monkeypatch, bm, "count_bins"), spy(monkeypatch, bm, "collect_values")
+    got = block_column_scores(
+        Chunks(real, 300),
+        [Chunks(syn, 300), Chunks(other, 300)],
+        schema,
+        [real.head(20), syn.head(20), other.head(20)],
+    )
+    assert got == alone == [in_memory(real, t, schema) for t in (syn, other)]
+    for offsets in (counted, collected):
+        # blocks at 1800 are the real table's only (2,000 rows), at 1200 also the first other's (1,500),
+        # at 600 also the second's (900)
+        real_passes = offsets.count(1800)
+        first, second = offsets.count(1200) - real_passes, offsets.count(600) - offsets.count(1200)
+        assert real_passes == max(first, second) and real_passes < first + second

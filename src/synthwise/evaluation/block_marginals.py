@@ -22,7 +22,9 @@ boolean one, missing values included), bit for bit, from passes of pure function
   value read, in ``rows / MAX_COLLECT`` passes.
 
 Counts are merged as the blocks arrive (:func:`synthwise.blocks.fold`), so a pass holds a few blocks'
-counts at a time, not one per block.
+counts at a time, not one per block. Several tables (the synthetic one and the holdout) are compared
+with the real one in lockstep: each pass reads the real table once for all of them, counting or
+collecting each comparison's own bins.
 
 Blocks hold raw rows; each block is coded with
 :func:`~synthwise.transforms.embedding.table_codes`, a row-wise function, so a row's codes do not
@@ -31,7 +33,8 @@ depend on the block it sits in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -214,64 +217,128 @@ def split_bins(edges: np.ndarray, bins: np.ndarray, low: np.ndarray, high: np.nd
     return np.unique(np.concatenate([edges, *extra])) if extra else edges
 
 
+@dataclass
+class _Comparison:
+    """The state of one table's comparison with the real one: its edges, the numeric columns still
+    being counted, the finished scores and the columns whose open bins are being collected."""
+
+    other: Blocks
+    edges: list[np.ndarray]
+    todo: list[int]
+    out: dict[str, float] = field(default_factory=dict)
+    opened: list[_Open] = field(default_factory=list)
+
+
 def block_column_scores(
     real: Blocks,
-    synthetic: Blocks,
+    others: Sequence[Blocks],
     schema: Schema,
-    samples: tuple[pd.DataFrame, pd.DataFrame],
-) -> dict[str, float]:
-    """Per compared column, ``1 - KS`` or ``1 - TVD`` of ``real`` against ``synthetic`` over every row of
-    both (see the module docstring); equal to ``column_scores`` on the whole tables in memory.
-    ``samples`` (seeded samples of the two tables, raw rows) place the first pass's bin edges."""
+    samples: Sequence[pd.DataFrame],
+) -> list[dict[str, float]]:
+    """Per compared column, ``1 - KS`` or ``1 - TVD`` of ``real`` against each of ``others`` over every
+    row of both (see the module docstring); equal to ``column_scores`` on the whole tables in memory.
+    ``samples`` (seeded samples of ``real`` then of each of ``others``, raw rows) place the first
+    pass's bin edges. Each pass reads the real table once for every comparison (a column may then be
+    counted with several comparisons' edges)."""
     cols = compared_columns(schema)
     cont = tuple(c.name for c in cols if c.kind in CONTINUOUS_KINDS)
     cat = tuple((c.name, len(c.categories)) for c in cols if c.kind not in CONTINUOUS_KINDS)
-    sa, sb = (table_codes(s, schema) for s in samples)
-    edges = [sample_edges(code_values(sa, n), code_values(sb, n)) for n in cont]
-    out: dict[str, float] = {}
-    todo = list(range(len(cont)))
-    opened: list[_Open] = []
+    sr, *so = (table_codes(s, schema) for s in samples)
+    runs = [
+        _Comparison(
+            other,
+            [sample_edges(code_values(sr, n), code_values(sb, n)) for n in cont],
+            list(range(len(cont))),
+        )
+        for other, sb in zip(others, so, strict=True)
+    ]
     for round_ in range(MAX_ROUNDS):
-        plan = BinPlan(
-            schema, tuple(cont[i] for i in todo), cat if round_ == 0 else (), tuple(edges[i] for i in todo)
-        )
-        a = fold(real, count_bins, plan, merge_counts)
-        b = fold(synthetic, count_bins, plan, merge_counts)
-        if round_ == 0:
-            for (name, _), ca, cb in zip(cat, a.categories, b.categories, strict=True):
-                out[name] = 1.0 - tvd(ca / max(1, a.rows), cb / max(1, b.rows))
-        again = []
-        for pos, i in enumerate(todo):
-            lower, open_bins, upper = _candidates(a, b, pos)
-            held = a.bins[pos][open_bins] + b.bins[pos][open_bins]
-            room = (MAX_COLUMN_EDGES - len(edges[i])) // 2
-            if not len(open_bins):
-                out[cont[i]] = 1.0 - lower
-            elif held.sum() > MAX_COLLECT and room > 0 and round_ < MAX_ROUNDS - 1:
-                # recount with the open bins cut finer: a finer bin bounds its gap closer
-                lo = np.minimum(a.low[pos], b.low[pos])
-                hi = np.maximum(a.high[pos], b.high[pos])
-                edges[i] = split_bins(edges[i], open_bins, lo, hi)
-                again.append(i)
-            else:
-                below_a = np.r_[0, np.cumsum(a.bins[pos])[:-1]]
-                below_b = np.r_[0, np.cumsum(b.bins[pos])[:-1]]
-                opened.append(
-                    _Open(cont[i], edges[i], lower, open_bins, upper, held, below_a, below_b, a.rows, b.rows)
-                )
-        todo = again
-        if not todo:
+        active = [run for run in runs if run.todo or round_ == 0]
+        if not active:
             break
-    while opened:  # each pass collects the next batch of every open column's bins
-        batches = [col.batch() for col in opened]
-        cplan = CollectPlan(
-            schema, tuple(c.name for c in opened), tuple(c.edges for c in opened), tuple(batches)
+        plans = [
+            BinPlan(
+                schema,
+                tuple(cont[i] for i in run.todo),
+                cat if round_ == 0 else (),
+                tuple(run.edges[i] for i in run.todo),
+            )
+            for run in active
+        ]
+        both = BinPlan(
+            schema,
+            tuple(n for p in plans for n in p.continuous),
+            cat if round_ == 0 else (),
+            tuple(e for p in plans for e in p.edges),
         )
-        got_a = [np.concatenate(parts) for parts in zip(*real.map(collect_values, cplan), strict=True)]
-        got_b = [np.concatenate(parts) for parts in zip(*synthetic.map(collect_values, cplan), strict=True)]
-        for col, bins, va, vb in zip(opened, batches, got_a, got_b, strict=True):
-            col.settle(len(bins), _exact_in_bins(va, vb, col))
-            if not len(col.bins):
-                out[col.name] = 1.0 - col.lower
-        opened = [col for col in opened if len(col.bins)]
-    return {c.name: out[c.name] for c in cols if c.name in out}
+        counted = fold(real, count_bins, both, merge_counts)
+        start = 0
+        for run, plan in zip(active, plans, strict=True):
+            part = slice(start, start + len(plan.continuous))
+            start = part.stop
+            a = BinCounts(
+                counted.rows, counted.bins[part], counted.low[part], counted.high[part], counted.categories
+            )
+            _count_round(run, a, fold(run.other, count_bins, plan, merge_counts), cont, cat, round_)
+    while any(run.opened for run in runs):  # each pass collects the next batch of every open column's bins
+        active = [run for run in runs if run.opened]
+        batches = [[col.batch() for col in run.opened] for run in active]
+        wanted = [
+            CollectPlan(
+                schema, tuple(c.name for c in run.opened), tuple(c.edges for c in run.opened), tuple(batch)
+            )
+            for run, batch in zip(active, batches, strict=True)
+        ]
+        gather = CollectPlan(
+            schema,
+            tuple(n for p in wanted for n in p.columns),
+            tuple(e for p in wanted for e in p.edges),
+            tuple(b for p in wanted for b in p.bins),
+        )
+        got_a = [np.concatenate(parts) for parts in zip(*real.map(collect_values, gather), strict=True)]
+        start = 0
+        for run, cplan, batch in zip(active, wanted, batches, strict=True):
+            mine = got_a[start : start + len(cplan.columns)]
+            start += len(cplan.columns)
+            got_b = [np.concatenate(p) for p in zip(*run.other.map(collect_values, cplan), strict=True)]
+            for col, bins, va, vb in zip(run.opened, batch, mine, got_b, strict=True):
+                col.settle(len(bins), _exact_in_bins(va, vb, col))
+                if not len(col.bins):
+                    run.out[col.name] = 1.0 - col.lower
+            run.opened = [col for col in run.opened if len(col.bins)]
+    return [{c.name: run.out[c.name] for c in cols if c.name in run.out} for run in runs]
+
+
+def _count_round(
+    run: _Comparison,
+    a: BinCounts,
+    b: BinCounts,
+    cont: tuple[str, ...],
+    cat: tuple[tuple[str, int], ...],
+    round_: int,
+) -> None:
+    """One counting round of ``run``: categorical scores (first round), numeric columns settled by their
+    edges, their open bins split for another round, or opened for collection."""
+    if round_ == 0:
+        for (name, _), ca, cb in zip(cat, a.categories, b.categories, strict=True):
+            run.out[name] = 1.0 - tvd(ca / max(1, a.rows), cb / max(1, b.rows))
+    again = []
+    for pos, i in enumerate(run.todo):
+        lower, open_bins, upper = _candidates(a, b, pos)
+        held = a.bins[pos][open_bins] + b.bins[pos][open_bins]
+        room = (MAX_COLUMN_EDGES - len(run.edges[i])) // 2
+        if not len(open_bins):
+            run.out[cont[i]] = 1.0 - lower
+        elif held.sum() > MAX_COLLECT and room > 0 and round_ < MAX_ROUNDS - 1:
+            # recount with the open bins cut finer: a finer bin bounds its gap closer
+            lo = np.minimum(a.low[pos], b.low[pos])
+            hi = np.maximum(a.high[pos], b.high[pos])
+            run.edges[i] = split_bins(run.edges[i], open_bins, lo, hi)
+            again.append(i)
+        else:
+            below_a = np.r_[0, np.cumsum(a.bins[pos])[:-1]]
+            below_b = np.r_[0, np.cumsum(b.bins[pos])[:-1]]
+            run.opened.append(
+                _Open(cont[i], run.edges[i], lower, open_bins, upper, held, below_a, below_b, a.rows, b.rows)
+            )
+    run.todo = again

@@ -86,10 +86,10 @@ def evaluate_table(
         used: Schema = evaluator.schema
         blocks = {name: ParquetBlocks(p, None, executor) for name, p in parts.items()}
         others = [name for name in blocks if name != "real"]
-        marginals = {
-            name: block_column_scores(blocks["real"], blocks[name], used, (samples["real"], samples[name]))
-            for name in others
-        }
+        found_marginals = block_column_scores(
+            blocks["real"], [blocks[n] for n in others], used, [samples[n] for n in ("real", *others)]
+        )
+        marginals = dict(zip(others, found_marginals, strict=True))
         pairs = {}
         if any(f"{m.group}.{m.name}" in EXACT[2:] for m in ev.metrics):
             found = block_pair_scores(
