@@ -265,13 +265,13 @@ def block_column_scores(
             )
             for run in active
         ]
-        both = BinPlan(
+        shared = BinPlan(
             schema,
             tuple(n for p in plans for n in p.continuous),
             cat if round_ == 0 else (),
             tuple(e for p in plans for e in p.edges),
         )
-        counted = fold(real, count_bins, both, merge_counts)
+        counted = fold(real, count_bins, shared, merge_counts)
         start = 0
         for run, plan in zip(active, plans, strict=True):
             part = slice(start, start + len(plan.continuous))
