@@ -246,6 +246,7 @@ class CellIndex:
         gap = self.c_sq[:, None] + self.c_sq[None, :] - 2.0 * centroids @ centroids.T
         self.gap = np.sqrt(np.maximum(gap, 0.0))
         self.ref_sq_max = float(np.max(np.einsum("ij,ij->i", rows, rows), initial=0.0))
+        self.scanned = 0  # (query, reference row) distances taken so far: what the cells save
 
     def knn(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest reference rows of every query row: ``(distances, indices)``, as :func:`knn`."""
@@ -287,6 +288,8 @@ class CellIndex:
         inv = np.where(self.gap > 1e-4 * scale, 0.5 / np.maximum(self.gap, 1e-300), 0.0)
         lower = (to_cell - to_cell[own, rows][None, :]) * inv[:, own]
         cells, members = np.nonzero(lower <= bound + 1e-7 * scale)  # by cell, then query row
+        sizes = np.diff(self.starts)
+        self.scanned += int(sizes[own].sum() + sizes[cells].sum())
         limit = (np.minimum(bound, np.sqrt(np.finfo(np.float32).max) / 4) ** 2 + tol).astype(np.float32)
         near_q, near_i, near_d = [], [], []
         for cell, who in _runs(cells, members):
