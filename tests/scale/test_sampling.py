@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +112,34 @@ def test_an_interrupted_run_resumes_without_redoing_blocks(
     assert (result.reused, result.written, result.complete) == (2, 2, True)
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("part-*") if p.name in finished} == finished
     assert digest(out) == reference  # the temporary file is gone, the rest is the uninterrupted run's
+
+
+def test_a_run_begun_before_pieces_resumes_with_whole_blocks(
+    model: Path, reference: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder whose plan predates pieces (no piece_rows) is resumed as it began, blocks sampled whole,
+    even where this version would cut them into pieces."""
+    import synthwise.scale.plan as plan_module
+    import synthwise.scale.sampling as sampling
+    from synthwise.generators import load_generator
+
+    out = tmp_path / "out"
+    made = sampling.make_plan
+    monkeypatch.setattr(sampling, "make_plan", lambda *a, **k: replace(made(*a, **k), piece_rows=0))
+
+    def stop_after_two(done: int, total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sample_to_folder(model, N, out, seed=SEED, blocks=BLOCKS, on_block=stop_after_two)
+    assert "piece_rows" not in json.loads((out / RUN_FILE).read_text())["plan"]
+    monkeypatch.setattr(sampling, "make_plan", made)
+    monkeypatch.setattr(plan_module, "PIECE_CELLS", 400 * len(load_generator(model).columns_))
+    result = sample_to_folder(model, N, out, seed=SEED, blocks=BLOCKS)
+    assert (result.reused, result.written, result.complete) == (2, 2, True)
+    parts = {name: sha for name, sha in digest(out).items() if name.startswith("part-")}
+    assert parts == {name: sha for name, sha in reference.items() if name.startswith("part-")}
 
 
 def test_a_time_budget_stops_cleanly_and_a_rerun_finishes(

@@ -87,7 +87,10 @@ class Plan:
         return Block(block_id, min(self.block_rows, self.n - offset), offset, self.seed, self.piece_rows)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "n_blocks": self.n_blocks}
+        data = {**asdict(self), "n_blocks": self.n_blocks}
+        if not self.piece_rows:  # as plans were written before pieces
+            del data["piece_rows"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:

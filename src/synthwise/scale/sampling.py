@@ -22,7 +22,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,8 @@ def sample_to_folder(
             f"{gen.name} generates images, not rows: blocks of Parquet rows do not apply. "
             "Fix: synthwise generate IMAGES -o FOLDER writes PNG folders."
         )
-    plan = make_plan(n, seed, blocks, n_columns=len(gen.columns_))
+    out = Path(folder)
+    plan = _earlier_plan(out, make_plan(n, seed, blocks, n_columns=len(gen.columns_)))
     from synthwise.generators.sequential.base import SequentialGenerator
 
     run = {
@@ -100,7 +101,6 @@ def sample_to_folder(
         "unit": "entities" if isinstance(gen, SequentialGenerator) else "rows",
         "plan": plan.to_dict(),
     }
-    out = Path(folder)
     done = _prepare_folder(out, run, plan)
     executor = executor or SerialExecutor()
     schema = arrow_schema(gen, seed)
@@ -172,6 +172,17 @@ def _prepare_folder(out: Path, run: dict[str, Any], plan: Plan) -> dict[int, dic
     for stale in out.glob(".part-*.tmp"):  # a temporary file left by a killed run
         stale.unlink(missing_ok=True)
     return {b.block_id: info for b in plan.blocks if (info := _finished(out, b, run["unit"])) is not None}
+
+
+def _earlier_plan(out: Path, plan: Plan) -> Plan:
+    """The plan of the run already in ``out`` where it differs from ``plan`` only by predating pieces
+    (its blocks sampled whole): resuming it goes on as it began, so its bytes stay those of one run."""
+    try:
+        found = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))["plan"]
+        earlier = Plan.from_dict(found)
+    except (OSError, ValueError, KeyError, TypeError):
+        return plan  # none, or unreadable: _prepare_folder says so
+    return earlier if "piece_rows" not in found and earlier == replace(plan, piece_rows=0) else plan
 
 
 def _finished(out: Path, block: Block, unit: str) -> dict[str, Any] | None:
