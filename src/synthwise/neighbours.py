@@ -203,11 +203,11 @@ class CellIndex:
     are skipped. In the cells that remain, rows whose float32 distance is within the bound are kept,
     their distances are taken exactly in float64, and ties are broken by index: every row as near as
     the ``k``-th neighbour is among them, so the answer is exact (that of :func:`knn`, without its
-    float32 candidate step). A table's embedding lies near a few directions, so a query row visits a few
-    percent of the reference (7 % on both tables below). Measured by ``benchmarks/neighbours.py`` (one
-    thread; the guard's own embedding; cart's draws, or held-out rows, as queries): diamonds (53,940 rows
-    x 27) 16-24 us a row against 80-87 by brute force; the full nycflights13 flights (331,776 x 99) 137 us
-    against 2,566 (build 0.2 s and 4.7 s).
+    float32 candidate step). A table's embedding lies near a few directions, so a query row takes its
+    distances to about an eighth of the reference (12-13 % on both tables below) instead of all of it.
+    Measured by ``benchmarks/neighbours.py`` (one thread; the guard's own embedding; cart's draws, or
+    held-out rows, as queries): diamonds (53,940 rows x 27) 16-26 us a row against 80-95 by brute force;
+    the full nycflights13 flights (331,776 x 99) 138-142 us against 2,600-2,700 (build 0.2 s and 5 s).
     """
 
     def __init__(self, ref: np.ndarray, *, seed: int = 0) -> None:
