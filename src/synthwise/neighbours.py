@@ -186,7 +186,6 @@ def cross_stats(
 
 CELL_SAMPLE = 16_384  # reference rows the cells' centroids are fitted on
 CELL_ROUNDS = 4  # Lloyd iterations of the centroids
-CELLS_PER_ROOT = 1.0  # cells per square root of the reference rows
 MIN_CELL = 16  # a cell with fewer reference rows is dissolved into its neighbours
 
 
@@ -219,7 +218,7 @@ class CellIndex:
         n = self.size = len(ref)
         rng = np.random.default_rng(seed)
         fit = centered[np.sort(rng.choice(n, size=min(n, CELL_SAMPLE), replace=False))]
-        cells = max(1, min(len(fit), round(CELLS_PER_ROOT * float(np.sqrt(n)))))
+        cells = max(1, min(len(fit), round(float(np.sqrt(n)))))
         centroids = fit[np.sort(rng.choice(len(fit), size=cells, replace=False))]
         for _ in range(CELL_ROUNDS):
             labels = _nearest_centroid(fit, centroids)
@@ -237,6 +236,7 @@ class CellIndex:
         self.centroids = centroids
         self.order = np.argsort(labels, kind="stable")  # the reference rows, cell by cell
         self.starts = np.searchsorted(labels[self.order], np.arange(len(centroids) + 1))
+        self.sizes = np.diff(self.starts)
         self.rows = ref[self.order]  # as given: exact distances are those of the rows themselves
         rows = centered[self.order]
         self.aug_t = np.ascontiguousarray(
@@ -288,8 +288,7 @@ class CellIndex:
         inv = np.where(self.gap > 1e-4 * scale, 0.5 / np.maximum(self.gap, 1e-300), 0.0)
         lower = (to_cell - to_cell[own, rows][None, :]) * inv[:, own]
         cells, members = np.nonzero(lower <= bound + 1e-7 * scale)  # by cell, then query row
-        sizes = np.diff(self.starts)
-        self.scanned += int(sizes[own].sum() + sizes[cells].sum())
+        self.scanned += int(self.sizes[own].sum() + self.sizes[cells].sum())
         limit = (np.minimum(bound, np.sqrt(np.finfo(np.float32).max) / 4) ** 2 + tol).astype(np.float32)
         near_q, near_i, near_d = [], [], []
         for cell, who in _runs(cells, members):
